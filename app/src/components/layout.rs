@@ -1,0 +1,74 @@
+//! The frame around every page: skip link, top bar with the main
+//! navigation (a menu button at phone width) and the theme switch, footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::sections::Section;
+use crate::theme::ThemeToggle;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#content">"Skip to content"</a>
+        <TopBar/>
+        <main id="content" class="content" tabindex="-1">
+            {children()}
+        </main>
+        <footer class="footer">
+            <span>"Baton " {env!("CARGO_PKG_VERSION")}</span>
+            <span class="footer__sep" aria-hidden="true">"·"</span>
+            <span>"Process orchestrations, managed as products"</span>
+        </footer>
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let menu_open = RwSignal::new(false);
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            menu_open.set(false);
+        }
+    };
+    view! {
+        <header class="topbar" on:keydown=close_on_escape>
+            <a class="brand" href="/">
+                <span class="brand__mark" aria-hidden="true"></span>
+                <span class="brand__name">"Baton"</span>
+            </a>
+            <button
+                type="button"
+                class="menu-toggle"
+                aria-controls="main-nav"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                <span class="menu-toggle__bars" aria-hidden="true"></span>
+                {move || if menu_open.get() { "Close menu" } else { "Menu" }}
+            </button>
+            <nav
+                id="main-nav"
+                class="main-nav"
+                class:open=move || menu_open.get()
+                aria-label="Main"
+                // Following a link closes the menu.
+                on:click=move |_| menu_open.set(false)
+            >
+                <ul>
+                    {Section::ALL
+                        .into_iter()
+                        .map(|section| {
+                            view! {
+                                <li>
+                                    <A href=section.path() exact=true>{section.title()}</A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <ThemeToggle/>
+        </header>
+    }
+}

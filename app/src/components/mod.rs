@@ -1,0 +1,3 @@
+//! Pieces shared by every screen.
+
+pub mod layout;

@@ -1,0 +1,73 @@
+//! Baton's screens. Built twice: for the server (`ssr`), which renders every
+//! page to HTML, and for the browser (`hydrate`), which makes that HTML
+//! interactive without rendering it again.
+
+pub mod components;
+pub mod pages;
+pub mod sections;
+pub mod theme;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::Layout;
+use pages::{not_found::NotFound, placeholder::Placeholder};
+use sections::Section;
+
+/// The name of the browser bundle under `/pkg`: `baton.js`, `baton_bg.wasm`, `baton.css`.
+pub const OUTPUT_NAME: &str = "baton";
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = theme::request_theme();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme=theme.attribute()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: the layout and one route per screen.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="baton" href="/pkg/baton.css"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Baton".to_owned() } else { format!("{page} · Baton") }
+        }/>
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Placeholder section=Section::Dashboard/> }/>
+                    <Route path=path!("/inventory") view=|| view! { <Placeholder section=Section::Inventory/> }/>
+                    <Route path=path!("/orchestrations") view=|| view! { <Placeholder section=Section::Orchestrations/> }/>
+                    <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
+                    <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
+                    <Route path=path!("/admin") view=|| view! { <Placeholder section=Section::Admin/> }/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// The browser's entry point: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,54 @@
+// Browser tests run against a real Baton: the debug build that
+// `cargo xtask test` has just made, on a fresh SQLite database.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const port = Number(process.env.BATON_E2E_PORT ?? 3917);
+const baseURL = `http://127.0.0.1:${port}`;
+const dataDir = process.env.BATON_E2E_DATA ?? mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+process.env.BATON_E2E_DATA = dataDir;
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  timeout: 30_000,
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.BATON_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: '../target/debug/baton serve',
+    cwd: '.',
+    url: `${baseURL}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      BATON_ADDR: `127.0.0.1:${port}`,
+      BATON_DATABASE_URL: `sqlite://${join(dataDir, 'baton.db')}`,
+      BATON_SITE_ROOT: '../target/site',
+      BATON_LOG: 'warn',
+    },
+  },
+});

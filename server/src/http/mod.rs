@@ -1,0 +1,120 @@
+//! The HTTP surface: probes, the machine-facing URL space, the Leptos pages
+//! and server functions, and the layers every request goes through.
+
+pub mod client_ip;
+pub mod error;
+mod health;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::MatchedPath;
+use axum::http::{Request, Response, StatusCode};
+use axum::routing::{any, get};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::startup::AppState;
+use client_ip::{ClientIp, TrustedProxies};
+
+/// Builds every route with its layers.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let leptos_options = state.leptos.clone();
+    let provide_state = {
+        let state = state.clone();
+        move || leptos::prelude::provide_context(state.clone())
+    };
+
+    // Machine-facing prefixes answer JSON 404s of their own, never the HTML page.
+    let machine = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/{*rest}", any(error::not_found))
+        .route("/ping/{*rest}", any(error::not_found))
+        .route("/hooks/{*rest}", any(error::not_found))
+        .route("/p/{*rest}", any(error::not_found));
+
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(app::App),
+            provide_state.clone(),
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_state, app::shell));
+
+    // Everything that answers once. Live streams (added with the dashboard)
+    // are merged outside this router so the timeout does not cut them.
+    let bounded = machine.merge(pages).layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        config.request_timeout,
+    ));
+
+    bounded
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(axum::middleware::from_fn_with_state(
+                    TrustedProxies::new(config.trusted_proxies.clone()),
+                    client_ip::resolve_client_ip,
+                ))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_request(())
+                        .on_response(record_response)
+                        .on_failure(()),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CompressionLayer::new())
+                .layer(RequestBodyLimitLayer::new(config.max_body)),
+        )
+        .with_state(state)
+}
+
+fn request_span(request: &Request<Body>) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let client = request
+        .extensions()
+        .get::<ClientIp>()
+        .map(|ClientIp(ip)| ip.to_string())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        route = route.as_deref().unwrap_or_default(),
+        request_id,
+        client,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+fn record_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    tracing::info!("answered");
+}

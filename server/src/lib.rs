@@ -1,0 +1,10 @@
+//! Baton's server: configuration, storage, HTTP and background work.
+//! The `baton` binary (`main.rs`) only parses the command line and calls in.
+
+pub mod clock;
+pub mod config;
+pub mod deliveries;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

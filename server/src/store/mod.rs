@@ -1,0 +1,86 @@
+//! Storage: one [`Store`] trait, implemented for SQLite ([`sqlite`]) and
+//! PostgreSQL ([`postgres`]). The backend is picked once, from the database
+//! URL, by [`connect`]; everything above this module sees only the trait.
+
+mod error;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+mod types;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use tokio::sync::broadcast;
+
+use crate::config::DatabaseUrl;
+pub use error::{StoreError, StoreResult};
+pub use types::{Backend, Change, Delivery, DeliveryOutcome, NewDelivery, RecordedDelivery};
+
+/// The shared handle to the store in use.
+pub type SharedStore = Arc<dyn Store>;
+
+/// Everything Baton keeps, behind one interface with a SQLite and a
+/// PostgreSQL implementation. Methods take times as arguments: the caller
+/// reads its [`Clock`](crate::clock::Clock), so tests control time.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// Applies pending migrations. Safe to call from several instances at
+    /// once: the migrator takes a database lock.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// A real round trip to the database, for readiness checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`.
+    /// Returns `true` when `holder` holds the lease afterwards: it was free,
+    /// expired, or already held by `holder`. At most one holder at a time,
+    /// across every instance sharing the database.
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: TimeDelta,
+    ) -> StoreResult<bool>;
+
+    /// Gives the lease up if `holder` holds it; a no-op otherwise.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+
+    /// Writes a batch of deliveries in one transaction: all or none. A
+    /// delivery whose tool-given id was already recorded for the same
+    /// endpoint and key is not written again; its receipt says so and names
+    /// the first one. Receipts come back in the order of `batch`.
+    async fn record_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<Vec<RecordedDelivery>>;
+
+    /// One delivery by id.
+    async fn delivery(&self, id: i64) -> StoreResult<Delivery>;
+
+    /// The newest deliveries first.
+    async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>>;
+
+    /// Announces a committed change to every subscriber of this store and,
+    /// on PostgreSQL, of every other instance sharing the database.
+    async fn publish(&self, change: &Change) -> StoreResult<()>;
+
+    /// Hears every change published from now on, by this instance or,
+    /// on PostgreSQL, by another one.
+    fn subscribe(&self) -> broadcast::Receiver<Change>;
+}
+
+/// Opens the database the URL names, creating a SQLite file (and its folder)
+/// when missing. Does not migrate: call [`Store::migrate`].
+pub async fn connect(url: &DatabaseUrl) -> StoreResult<SharedStore> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(path) => Arc::new(sqlite::SqliteStore::open(path).await?),
+        DatabaseUrl::Postgres(url) => Arc::new(postgres::PgStore::connect(url.expose()).await?),
+    })
+}
+
+/// Capacity of the in-process change channel: a subscriber that falls this
+/// far behind is told it lagged and should reload.
+pub(crate) const CHANGE_CHANNEL_CAPACITY: usize = 1024;

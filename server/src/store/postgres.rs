@@ -1,0 +1,249 @@
+//! PostgreSQL, for teams that run several Baton instances on one database.
+//! Changes travel between instances by `LISTEN`/`NOTIFY`.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::types::Json;
+use tokio::sync::{broadcast, oneshot};
+
+use super::{
+    Backend, CHANGE_CHANNEL_CAPACITY, Change, Delivery, NewDelivery, RecordedDelivery, Store,
+    StoreResult, sql,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The `NOTIFY` channel every instance listens on.
+const CHANNEL: &str = "baton_changes";
+
+/// What travels in a notification: the change, and which instance sent it,
+/// so an instance does not hear its own changes twice.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    origin: String,
+    change: Change,
+}
+
+/// A store in a PostgreSQL database.
+#[derive(Debug)]
+pub struct PgStore {
+    pool: PgPool,
+    instance: String,
+    changes: broadcast::Sender<Change>,
+    /// Dropped with the store, which ends the listener task.
+    _stop_listener: oneshot::Sender<()>,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` and starts listening for changes
+    /// published by other instances.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .context("cannot connect to PostgreSQL")?;
+        let instance = format!("{:032x}", rand::random::<u128>());
+        let (changes, _) = broadcast::channel(CHANGE_CHANNEL_CAPACITY);
+        // Listen before returning, so nothing published after `connect`
+        // returns can be missed.
+        let listener = start_listening(&pool).await?;
+        let (stop_tx, stop_rx) = oneshot::channel();
+        tokio::spawn(relay_notifications(
+            pool.clone(),
+            listener,
+            instance.clone(),
+            changes.clone(),
+            stop_rx,
+        ));
+        Ok(Self {
+            pool,
+            instance,
+            changes,
+            _stop_listener: stop_tx,
+        })
+    }
+}
+
+async fn start_listening(pool: &PgPool) -> StoreResult<PgListener> {
+    let mut listener = PgListener::connect_with(pool)
+        .await
+        .context("cannot open the PostgreSQL change listener")?;
+    listener
+        .listen(CHANNEL)
+        .await
+        .context("cannot LISTEN for changes")?;
+    Ok(listener)
+}
+
+/// Forwards other instances' notifications to this instance's subscribers,
+/// reconnecting with backoff when the connection drops, until `stop` fires.
+async fn relay_notifications(
+    pool: PgPool,
+    mut listener: PgListener,
+    instance: String,
+    changes: broadcast::Sender<Change>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let received = tokio::select! {
+            _ = &mut stop => return,
+            received = listener.try_recv() => received,
+        };
+        match received {
+            Ok(Some(notification)) => {
+                backoff = Duration::from_millis(100);
+                match serde_json::from_str::<Envelope>(notification.payload()) {
+                    Ok(envelope) if envelope.origin != instance => {
+                        let _ = changes.send(envelope.change);
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(%err, "ignoring a malformed change notification"),
+                }
+                continue;
+            }
+            Ok(None) => {
+                tracing::warn!("the change listener lost its connection; reconnecting");
+            }
+            Err(err) => {
+                tracing::warn!(err = %err, "the change listener failed; reconnecting");
+            }
+        }
+        // Reconnect until it works or the store is dropped.
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+            match start_listening(&pool).await {
+                Ok(fresh) => {
+                    listener = fresh;
+                    break;
+                }
+                Err(err) => tracing::warn!(err = %err, "cannot reconnect the change listener"),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: TimeDelta,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(sql::ACQUIRE_LEASE)
+            .bind(name)
+            .bind(holder)
+            .bind(now)
+            .bind(now + ttl)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        sqlx::query(sql::RELEASE_LEASE)
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<Vec<RecordedDelivery>> {
+        let mut tx = self.pool.begin().await?;
+        let mut receipts = Vec::with_capacity(batch.len());
+        for d in batch {
+            let inserted: Option<i64> = sqlx::query_scalar(sql::INSERT_DELIVERY)
+                .bind(d.received_at)
+                .bind(&d.endpoint)
+                .bind(&d.ingest_key)
+                .bind(&d.external_id)
+                .bind(&d.method)
+                .bind(&d.uri)
+                .bind(Json(&d.headers))
+                .bind(&d.body)
+                .bind(&d.remote_addr)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let receipt = match inserted {
+                Some(id) => RecordedDelivery {
+                    id,
+                    duplicate: false,
+                },
+                None => RecordedDelivery {
+                    id: sqlx::query_scalar(sql::FIND_DELIVERY_BY_EXTERNAL_ID)
+                        .bind(&d.endpoint)
+                        .bind(&d.ingest_key)
+                        .bind(&d.external_id)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                    duplicate: true,
+                },
+            };
+            receipts.push(receipt);
+        }
+        tx.commit().await?;
+        Ok(receipts)
+    }
+
+    async fn delivery(&self, id: i64) -> StoreResult<Delivery> {
+        Ok(sqlx::query_as(sql::DELIVERY_BY_ID)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>> {
+        Ok(sqlx::query_as(sql::RECENT_DELIVERIES)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn publish(&self, change: &Change) -> StoreResult<()> {
+        let _ = self.changes.send(change.clone());
+        let payload = serde_json::to_string(&Envelope {
+            origin: self.instance.clone(),
+            change: change.clone(),
+        })
+        .context("cannot encode a change notification")?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+}

@@ -1,0 +1,197 @@
+//! The embedded default: one SQLite file in WAL mode with `synchronous=FULL`,
+//! so an acknowledged write survives a power cut.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::types::Json;
+use tokio::sync::broadcast;
+
+use super::{
+    Backend, CHANGE_CHANNEL_CAPACITY, Change, Delivery, NewDelivery, RecordedDelivery, Store,
+    StoreResult, sql,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// A store in one SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+    /// Device and inode of the file opened, to notice it being removed or
+    /// replaced underneath a running Baton (open handles would hide that).
+    file_id: (u64, u64),
+    changes: broadcast::Sender<Change>,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing, with its folder) the database at `path`.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
+        let file_id = file_id(path)
+            .with_context(|| format!("cannot read the SQLite database {}", path.display()))?;
+        let (changes, _) = broadcast::channel(CHANGE_CHANNEL_CAPACITY);
+        Ok(Self {
+            pool,
+            path: path.to_owned(),
+            file_id,
+            changes,
+        })
+    }
+
+    /// The file this store writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        match tokio::fs::metadata(&self.path).await {
+            Ok(meta) if (meta.dev(), meta.ino()) == self.file_id => {}
+            Ok(_) => {
+                return Err(anyhow::anyhow!(
+                    "the database file {} was replaced by another file",
+                    self.path.display()
+                )
+                .into());
+            }
+            Err(err) => {
+                return Err(anyhow::Error::new(err)
+                    .context(format!("the database file {} is gone", self.path.display()))
+                    .into());
+            }
+        }
+        sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: TimeDelta,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(sql::ACQUIRE_LEASE)
+            .bind(name)
+            .bind(holder)
+            .bind(now)
+            .bind(now + ttl)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        sqlx::query(sql::RELEASE_LEASE)
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<Vec<RecordedDelivery>> {
+        // BEGIN IMMEDIATE takes the write lock up front, so a busy database
+        // waits on busy_timeout instead of failing half-way through.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut receipts = Vec::with_capacity(batch.len());
+        for d in batch {
+            let inserted: Option<i64> = sqlx::query_scalar(sql::INSERT_DELIVERY)
+                .bind(d.received_at)
+                .bind(&d.endpoint)
+                .bind(&d.ingest_key)
+                .bind(&d.external_id)
+                .bind(&d.method)
+                .bind(&d.uri)
+                .bind(Json(&d.headers))
+                .bind(&d.body)
+                .bind(&d.remote_addr)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let receipt = match inserted {
+                Some(id) => RecordedDelivery {
+                    id,
+                    duplicate: false,
+                },
+                None => RecordedDelivery {
+                    id: sqlx::query_scalar(sql::FIND_DELIVERY_BY_EXTERNAL_ID)
+                        .bind(&d.endpoint)
+                        .bind(&d.ingest_key)
+                        .bind(&d.external_id)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                    duplicate: true,
+                },
+            };
+            receipts.push(receipt);
+        }
+        tx.commit().await?;
+        Ok(receipts)
+    }
+
+    async fn delivery(&self, id: i64) -> StoreResult<Delivery> {
+        Ok(sqlx::query_as(sql::DELIVERY_BY_ID)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>> {
+        Ok(sqlx::query_as(sql::RECENT_DELIVERIES)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn publish(&self, change: &Change) -> StoreResult<()> {
+        // No subscriber is not an error: nobody is listening right now.
+        let _ = self.changes.send(change.clone());
+        Ok(())
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+}

@@ -1,0 +1,116 @@
+//! The domain types the store takes and returns.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The database engine behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// A committed change that screens and other instances may want to hear of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// A batch of deliveries was written; `last_id` is the newest.
+    DeliveriesRecorded { count: u32, last_id: i64 },
+}
+
+/// One webhook or ping request exactly as received, before Baton answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub received_at: DateTime<Utc>,
+    /// Which ingestion endpoint took it: `ping`, `github`, `gitlab`, …
+    pub endpoint: String,
+    /// The key from the URL the tool called.
+    pub ingest_key: String,
+    /// The tool's own delivery id (e.g. `X-GitHub-Delivery`), when it sends one.
+    pub external_id: Option<String>,
+    pub method: String,
+    /// Path and query as requested.
+    pub uri: String,
+    /// Header names and values in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub remote_addr: Option<String>,
+}
+
+/// What became of a delivery after it was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryOutcome {
+    /// Kept, not yet mapped to a run.
+    Pending,
+    /// Mapped to a run.
+    Processed,
+    /// An event Baton does not map; kept for the log.
+    Ignored,
+    /// Mapping failed; `outcome_detail` says why.
+    Failed,
+}
+
+impl DeliveryOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryOutcome::Pending => "pending",
+            DeliveryOutcome::Processed => "processed",
+            DeliveryOutcome::Ignored => "ignored",
+            DeliveryOutcome::Failed => "failed",
+        }
+    }
+}
+
+impl TryFrom<String> for DeliveryOutcome {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Ok(match value.as_str() {
+            "pending" => DeliveryOutcome::Pending,
+            "processed" => DeliveryOutcome::Processed,
+            "ignored" => DeliveryOutcome::Ignored,
+            "failed" => DeliveryOutcome::Failed,
+            other => return Err(format!("unknown delivery outcome {other:?}")),
+        })
+    }
+}
+
+/// A kept delivery.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Delivery {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub endpoint: String,
+    pub ingest_key: String,
+    pub external_id: Option<String>,
+    pub method: String,
+    pub uri: String,
+    #[sqlx(json)]
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub remote_addr: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub outcome: DeliveryOutcome,
+    pub outcome_detail: Option<String>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// The receipt for one delivery of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordedDelivery {
+    /// The id it was kept under; for a duplicate, the id of the first copy.
+    pub id: i64,
+    /// `true` when the same tool delivery id had been kept before.
+    pub duplicate: bool,
+}
