@@ -54,10 +54,10 @@ impl PgStore {
         let (changes, _) = broadcast::channel(CHANGE_CHANNEL_CAPACITY);
         // Listen before returning, so nothing published after `connect`
         // returns can be missed.
-        let listener = start_listening(&pool).await?;
+        let listener = start_listening(url).await?;
         let (stop_tx, stop_rx) = oneshot::channel();
         tokio::spawn(relay_notifications(
-            pool.clone(),
+            url.to_owned(),
             listener,
             instance.clone(),
             changes.clone(),
@@ -70,10 +70,17 @@ impl PgStore {
             _stop_listener: stop_tx,
         })
     }
+
+    /// Closes every pooled connection and waits until they are closed.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
 }
 
-async fn start_listening(pool: &PgPool) -> StoreResult<PgListener> {
-    let mut listener = PgListener::connect_with(pool)
+/// The listener has a connection of its own, outside the pool, so closing
+/// the pool never waits on it.
+async fn start_listening(url: &str) -> StoreResult<PgListener> {
+    let mut listener = PgListener::connect(url)
         .await
         .context("cannot open the PostgreSQL change listener")?;
     listener
@@ -86,7 +93,7 @@ async fn start_listening(pool: &PgPool) -> StoreResult<PgListener> {
 /// Forwards other instances' notifications to this instance's subscribers,
 /// reconnecting with backoff when the connection drops, until `stop` fires.
 async fn relay_notifications(
-    pool: PgPool,
+    url: String,
     mut listener: PgListener,
     instance: String,
     changes: broadcast::Sender<Change>,
@@ -124,7 +131,7 @@ async fn relay_notifications(
                 () = tokio::time::sleep(backoff) => {}
             }
             backoff = (backoff * 2).min(Duration::from_secs(10));
-            match start_listening(&pool).await {
+            match start_listening(&url).await {
                 Ok(fresh) => {
                     listener = fresh;
                     break;

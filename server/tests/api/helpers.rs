@@ -1,0 +1,293 @@
+//! Test harness: fresh databases (a temp SQLite file; a PostgreSQL database
+//! cloned from a migrated template on the local server) and a running Baton.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use baton::clock::ManualClock;
+use baton::config::{Cli, Config};
+use baton::startup::Application;
+use baton::store::{self, SharedStore};
+use chrono::{TimeZone, Utc};
+use clap::Parser;
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use tokio::sync::OnceCell;
+
+/// Which backend a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The local PostgreSQL server's maintenance database; override with
+/// `BATON_TEST_POSTGRES_URL`.
+fn pg_admin_url() -> String {
+    std::env::var("BATON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn pg_url_for(database: &str) -> String {
+    let admin = pg_admin_url();
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    format!("{base}/{database}")
+}
+
+async fn pg_admin() -> PgConnection {
+    PgConnection::connect(&pg_admin_url())
+        .await
+        .expect("the tests need PostgreSQL on 127.0.0.1:5432 (see README)")
+}
+
+/// The migrated template every test database is cloned from, named after
+/// a hash of the migrations so a changed migration gets a new template.
+async fn pg_template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for file in files {
+                for byte in std::fs::read(file).unwrap() {
+                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            let name = format!("baton_template_{hash:016x}");
+            let mut admin = pg_admin().await;
+            // Several test processes may race to build it: one at a time.
+            sqlx::query("SELECT pg_advisory_lock(727274)").execute(&mut admin).await.unwrap();
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+            if !exists {
+                let building = format!("{name}_building");
+                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {building}")))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                let store = store::postgres::PgStore::connect(&pg_url_for(&building)).await.unwrap();
+                baton::store::Store::migrate(&store).await.unwrap();
+                store.close().await;
+                drop(store);
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{building}'"
+                )))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+                sqlx::query(AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+            }
+            sqlx::query("SELECT pg_advisory_unlock(727274)").execute(&mut admin).await.unwrap();
+            name
+        })
+        .await
+}
+
+/// A fresh, migrated database, removed when dropped.
+pub enum TestDb {
+    Sqlite {
+        dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        name: String,
+    },
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                // A folder that does not exist yet: Baton creates it.
+                let path = dir.path().join("data").join("baton.db");
+                TestDb::Sqlite { dir, path }
+            }
+            Backend::Postgres => {
+                let template = pg_template().await;
+                let name = format!("baton_test_{:016x}", rand::random::<u64>());
+                let mut admin = pg_admin().await;
+                let create = format!("CREATE DATABASE {name} TEMPLATE {template}");
+                // Cloning fails while another session touches the template: retry.
+                let mut tries = 0;
+                loop {
+                    match sqlx::query(AssertSqlSafe(create.clone()))
+                        .execute(&mut admin)
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(err) if tries < 50 => {
+                            tries += 1;
+                            eprintln!("retrying CREATE DATABASE: {err}");
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                        Err(err) => panic!("cannot create a test database: {err}"),
+                    }
+                }
+                TestDb::Postgres { name }
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
+            TestDb::Postgres { name } => pg_url_for(name),
+        }
+    }
+
+    /// A store on this database, migrated.
+    pub async fn store(&self) -> SharedStore {
+        let store = store::connect(&self.url().parse().unwrap()).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// Cuts the database off from Baton without stopping either.
+    pub async fn make_unreachable(&self) {
+        match self {
+            TestDb::Sqlite { dir, path } => {
+                std::fs::rename(path, dir.path().join("moved-away.db")).unwrap();
+            }
+            TestDb::Postgres { name } => {
+                let mut admin = pg_admin().await;
+                sqlx::query(AssertSqlSafe(format!(
+                    "ALTER DATABASE {name} ALLOW_CONNECTIONS false"
+                )))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+                sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = $1 AND pid <> pg_backend_pid()",
+                )
+                .bind(name)
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            }
+        }
+    }
+
+    /// Undoes [`TestDb::make_unreachable`].
+    pub async fn restore(&self) {
+        match self {
+            TestDb::Sqlite { dir, path } => {
+                std::fs::rename(dir.path().join("moved-away.db"), path).unwrap();
+            }
+            TestDb::Postgres { name } => {
+                let mut admin = pg_admin().await;
+                sqlx::query(AssertSqlSafe(format!(
+                    "ALTER DATABASE {name} ALLOW_CONNECTIONS true"
+                )))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { name } = self {
+            let name = std::mem::take(name);
+            // Drop runs outside async: a short-lived runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(async {
+                        if let Ok(mut admin) = PgConnection::connect(&pg_admin_url()).await {
+                            let _ = sqlx::query(AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&mut admin)
+                            .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A Baton serving on a free port of 127.0.0.1, stopped when dropped.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _site: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+/// Parses options as `baton` would from these flags.
+pub fn config(args: &[&str]) -> Config {
+    let mut argv = vec!["baton"];
+    argv.extend_from_slice(args);
+    Config::from_options(&Cli::try_parse_from(argv).unwrap().options, None).unwrap()
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let site = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let config = config(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--site-root",
+        site.path().to_str().unwrap(),
+        "--max-body",
+        "1048576",
+    ]);
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
+    ));
+    let app = Application::build(config, clock).await.unwrap();
+    let addr = app.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stop_rx.await;
+    }));
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        db,
+        _stop: stop_tx,
+        _site: site,
+    }
+}
