@@ -7,6 +7,7 @@
 //!   target, Chromium, the browser tests' node packages), builds, and runs
 //!   every test: unit, storage contract and HTTP tests on SQLite and
 //!   PostgreSQL, then the browser tests.
+//! - `cargo xtask bench`: the benchmarks, in release mode (not part of `test`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,13 +27,15 @@ fn main() -> Result<()> {
         "build" => build(&Profile::from_args(&rest)),
         "serve" => serve(&rest),
         "test" => test(&rest),
+        "bench" => bench(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  build [--release]   build the site and the server\n  \
                  serve [ARGS...]     release build, then run `baton ARGS`\n  \
-                 test                install what is missing, build, run every test"
+                 test                install what is missing, build, run every test\n  \
+                 bench               run the benchmarks (figures for BENCHMARKS.md)"
             );
             bail!("unknown task {task:?}")
         }
@@ -266,4 +269,8 @@ fn test(args: &[String]) -> Result<()> {
         .args(["playwright", "test"])
         .current_dir("end2end")
         .env("BATON_CHROMIUM", &chromium))
+}
+
+fn bench() -> Result<()> {
+    run(cargo().args(["bench", "--package", "baton", "--bench", "foundation"]))
 }

@@ -1,5 +1,8 @@
-//! SQL text both backends accept as written (`$n` parameters work in SQLite
-//! too), so the two implementations cannot drift apart on it.
+//! What both backends share: SQL text they accept as written (`$n`
+//! parameters work in SQLite too) and, through [`shared_queries!`], the
+//! functions that run it, instantiated once per backend. Sharing the code,
+//! not just the text, keeps the two implementations from drifting apart
+//! without code generic over `sqlx::Database` and its trait bounds.
 
 pub const ACQUIRE_LEASE: &str = "\
 INSERT INTO job_leases (name, holder, acquired_at, expires_at)
@@ -33,3 +36,96 @@ pub const RECENT_DELIVERIES: &str = "\
 SELECT id, received_at, endpoint, ingest_key, external_id, method, uri, headers, body,
        remote_addr, outcome, outcome_detail, processed_at
 FROM deliveries ORDER BY id DESC LIMIT $1";
+
+/// Defines, for the backend `$db` with pool `$pool`, the query functions
+/// whose SQL both backends accept. Use inside a module of the backend.
+macro_rules! shared_queries {
+    ($db:ty, $pool:ty) => {
+        use chrono::{DateTime, TimeDelta, Utc};
+        use sqlx::types::Json;
+
+        use $crate::store::sql;
+        use $crate::store::{Delivery, NewDelivery, RecordedDelivery, StoreResult};
+
+        pub async fn try_acquire_lease(
+            pool: &$pool,
+            name: &str,
+            holder: &str,
+            now: DateTime<Utc>,
+            ttl: TimeDelta,
+        ) -> StoreResult<bool> {
+            let done = sqlx::query(sql::ACQUIRE_LEASE)
+                .bind(name)
+                .bind(holder)
+                .bind(now)
+                .bind(now + ttl)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        pub async fn release_lease(pool: &$pool, name: &str, holder: &str) -> StoreResult<()> {
+            sqlx::query(sql::RELEASE_LEASE)
+                .bind(name)
+                .bind(holder)
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
+
+        /// Inserts the batch in the caller's transaction; the caller commits.
+        pub async fn insert_deliveries(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            batch: &[NewDelivery],
+        ) -> StoreResult<Vec<RecordedDelivery>> {
+            let mut receipts = Vec::with_capacity(batch.len());
+            for d in batch {
+                let inserted: Option<i64> = sqlx::query_scalar(sql::INSERT_DELIVERY)
+                    .bind(d.received_at)
+                    .bind(&d.endpoint)
+                    .bind(&d.ingest_key)
+                    .bind(&d.external_id)
+                    .bind(&d.method)
+                    .bind(&d.uri)
+                    .bind(Json(&d.headers))
+                    .bind(&d.body)
+                    .bind(&d.remote_addr)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let receipt = match inserted {
+                    Some(id) => RecordedDelivery {
+                        id,
+                        duplicate: false,
+                    },
+                    None => RecordedDelivery {
+                        id: sqlx::query_scalar(sql::FIND_DELIVERY_BY_EXTERNAL_ID)
+                            .bind(&d.endpoint)
+                            .bind(&d.ingest_key)
+                            .bind(&d.external_id)
+                            .fetch_one(&mut **tx)
+                            .await?,
+                        duplicate: true,
+                    },
+                };
+                receipts.push(receipt);
+            }
+            Ok(receipts)
+        }
+
+        pub async fn delivery(pool: &$pool, id: i64) -> StoreResult<Delivery> {
+            Ok(sqlx::query_as(sql::DELIVERY_BY_ID)
+                .bind(id)
+                .fetch_one(pool)
+                .await?)
+        }
+
+        pub async fn recent_deliveries(pool: &$pool, limit: u32) -> StoreResult<Vec<Delivery>> {
+            Ok(sqlx::query_as(sql::RECENT_DELIVERIES)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?)
+        }
+    };
+}
+
+pub(crate) use shared_queries;

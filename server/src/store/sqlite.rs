@@ -10,15 +10,18 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::types::Json;
 use tokio::sync::broadcast;
 
 use super::{
     Backend, CHANGE_CHANNEL_CAPACITY, Change, Delivery, NewDelivery, RecordedDelivery, Store,
-    StoreResult, sql,
+    StoreResult,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+mod queries {
+    crate::store::sql::shared_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+}
 
 /// A store in one SQLite file.
 #[derive(Debug)]
@@ -113,76 +116,28 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         ttl: TimeDelta,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(sql::ACQUIRE_LEASE)
-            .bind(name)
-            .bind(holder)
-            .bind(now)
-            .bind(now + ttl)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        queries::try_acquire_lease(&self.pool, name, holder, now, ttl).await
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        sqlx::query(sql::RELEASE_LEASE)
-            .bind(name)
-            .bind(holder)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        queries::release_lease(&self.pool, name, holder).await
     }
 
     async fn record_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<Vec<RecordedDelivery>> {
         // BEGIN IMMEDIATE takes the write lock up front, so a busy database
         // waits on busy_timeout instead of failing half-way through.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut receipts = Vec::with_capacity(batch.len());
-        for d in batch {
-            let inserted: Option<i64> = sqlx::query_scalar(sql::INSERT_DELIVERY)
-                .bind(d.received_at)
-                .bind(&d.endpoint)
-                .bind(&d.ingest_key)
-                .bind(&d.external_id)
-                .bind(&d.method)
-                .bind(&d.uri)
-                .bind(Json(&d.headers))
-                .bind(&d.body)
-                .bind(&d.remote_addr)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let receipt = match inserted {
-                Some(id) => RecordedDelivery {
-                    id,
-                    duplicate: false,
-                },
-                None => RecordedDelivery {
-                    id: sqlx::query_scalar(sql::FIND_DELIVERY_BY_EXTERNAL_ID)
-                        .bind(&d.endpoint)
-                        .bind(&d.ingest_key)
-                        .bind(&d.external_id)
-                        .fetch_one(&mut *tx)
-                        .await?,
-                    duplicate: true,
-                },
-            };
-            receipts.push(receipt);
-        }
+        let receipts = queries::insert_deliveries(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(receipts)
     }
 
     async fn delivery(&self, id: i64) -> StoreResult<Delivery> {
-        Ok(sqlx::query_as(sql::DELIVERY_BY_ID)
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+        queries::delivery(&self.pool, id).await
     }
 
     async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>> {
-        Ok(sqlx::query_as(sql::RECENT_DELIVERIES)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?)
+        queries::recent_deliveries(&self.pool, limit).await
     }
 
     async fn publish(&self, change: &Change) -> StoreResult<()> {

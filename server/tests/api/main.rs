@@ -1,7 +1,10 @@
 //! Baton's integration tests: one binary, a real server on a free port and
 //! a real database per test, on SQLite and on PostgreSQL.
 
-#![expect(clippy::unwrap_used, reason = "a test that cannot set up must fail loudly")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test that cannot set up must fail loudly"
+)]
 
 mod cli;
 mod deliveries;

@@ -1,0 +1,143 @@
+//! Foundation benchmarks: how fast deliveries are kept durably (the group-
+//! commit writer on each backend), and how fast a running Baton answers its
+//! probes and renders a page. Run with `cargo xtask bench`; figures go to
+//! BENCHMARKS.md. Not a test: nothing here passes or fails on speed.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a benchmark that cannot set up must stop"
+)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use baton::clock::SystemClock;
+use baton::config::{Cli, Config};
+use baton::deliveries::DeliveryWriter;
+use baton::startup::Application;
+use baton::store::{self, NewDelivery, SharedStore};
+use chrono::Utc;
+use clap::Parser;
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+
+const PG_ADMIN: &str = "postgres://root@127.0.0.1:5432/postgres";
+
+fn delivery(round: usize, n: usize) -> NewDelivery {
+    NewDelivery {
+        received_at: Utc::now(),
+        endpoint: "ping".into(),
+        ingest_key: "bench".into(),
+        external_id: Some(format!("bench-{round}-{n}")),
+        method: "POST".into(),
+        uri: "/ping/bench".into(),
+        headers: vec![("content-type".into(), "text/plain".into()); 6],
+        body: vec![b'x'; 512],
+        remote_addr: Some("127.0.0.1".into()),
+    }
+}
+
+/// Keeps `total` deliveries from `producers` concurrent senders.
+async fn keep_deliveries(store: SharedStore, producers: usize, total: usize) -> (f64, u64) {
+    let writer = DeliveryWriter::spawn(store, 256);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..producers)
+        .map(|p| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                for n in (p..total).step_by(producers) {
+                    writer.keep(delivery(producers, n)).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let rate = total as f64 / started.elapsed().as_secs_f64();
+    (rate, writer.batches_committed())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn latency(client: &reqwest::Client, url: &str, rounds: usize) -> (Duration, Duration) {
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let res = client.get(url).send().await.unwrap();
+        assert!(res.status().is_success());
+        res.bytes().await.unwrap();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+async fn pg_database(name: &str) -> String {
+    let mut admin = PgConnection::connect(PG_ADMIN).await.unwrap();
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    format!("postgres://root@127.0.0.1:5432/{name}")
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let pg_url = pg_database("baton_bench").await;
+    println!("| backend | what | figure |");
+    println!("| --- | --- | --- |");
+    for (name, url) in [("SQLite", sqlite_url), ("PostgreSQL", pg_url)] {
+        for producers in [1, 64] {
+            let store = store::connect(&url.parse().unwrap()).await.unwrap();
+            store.migrate().await.unwrap();
+            let total = if producers == 1 { 2_000 } else { 20_000 };
+            let (rate, batches) = keep_deliveries(store, producers, total).await;
+            println!(
+                "| {name} | deliveries kept durably, {producers} concurrent sender(s), {total} in all | {rate:.0}/s in {batches} transactions |"
+            );
+        }
+        let argv = [
+            "baton",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            &url,
+            "--site-root",
+            "target/site",
+        ];
+        let config =
+            Config::from_options(&Cli::try_parse_from(argv).unwrap().options, None).unwrap();
+        let app = Application::build(config, Arc::new(SystemClock))
+            .await
+            .unwrap();
+        let base = format!("http://{}", app.local_addr().unwrap());
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stop_rx.await;
+        }));
+        let client = reqwest::Client::new();
+        for path in ["/readyz", "/"] {
+            let (p50, p99) = latency(&client, &format!("{base}{path}"), 2_000).await;
+            println!(
+                "| {name} | GET {path}, sequential, 2000 requests | p50 {p50:.2?}, p99 {p99:.2?} |"
+            );
+        }
+        let _ = stop_tx.send(());
+        let _ = server.await;
+    }
+    let mut admin = PgConnection::connect(PG_ADMIN).await.unwrap();
+    sqlx::query("DROP DATABASE IF EXISTS baton_bench WITH (FORCE)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
