@@ -98,18 +98,19 @@ fn other_bad_options_exit_2_too() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+fn migrate(database_url: &str) -> std::process::Output {
+    baton()
+        .args(["migrate", "--database-url", database_url])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn migrate_creates_the_sqlite_file_and_its_folder() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/folder/baton.db");
-    let out = baton()
-        .args([
-            "migrate",
-            "--database-url",
-            &format!("sqlite://{}", path.display()),
-        ])
-        .output()
-        .unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let out = migrate(&url);
     assert!(
         out.status.success(),
         "{}",
@@ -117,15 +118,7 @@ fn migrate_creates_the_sqlite_file_and_its_folder() {
     );
     assert!(path.exists());
     // Again: nothing to do, still fine.
-    let out = baton()
-        .args([
-            "migrate",
-            "--database-url",
-            &format!("sqlite://{}", path.display()),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    assert!(migrate(&url).status.success());
 }
 
 #[test]
