@@ -3,6 +3,7 @@
 //! interactive without rendering it again.
 
 pub mod components;
+pub mod model;
 pub mod pages;
 pub mod sections;
 pub mod theme;

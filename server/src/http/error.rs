@@ -6,6 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use app::model::errors::{FieldError, FieldErrors};
+
+use crate::catalog::CatalogError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +19,12 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// Fields to correct: 422 with a message per field.
+    #[error("some fields need correcting")]
+    Invalid(FieldErrors),
+    /// A save based on an old version: 409 with what is current now.
+    #[error("changed by someone else since you opened it: review their change and save again")]
+    Stale(serde_json::Value),
     #[error("service unavailable: {0}")]
     Unavailable(&'static str),
     #[error(transparent)]
@@ -26,6 +35,28 @@ pub enum AppError {
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
     pub error: String,
+    /// With 422: what is wrong with each field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldError>>,
+    /// With 409: the current state, for the person to compare with theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<serde_json::Value>,
+}
+
+impl From<CatalogError> for AppError {
+    fn from(err: CatalogError) -> Self {
+        match err {
+            CatalogError::Invalid(fields) => AppError::Invalid(fields),
+            CatalogError::NotFound => AppError::NotFound,
+            CatalogError::Stale { current } => {
+                AppError::Stale(serde_json::to_value(*current).unwrap_or_default())
+            }
+            unconfirmed @ CatalogError::Unconfirmed { .. } => {
+                AppError::BadRequest(unconfirmed.to_string())
+            }
+            CatalogError::Store(err) => err.into(),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -43,18 +74,32 @@ impl IntoResponse for AppError {
         let status = match &self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Stale(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        let error = match self {
+        let error = match &self {
             AppError::Internal(_) => "internal error; the server log has the details".to_owned(),
             other => other.to_string(),
         };
-        (status, Json(ErrorBody { error })).into_response()
+        let (fields, current) = match self {
+            AppError::Invalid(fields) => (Some(fields.0), None),
+            AppError::Stale(current) => (None, Some(current)),
+            _ => (None, None),
+        };
+        (
+            status,
+            Json(ErrorBody {
+                error,
+                fields,
+                current,
+            }),
+        )
+            .into_response()
     }
 }
 

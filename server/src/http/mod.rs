@@ -1,6 +1,7 @@
 //! The HTTP surface: probes, the machine-facing URL space, the Leptos pages
 //! and server functions, and the layers every request goes through.
 
+mod api;
 pub mod client_ip;
 pub mod error;
 mod health;
@@ -37,7 +38,6 @@ pub fn router(state: AppState) -> Router {
     let machine = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/api/{*rest}", any(error::not_found))
         .route("/ping/{*rest}", any(error::not_found))
         .route("/hooks/{*rest}", any(error::not_found))
         .route("/p/{*rest}", any(error::not_found));
@@ -59,10 +59,13 @@ pub fn router(state: AppState) -> Router {
 
     // Everything that answers once. Live streams (added with the dashboard)
     // are merged outside this router so the timeout does not cut them.
-    let bounded = machine.merge(pages).layer(TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        config.request_timeout,
-    ));
+    let bounded = machine
+        .merge(api::routes())
+        .merge(pages)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ));
 
     bounded
         .layer(

@@ -24,6 +24,9 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(db.message().to_owned())
             }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::Conflict("it refers to something that does not exist".to_owned())
+            }
             _ => StoreError::Other(anyhow::Error::new(err)),
         }
     }

@@ -2,7 +2,9 @@
 //! PostgreSQL ([`postgres`]). The backend is picked once, from the database
 //! URL, by [`connect`]; everything above this module sees only the trait.
 
+mod catalog_sql;
 mod error;
+mod impl_store;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -10,6 +12,8 @@ mod types;
 
 use std::sync::Arc;
 
+use app::model::accounts::Role;
+use app::model::catalog::{Orchestration, ValidOrchestration};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::broadcast;
@@ -62,6 +66,52 @@ pub trait Store: Send + Sync + 'static {
 
     /// The newest deliveries first.
     async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>>;
+
+    /// Adds a team; its slug is unique.
+    async fn insert_team(&self, slug: &str, name: &str, now: DateTime<Utc>) -> StoreResult<i64>;
+
+    /// Adds a person; the email (kept lower-case) is unique.
+    async fn insert_user(
+        &self,
+        email: &str,
+        display_name: &str,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
+    /// Whether the user exists and is not deactivated.
+    async fn user_is_active(&self, id: i64) -> StoreResult<bool>;
+
+    async fn team_exists(&self, id: i64) -> StoreResult<bool>;
+
+    /// Stores a validated orchestration with its tags, all or nothing. A
+    /// taken slug is a `Conflict`.
+    async fn create_orchestration(
+        &self,
+        orchestration: &ValidOrchestration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Orchestration>;
+
+    /// Replaces an orchestration's fields, if it is still at `version`: a
+    /// save based on an older version is a `Conflict`, never an overwrite.
+    /// Entering `retired` stamps `retired_at`; leaving it clears it.
+    async fn update_orchestration(
+        &self,
+        id: i64,
+        version: i64,
+        orchestration: &ValidOrchestration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Orchestration>;
+
+    async fn orchestration(&self, id: i64) -> StoreResult<Orchestration>;
+
+    async fn orchestration_by_slug(&self, slug: &str) -> StoreResult<Orchestration>;
+
+    /// Every orchestration, by name.
+    async fn orchestrations(&self) -> StoreResult<Vec<Orchestration>>;
+
+    /// Removes an orchestration; its automations stay, loose.
+    async fn delete_orchestration(&self, id: i64) -> StoreResult<()>;
 
     /// Announces a committed change to every subscriber of this store and,
     /// on PostgreSQL, of every other instance sharing the database.

@@ -4,22 +4,18 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::{broadcast, oneshot};
 
-use super::{
-    Backend, CHANGE_CHANNEL_CAPACITY, Change, Delivery, NewDelivery, RecordedDelivery, Store,
-    StoreResult,
-};
+use super::{Backend, CHANGE_CHANNEL_CAPACITY, Change, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 mod queries {
     crate::store::sql::shared_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::catalog_sql::catalog_queries!(sqlx::Postgres, sqlx::PgPool);
 }
 
 /// The `NOTIFY` channel every instance listens on.
@@ -145,8 +141,14 @@ async fn relay_notifications(
     }
 }
 
-#[async_trait]
-impl Store for PgStore {
+impl PgStore {
+    /// A transaction for writes.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+crate::store::impl_store::impl_store!(PgStore, {
     fn backend(&self) -> Backend {
         Backend::Postgres
     }
@@ -159,35 +161,6 @@ impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
-    }
-
-    async fn try_acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: TimeDelta,
-    ) -> StoreResult<bool> {
-        queries::try_acquire_lease(&self.pool, name, holder, now, ttl).await
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        queries::release_lease(&self.pool, name, holder).await
-    }
-
-    async fn record_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<Vec<RecordedDelivery>> {
-        let mut tx = self.pool.begin().await?;
-        let receipts = queries::insert_deliveries(&mut tx, batch).await?;
-        tx.commit().await?;
-        Ok(receipts)
-    }
-
-    async fn delivery(&self, id: i64) -> StoreResult<Delivery> {
-        queries::delivery(&self.pool, id).await
-    }
-
-    async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>> {
-        queries::recent_deliveries(&self.pool, limit).await
     }
 
     async fn publish(&self, change: &Change) -> StoreResult<()> {
@@ -208,4 +181,4 @@ impl Store for PgStore {
     fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
     }
-}
+});

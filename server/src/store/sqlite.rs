@@ -6,21 +6,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::broadcast;
 
-use super::{
-    Backend, CHANGE_CHANNEL_CAPACITY, Change, Delivery, NewDelivery, RecordedDelivery, Store,
-    StoreResult,
-};
+use super::{Backend, CHANGE_CHANNEL_CAPACITY, Change, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 mod queries {
     crate::store::sql::shared_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::catalog_sql::catalog_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.
@@ -76,8 +72,15 @@ fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
     Ok((meta.dev(), meta.ino()))
 }
 
-#[async_trait]
-impl Store for SqliteStore {
+impl SqliteStore {
+    /// A transaction for writes. `BEGIN IMMEDIATE` takes the write lock up front, so a
+    /// busy database waits on `busy_timeout` instead of failing half-way.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+crate::store::impl_store::impl_store!(SqliteStore, {
     fn backend(&self) -> Backend {
         Backend::Sqlite
     }
@@ -109,37 +112,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn try_acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: TimeDelta,
-    ) -> StoreResult<bool> {
-        queries::try_acquire_lease(&self.pool, name, holder, now, ttl).await
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        queries::release_lease(&self.pool, name, holder).await
-    }
-
-    async fn record_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<Vec<RecordedDelivery>> {
-        // BEGIN IMMEDIATE takes the write lock up front, so a busy database
-        // waits on busy_timeout instead of failing half-way through.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let receipts = queries::insert_deliveries(&mut tx, batch).await?;
-        tx.commit().await?;
-        Ok(receipts)
-    }
-
-    async fn delivery(&self, id: i64) -> StoreResult<Delivery> {
-        queries::delivery(&self.pool, id).await
-    }
-
-    async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>> {
-        queries::recent_deliveries(&self.pool, limit).await
-    }
-
     async fn publish(&self, change: &Change) -> StoreResult<()> {
         // No subscriber is not an error: nobody is listening right now.
         let _ = self.changes.send(change.clone());
@@ -149,4 +121,4 @@ impl Store for SqliteStore {
     fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
     }
-}
+});

@@ -10,5 +10,6 @@ mod cli;
 mod deliveries;
 mod health;
 mod helpers;
+mod orchestrations;
 mod shutdown;
 mod store_contract;

@@ -1,0 +1,6 @@
+//! The domain types the screens and the server share, with the validation
+//! both apply: the browser to help early, the server to decide.
+
+pub mod accounts;
+pub mod catalog;
+pub mod errors;

@@ -1,0 +1,30 @@
+//! The public JSON API under `/api/v1`: a contract, with stable error
+//! bodies (`{"error": …, "fields": [...]}`).
+
+mod json;
+mod orchestrations;
+
+use axum::Router;
+use axum::routing::{any, get, post};
+
+use crate::http::error;
+use crate::startup::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/orchestrations",
+            get(orchestrations::list).post(orchestrations::create),
+        )
+        .route(
+            "/api/v1/orchestrations/{slug}",
+            get(orchestrations::show)
+                .put(orchestrations::update)
+                .delete(orchestrations::delete),
+        )
+        .route(
+            "/api/v1/orchestrations/{slug}/retire",
+            post(orchestrations::retire),
+        )
+        .route("/api/{*rest}", any(error::not_found))
+}

@@ -1,0 +1,125 @@
+//! The part of the [`Store`](super::Store) implementation both backends
+//! share, written once: each backend gives its own `backend`, `migrate`,
+//! `ping`, `publish` and `subscribe`, a `pool` field, a `begin_write`
+//! method and a `queries` module made by the shared query macros.
+
+macro_rules! impl_store {
+    ($store:ty, { $($own:tt)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            $($own)*
+
+            async fn try_acquire_lease(
+                &self,
+                name: &str,
+                holder: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                ttl: chrono::TimeDelta,
+            ) -> $crate::store::StoreResult<bool> {
+                queries::try_acquire_lease(&self.pool, name, holder, now, ttl).await
+            }
+
+            async fn release_lease(&self, name: &str, holder: &str) -> $crate::store::StoreResult<()> {
+                queries::release_lease(&self.pool, name, holder).await
+            }
+
+            async fn record_deliveries(
+                &self,
+                batch: &[$crate::store::NewDelivery],
+            ) -> $crate::store::StoreResult<Vec<$crate::store::RecordedDelivery>> {
+                let mut tx = self.begin_write().await?;
+                let receipts = queries::insert_deliveries(&mut tx, batch).await?;
+                tx.commit().await?;
+                Ok(receipts)
+            }
+
+            async fn delivery(&self, id: i64) -> $crate::store::StoreResult<$crate::store::Delivery> {
+                queries::delivery(&self.pool, id).await
+            }
+
+            async fn recent_deliveries(
+                &self,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Delivery>> {
+                queries::recent_deliveries(&self.pool, limit).await
+            }
+
+            async fn insert_team(
+                &self,
+                slug: &str,
+                name: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                queries::insert_team(&self.pool, slug, name, now).await
+            }
+
+            async fn insert_user(
+                &self,
+                email: &str,
+                display_name: &str,
+                role: app::model::accounts::Role,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                queries::insert_user(&self.pool, email, display_name, role.as_str(), now).await
+            }
+
+            async fn user_is_active(&self, id: i64) -> $crate::store::StoreResult<bool> {
+                queries::user_is_active(&self.pool, id).await
+            }
+
+            async fn team_exists(&self, id: i64) -> $crate::store::StoreResult<bool> {
+                queries::team_exists(&self.pool, id).await
+            }
+
+            async fn create_orchestration(
+                &self,
+                orchestration: &app::model::catalog::ValidOrchestration,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::insert_orchestration(&mut tx, orchestration, now).await?;
+                tx.commit().await?;
+                queries::orchestration(&self.pool, id).await
+            }
+
+            async fn update_orchestration(
+                &self,
+                id: i64,
+                version: i64,
+                orchestration: &app::model::catalog::ValidOrchestration,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
+                let mut tx = self.begin_write().await?;
+                queries::update_orchestration(&mut tx, id, version, orchestration, now).await?;
+                tx.commit().await?;
+                queries::orchestration(&self.pool, id).await
+            }
+
+            async fn orchestration(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
+                queries::orchestration(&self.pool, id).await
+            }
+
+            async fn orchestration_by_slug(
+                &self,
+                slug: &str,
+            ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
+                queries::orchestration_by_slug(&self.pool, slug).await
+            }
+
+            async fn orchestrations(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<app::model::catalog::Orchestration>> {
+                queries::orchestrations(&self.pool).await
+            }
+
+            async fn delete_orchestration(&self, id: i64) -> $crate::store::StoreResult<()> {
+                queries::delete_orchestration(&self.pool, id).await
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;
