@@ -6,6 +6,8 @@ pub mod components;
 pub mod model;
 pub mod pages;
 pub mod sections;
+pub mod server_fns;
+pub mod services;
 pub mod theme;
 
 use leptos::prelude::*;
@@ -14,7 +16,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::Layout;
-use pages::{not_found::NotFound, placeholder::Placeholder};
+use pages::{not_found::NotFound, orchestrations::OrchestrationsPage, placeholder::Placeholder};
 use sections::Section;
 
 /// The name of the browser bundle under `/pkg`: `baton.js`, `baton_bg.wasm`, `baton.css`.
@@ -45,6 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    mark_hydrated();
     view! {
         <Stylesheet id="baton" href="/pkg/baton.css"/>
         <Title formatter=|page: String| {
@@ -55,7 +58,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Placeholder section=Section::Dashboard/> }/>
                     <Route path=path!("/inventory") view=|| view! { <Placeholder section=Section::Inventory/> }/>
-                    <Route path=path!("/orchestrations") view=|| view! { <Placeholder section=Section::Orchestrations/> }/>
+                    <Route path=path!("/orchestrations") view=OrchestrationsPage/>
                     <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
                     <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
                     <Route path=path!("/admin") view=|| view! { <Placeholder section=Section::Admin/> }/>
@@ -63,6 +66,20 @@ pub fn App() -> impl IntoView {
             </Layout>
         </Router>
     }
+}
+
+/// Sets `data-hydrated` on `<html>` once the page is interactive, so tests
+/// (and styles) can tell a server-rendered page from a live one.
+fn mark_hydrated() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+    });
 }
 
 /// The browser's entry point: takes over the server-rendered page.

@@ -1,4 +1,5 @@
 //! One module per screen.
 
 pub mod not_found;
+pub mod orchestrations;
 pub mod placeholder;

@@ -5,6 +5,7 @@ mod api;
 pub mod client_ip;
 pub mod error;
 mod health;
+mod services;
 
 use std::time::Duration;
 
@@ -31,7 +32,11 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos.clone();
     let provide_state = {
         let state = state.clone();
-        move || leptos::prelude::provide_context(state.clone())
+        let services = services::services(state.store.clone());
+        move || {
+            leptos::prelude::provide_context(state.clone());
+            leptos::prelude::provide_context(services.clone());
+        }
     };
 
     // Machine-facing prefixes answer JSON 404s of their own, never the HTML page.

@@ -11,6 +11,7 @@ INSERT INTO users (email, display_name, role, created_at) VALUES ($1, $2, $3, $4
 
 pub const USER_EXISTS: &str = "SELECT count(*) FROM users WHERE id = $1 AND deactivated_at IS NULL";
 pub const TEAM_EXISTS: &str = "SELECT count(*) FROM teams WHERE id = $1";
+pub const USER_NAMES: &str = "SELECT id, display_name FROM users ORDER BY id";
 
 pub const INSERT_ORCHESTRATION: &str = "\
 INSERT INTO orchestrations (slug, name, purpose, owner_id, backup_owner_id, team_id, inputs,
@@ -158,6 +159,10 @@ macro_rules! catalog_queries {
         pub async fn team_exists(pool: &$pool, id: i64) -> StoreResult<bool> {
             let n: i64 = sqlx::query_scalar(csql::TEAM_EXISTS).bind(id).fetch_one(pool).await?;
             Ok(n > 0)
+        }
+
+        pub async fn user_names(pool: &$pool) -> StoreResult<Vec<(i64, String)>> {
+            Ok(sqlx::query_as(csql::USER_NAMES).fetch_all(pool).await?)
         }
 
         async fn write_tags(tx: &mut sqlx::Transaction<'_, $db>, id: i64, tags: &[String]) -> StoreResult<()> {

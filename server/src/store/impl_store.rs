@@ -71,6 +71,10 @@ macro_rules! impl_store {
                 queries::team_exists(&self.pool, id).await
             }
 
+            async fn user_names(&self) -> $crate::store::StoreResult<Vec<(i64, String)>> {
+                queries::user_names(&self.pool).await
+            }
+
             async fn create_orchestration(
                 &self,
                 orchestration: &app::model::catalog::ValidOrchestration,

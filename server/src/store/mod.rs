@@ -84,6 +84,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn team_exists(&self, id: i64) -> StoreResult<bool>;
 
+    /// Every user's id and display name, deactivated ones included (their
+    /// names still label what they did).
+    async fn user_names(&self) -> StoreResult<Vec<(i64, String)>>;
+
     /// Stores a validated orchestration with its tags, all or nothing. A
     /// taken slug is a `Conflict`.
     async fn create_orchestration(

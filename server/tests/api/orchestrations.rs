@@ -435,3 +435,59 @@ async fn retiring_keeps_the_orchestration_and_delete_needs_confirming(#[case] ba
         json!({"error": "not found"})
     );
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn the_screens_list_comes_from_a_server_function_under_rpc(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let store = app.db.store().await;
+    let ada = store
+        .insert_user("ada@example.com", "Ada Lovelace", Role::Editor, Utc::now())
+        .await
+        .unwrap();
+    app.post_json(
+        "/api/v1/orchestrations",
+        &json!({"name": "Payroll", "owner_id": ada, "failure_mode": "Nobody is paid", "tags": ["hr"]}),
+    )
+    .await;
+    app.post_json(
+        "/api/v1/orchestrations",
+        &json!({"name": "Lead routing", "tier": 1}),
+    )
+    .await;
+
+    let res = app
+        .client
+        .post(app.url("/rpc/orchestrations/list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let list: Value = res.json().await.unwrap();
+    assert_eq!(
+        list,
+        json!([
+            {"slug": "lead-routing", "name": "Lead routing", "purpose": "", "owner": null, "tier": 1,
+             "lifecycle": "draft", "tags": [], "no_failure_mode": true},
+            {"slug": "payroll", "name": "Payroll", "purpose": "", "owner": "Ada Lovelace", "tier": 3,
+             "lifecycle": "draft", "tags": ["hr"], "no_failure_mode": false},
+        ])
+    );
+    // The public API's prefix is not the server functions'.
+    let res = app
+        .client
+        .post(app.url("/api/orchestrations/list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The page renders the list on the server, flags in words.
+    let html = app.get("/orchestrations").await.text().await.unwrap();
+    assert!(html.contains("Ada Lovelace"), "{html}");
+    assert!(html.contains("Unowned"));
+    assert!(html.contains("No failure mode"));
+    assert!(html.contains("2 orchestrations"));
+}

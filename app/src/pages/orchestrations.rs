@@ -1,0 +1,108 @@
+//! The orchestrations list: every designed flow, its owner, tier,
+//! lifecycle, and what makes it a risk.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::sections::Section;
+use crate::server_fns::orchestrations::list_orchestrations;
+use crate::services::OrchestrationSummary;
+
+#[component]
+pub fn OrchestrationsPage() -> impl IntoView {
+    let orchestrations = Resource::new(|| (), |_| list_orchestrations());
+    view! {
+        <Title text=Section::Orchestrations.title()/>
+        <div class="page-header">
+            <h1>{Section::Orchestrations.title()}</h1>
+            <p class="lede">{Section::Orchestrations.purpose()}</p>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading orchestrations…"</p> }>
+            {move || Suspend::new(async move {
+                match orchestrations.await {
+                    Ok(list) if list.is_empty() => view! { <EmptyCatalog/> }.into_any(),
+                    Ok(list) => view! { <OrchestrationTable list/> }.into_any(),
+                    Err(err) => view! {
+                        <div class="card notice notice--error" role="alert">
+                            <h2>"The orchestrations could not be loaded"</h2>
+                            <p>{err.to_string()}</p>
+                            <p>"Reload the page to try again."</p>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EmptyCatalog() -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="empty-catalog">
+            <h2 id="empty-catalog">"No orchestrations yet"</h2>
+            <p>
+                "Register your first one through the API: "
+                <code>"POST /api/v1/orchestrations"</code>
+                " with at least a name. Forms to register and edit them here are coming soon."
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn OrchestrationTable(list: Vec<OrchestrationSummary>) -> impl IntoView {
+    let count = list.len();
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption>
+                    {format!("{count} orchestration{}", if count == 1 { "" } else { "s" })}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Owner"</th>
+                        <th scope="col">"Tier"</th>
+                        <th scope="col">"Lifecycle"</th>
+                        <th scope="col">"Risks"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.into_iter().map(|o| view! { <OrchestrationRow o/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn OrchestrationRow(o: OrchestrationSummary) -> impl IntoView {
+    let unowned = o.owner.is_none();
+    view! {
+        <tr>
+            <th scope="row">
+                <span class="table__name">{o.name}</span>
+                <span class="table__sub">{o.purpose}</span>
+                {(!o.tags.is_empty())
+                    .then(|| {
+                        view! {
+                            <span class="tags">
+                                {o.tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}
+                            </span>
+                        }
+                    })}
+            </th>
+            <td data-label="Owner">{o.owner.unwrap_or_else(|| "—".to_owned())}</td>
+            <td data-label="Tier">{format!("Tier {}", o.tier)}</td>
+            <td data-label="Lifecycle"><span class="lifecycle">{o.lifecycle.as_str()}</span></td>
+            <td data-label="Risks">
+                <span class="flags">
+                    {unowned.then(|| view! { <span class="flag flag--risk">"Unowned"</span> })}
+                    {o.no_failure_mode.then(|| view! { <span class="flag flag--risk">"No failure mode"</span> })}
+                    {(!unowned && !o.no_failure_mode).then(|| view! { <span class="flag flag--ok">"None"</span> })}
+                </span>
+            </td>
+        </tr>
+    }
+}
