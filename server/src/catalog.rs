@@ -4,6 +4,7 @@
 
 use app::model::catalog::{Lifecycle, Orchestration, OrchestrationDraft, ValidOrchestration};
 use app::model::errors::FieldErrors;
+use app::model::inventory::Automation;
 
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
@@ -19,6 +20,9 @@ pub enum CatalogError {
     /// Someone else saved first; `current` is what they saved.
     #[error("changed by someone else since you opened it")]
     Stale { current: Box<Orchestration> },
+    /// Someone else saved this automation first.
+    #[error("changed by someone else since you opened it")]
+    StaleAutomation { current: Box<Automation> },
     /// The delete was not confirmed with the orchestration's slug.
     #[error("to delete, confirm with the orchestration's slug ({slug})")]
     Unconfirmed { slug: String },
@@ -66,7 +70,8 @@ async fn check_references(
     errors.into_result(valid).map_err(CatalogError::Invalid)
 }
 
-async fn add_reference_errors(
+/// Adds an error for each named person or team that does not exist.
+pub(crate) async fn add_reference_errors(
     store: &dyn Store,
     owner: Option<i64>,
     backup: Option<i64>,

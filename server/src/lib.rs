@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod deliveries;
 pub mod http;
+pub mod inventory;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -7,9 +7,9 @@ use super::errors::FieldErrors;
 /// How critical an orchestration is: 1 most, 3 least.
 pub const TIERS: std::ops::RangeInclusive<i32> = 1..=3;
 
-const MAX_NAME: usize = 120;
+pub(crate) const MAX_NAME: usize = 120;
 const MAX_SLUG: usize = 64;
-const MAX_TEXT: usize = 10_000;
+pub(crate) const MAX_TEXT: usize = 10_000;
 const MAX_TAGS: usize = 20;
 const MAX_TAG: usize = 40;
 const MAX_LINKS: usize = 20;
@@ -211,9 +211,7 @@ impl OrchestrationDraft {
             ("failure_mode", &self.failure_mode),
             ("fallback", &self.fallback),
         ] {
-            if text.chars().count() > MAX_TEXT {
-                errors.add(field, format!("keep this to {MAX_TEXT} characters"));
-            }
+            check_length(&mut errors, field, text, MAX_TEXT);
         }
         if self.owner_id.is_some() && self.owner_id == self.backup_owner_id {
             errors.add(
@@ -237,16 +235,16 @@ impl OrchestrationDraft {
         };
         let tags = normalise_tags(self.tags, &mut errors);
         let links = check_links(self.links, &mut errors);
-        for (field, value) in [
-            ("minutes_saved_per_run", self.minutes_saved_per_run),
-            ("expected_runs_per_week", self.expected_runs_per_week),
-        ] {
-            if let Some(v) = value
-                && !(v.is_finite() && (0.0..=MAX_FIGURE).contains(&v))
-            {
-                errors.add(field, format!("give a number from 0 to {MAX_FIGURE}"));
-            }
-        }
+        check_figure(
+            &mut errors,
+            "minutes_saved_per_run",
+            self.minutes_saved_per_run,
+        );
+        check_figure(
+            &mut errors,
+            "expected_runs_per_week",
+            self.expected_runs_per_week,
+        );
         if let Some(target) = self.success_rate_target
             && !(target.is_finite() && (0.0..=1.0).contains(&target))
         {
@@ -327,6 +325,33 @@ fn normalise_tags(tags: Vec<String>, errors: &mut FieldErrors) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// An absolute http(s) address with a host, no spaces, of sensible length.
+pub(crate) fn is_http_url(url: &str) -> bool {
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    let has_host = url.split_once("://").is_some_and(|(_, rest)| {
+        rest.split(['/', '?', '#'])
+            .next()
+            .is_some_and(|host| !host.is_empty())
+    });
+    scheme_ok && has_host && url.len() <= MAX_URL && !url.contains(char::is_whitespace)
+}
+
+/// Adds an error when `text` is longer than `max` characters.
+pub(crate) fn check_length(errors: &mut FieldErrors, field: &str, text: &str, max: usize) {
+    if text.chars().count() > max {
+        errors.add(field, format!("keep this to {max} characters"));
+    }
+}
+
+/// Adds an error when a declared figure is negative, not a number, or huge.
+pub(crate) fn check_figure(errors: &mut FieldErrors, field: &str, value: Option<f64>) {
+    if let Some(v) = value
+        && !(v.is_finite() && (0.0..=MAX_FIGURE).contains(&v))
+    {
+        errors.add(field, format!("give a number from 0 to {MAX_FIGURE}"));
+    }
 }
 
 fn check_links(links: Vec<Link>, errors: &mut FieldErrors) -> Vec<Link> {

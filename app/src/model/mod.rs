@@ -4,3 +4,4 @@
 pub mod accounts;
 pub mod catalog;
 pub mod errors;
+pub mod inventory;

@@ -51,6 +51,9 @@ impl From<CatalogError> for AppError {
             CatalogError::Stale { current } => {
                 AppError::Stale(serde_json::to_value(*current).unwrap_or_default())
             }
+            CatalogError::StaleAutomation { current } => {
+                AppError::Stale(serde_json::to_value(*current).unwrap_or_default())
+            }
             unconfirmed @ CatalogError::Unconfirmed { .. } => {
                 AppError::BadRequest(unconfirmed.to_string())
             }

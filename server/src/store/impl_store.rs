@@ -122,6 +122,48 @@ macro_rules! impl_store {
             async fn delete_orchestration(&self, id: i64) -> $crate::store::StoreResult<()> {
                 queries::delete_orchestration(&self.pool, id).await
             }
+
+            async fn orchestration_exists(&self, id: i64) -> $crate::store::StoreResult<bool> {
+                queries::orchestration_exists(&self.pool, id).await
+            }
+
+            async fn create_automation(
+                &self,
+                automation: &app::model::inventory::ValidAutomation,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
+                queries::insert_automation(&self.pool, automation, now).await
+            }
+
+            async fn update_automation(
+                &self,
+                id: i64,
+                version: i64,
+                automation: &app::model::inventory::ValidAutomation,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
+                queries::update_automation(&self.pool, id, version, automation, now).await
+            }
+
+            async fn automation(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
+                queries::automation(&self.pool, id).await
+            }
+
+            async fn automations(
+                &self,
+                filter: &app::model::inventory::InventoryFilter,
+                limit: u32,
+                offset: u32,
+            ) -> $crate::store::StoreResult<Vec<app::model::inventory::Automation>> {
+                queries::automations(&self.pool, filter, limit, offset).await
+            }
+
+            async fn delete_automation(&self, id: i64) -> $crate::store::StoreResult<()> {
+                queries::delete_automation(&self.pool, id).await
+            }
         }
     };
 }

@@ -5,6 +5,7 @@
 mod catalog_sql;
 mod error;
 mod impl_store;
+mod inventory_sql;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 use app::model::accounts::Role;
 use app::model::catalog::{Orchestration, ValidOrchestration};
+use app::model::inventory::{Automation, InventoryFilter, ValidAutomation};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::broadcast;
@@ -116,6 +118,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// Removes an orchestration; its automations stay, loose.
     async fn delete_orchestration(&self, id: i64) -> StoreResult<()>;
+
+    async fn orchestration_exists(&self, id: i64) -> StoreResult<bool>;
+
+    /// Adds an automation to the inventory. One already listed with the
+    /// same tool and external id is a `Conflict`.
+    async fn create_automation(
+        &self,
+        automation: &ValidAutomation,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Automation>;
+
+    /// Replaces an automation's fields if it is still at `version`; else a
+    /// `Conflict`, never an overwrite.
+    async fn update_automation(
+        &self,
+        id: i64,
+        version: i64,
+        automation: &ValidAutomation,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Automation>;
+
+    async fn automation(&self, id: i64) -> StoreResult<Automation>;
+
+    /// The automations matching `filter`, by name, a page at a time.
+    async fn automations(
+        &self,
+        filter: &InventoryFilter,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<Automation>>;
+
+    async fn delete_automation(&self, id: i64) -> StoreResult<()>;
 
     /// Announces a committed change to every subscriber of this store and,
     /// on PostgreSQL, of every other instance sharing the database.

@@ -16,6 +16,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgre
 mod queries {
     crate::store::sql::shared_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::catalog_sql::catalog_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::inventory_sql::inventory_queries!(sqlx::Postgres, sqlx::PgPool);
 }
 
 /// The `NOTIFY` channel every instance listens on.

@@ -17,6 +17,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 mod queries {
     crate::store::sql::shared_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::catalog_sql::catalog_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::inventory_sql::inventory_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.

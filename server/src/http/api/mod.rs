@@ -1,6 +1,7 @@
 //! The public JSON API under `/api/v1`: a contract, with stable error
 //! bodies (`{"error": …, "fields": [...]}`).
 
+mod automations;
 mod json;
 mod orchestrations;
 
@@ -25,6 +26,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/orchestrations/{slug}/retire",
             post(orchestrations::retire),
+        )
+        .route(
+            "/api/v1/automations",
+            get(automations::list).post(automations::create),
+        )
+        .route(
+            "/api/v1/automations/{id}",
+            get(automations::show)
+                .put(automations::update)
+                .delete(automations::delete),
         )
         .route("/api/{*rest}", any(error::not_found))
 }

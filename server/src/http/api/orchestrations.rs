@@ -58,9 +58,9 @@ pub async fn create(
 /// A change names the version it was made on.
 #[derive(Debug, Deserialize)]
 pub struct Versioned<T> {
-    version: i64,
+    pub version: i64,
     #[serde(flatten)]
-    fields: T,
+    pub fields: T,
 }
 
 pub async fn update(

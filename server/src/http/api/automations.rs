@@ -1,0 +1,141 @@
+//! `/api/v1/automations`: the inventory — add, list with filters, read,
+//! change, delete.
+
+use app::model::inventory::{Automation, AutomationDraft, InventoryFilter, Tool};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
+use serde::{Deserialize, Serialize};
+
+use super::json::JsonBody;
+use super::orchestrations::Versioned;
+use crate::http::error::AppError;
+use crate::inventory;
+use crate::startup::AppState;
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+
+/// An automation as the API shows it: its fields and its risk flags.
+#[derive(Debug, Serialize)]
+pub struct AutomationView {
+    #[serde(flatten)]
+    automation: Automation,
+    loose: bool,
+    unowned: bool,
+    no_failure_mode: bool,
+}
+
+impl From<Automation> for AutomationView {
+    fn from(automation: Automation) -> Self {
+        Self {
+            loose: automation.is_loose(),
+            unowned: automation.is_unowned(),
+            no_failure_mode: automation.lacks_failure_mode(),
+            automation,
+        }
+    }
+}
+
+/// The query string of the list: the filter plus paging. (Spelled out
+/// rather than flattened: flattening loses numbers and booleans in query
+/// strings.)
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    q: Option<String>,
+    tool: Option<Tool>,
+    owner_id: Option<i64>,
+    team_id: Option<i64>,
+    orchestration_id: Option<i64>,
+    loose: bool,
+    unowned: bool,
+    no_failure_mode: bool,
+    limit: Option<u32>,
+    offset: u32,
+}
+
+impl ListQuery {
+    fn filter(&self) -> InventoryFilter {
+        InventoryFilter {
+            q: self.q.clone(),
+            tool: self.tool,
+            owner_id: self.owner_id,
+            team_id: self.team_id,
+            orchestration_id: self.orchestration_id,
+            loose: self.loose,
+            unowned: self.unowned,
+            no_failure_mode: self.no_failure_mode,
+        }
+    }
+}
+
+/// An id from the path; anything else names nothing.
+fn automation_id(text: &str) -> Result<i64, AppError> {
+    text.parse().map_err(|_| AppError::NotFound)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Vec<AutomationView>>, AppError> {
+    let Query(query) = query.map_err(|err| AppError::BadRequest(err.body_text()))?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::BadRequest(format!(
+            "limit is from 1 to {MAX_PAGE}"
+        )));
+    }
+    let found = state
+        .store
+        .automations(&query.filter(), limit, query.offset)
+        .await?;
+    Ok(Json(found.into_iter().map(Into::into).collect()))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<AutomationView>, AppError> {
+    Ok(Json(
+        state.store.automation(automation_id(&id)?).await?.into(),
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    JsonBody(draft): JsonBody<AutomationDraft>,
+) -> Result<(StatusCode, HeaderMap, Json<AutomationView>), AppError> {
+    let created = inventory::create_automation(&*state.store, &*state.clock, draft).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/automations/{}", created.id)) {
+        headers.insert(LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(created.into())))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(change): JsonBody<Versioned<AutomationDraft>>,
+) -> Result<Json<AutomationView>, AppError> {
+    let id = automation_id(&id)?;
+    let saved = inventory::update_automation(
+        &*state.store,
+        &*state.clock,
+        id,
+        change.version,
+        change.fields,
+    )
+    .await?;
+    Ok(Json(saved.into()))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    state.store.delete_automation(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

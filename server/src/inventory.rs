@@ -1,0 +1,88 @@
+//! The inventory's rules beyond a single field: references must exist, and
+//! one automation is listed once (tool + external id), changed only from
+//! its current version.
+
+use app::model::errors::FieldErrors;
+use app::model::inventory::{Automation, AutomationDraft, ValidAutomation};
+
+use crate::catalog::{CatalogError, add_reference_errors};
+use crate::clock::Clock;
+use crate::store::{Store, StoreError};
+
+async fn validate(
+    store: &dyn Store,
+    draft: AutomationDraft,
+) -> Result<ValidAutomation, CatalogError> {
+    let (owner, team, orchestration) = (draft.owner_id, draft.team_id, draft.orchestration_id);
+    let (valid, mut errors) = match draft.validate() {
+        Ok(valid) => (Some(valid), FieldErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    add_reference_errors(store, owner, None, team, &mut errors).await?;
+    if let Some(id) = orchestration
+        && !store.orchestration_exists(id).await?
+    {
+        errors.add(
+            "orchestration_id",
+            format!("there is no orchestration {id}"),
+        );
+    }
+    match valid {
+        Some(valid) if errors.is_empty() => Ok(valid),
+        _ => Err(CatalogError::Invalid(errors)),
+    }
+}
+
+fn already_listed(valid: &ValidAutomation) -> CatalogError {
+    let mut errors = FieldErrors::default();
+    errors.add(
+        "external_id",
+        format!(
+            "{} {:?} is already in the inventory",
+            valid.tool.label(),
+            valid.external_id
+        ),
+    );
+    CatalogError::Invalid(errors)
+}
+
+/// Adds an automation to the inventory.
+pub async fn create_automation(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    draft: AutomationDraft,
+) -> Result<Automation, CatalogError> {
+    let valid = validate(store, draft).await?;
+    match store.create_automation(&valid, clock.now()).await {
+        Err(StoreError::Conflict(_)) => Err(already_listed(&valid)),
+        other => Ok(other?),
+    }
+}
+
+/// Saves a changed automation, if nobody saved since `version`.
+pub async fn update_automation(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    id: i64,
+    version: i64,
+    draft: AutomationDraft,
+) -> Result<Automation, CatalogError> {
+    let valid = validate(store, draft).await?;
+    match store
+        .update_automation(id, version, &valid, clock.now())
+        .await
+    {
+        Ok(saved) => Ok(saved),
+        Err(StoreError::Conflict(_)) => {
+            let current = store.automation(id).await?;
+            if current.version != version {
+                Err(CatalogError::StaleAutomation {
+                    current: Box::new(current),
+                })
+            } else {
+                Err(already_listed(&valid))
+            }
+        }
+        Err(other) => Err(other.into()),
+    }
+}
