@@ -2,7 +2,7 @@
 //! are unique, a save must be based on the current version, a delete must
 //! be confirmed. Plain functions over the [`Store`] and the [`Clock`].
 
-use app::model::catalog::{Lifecycle, Orchestration, OrchestrationDraft, ValidOrchestration};
+use app::model::catalog::{Lifecycle, Orchestration, OrchestrationDraft, OrchestrationFields};
 use app::model::errors::FieldErrors;
 use app::model::inventory::Automation;
 
@@ -43,7 +43,7 @@ impl From<StoreError> for CatalogError {
 async fn validate(
     store: &dyn Store,
     draft: OrchestrationDraft,
-) -> Result<ValidOrchestration, CatalogError> {
+) -> Result<OrchestrationFields, CatalogError> {
     let (owner, backup, team) = (draft.owner_id, draft.backup_owner_id, draft.team_id);
     let mut errors = match draft.validate() {
         Ok(valid) => return check_references(store, valid).await,
@@ -56,8 +56,8 @@ async fn validate(
 
 async fn check_references(
     store: &dyn Store,
-    valid: ValidOrchestration,
-) -> Result<ValidOrchestration, CatalogError> {
+    valid: OrchestrationFields,
+) -> Result<OrchestrationFields, CatalogError> {
     let mut errors = FieldErrors::default();
     add_reference_errors(
         store,
@@ -132,7 +132,7 @@ async fn save(
     clock: &dyn Clock,
     id: i64,
     version: i64,
-    valid: &ValidOrchestration,
+    valid: &OrchestrationFields,
 ) -> Result<Orchestration, CatalogError> {
     match store
         .update_orchestration(id, version, valid, clock.now())
@@ -166,9 +166,9 @@ pub async fn retire_orchestration(
             current: Box::new(current),
         });
     }
-    let retired = ValidOrchestration {
+    let retired = OrchestrationFields {
         lifecycle: Lifecycle::Retired,
-        ..ValidOrchestration::from(current)
+        ..current.fields
     };
     save(store, clock, id, version, &retired).await
 }
@@ -180,8 +180,10 @@ pub async fn delete_orchestration(
     confirmation: &str,
 ) -> Result<(), CatalogError> {
     let current = store.orchestration(id).await?;
-    if confirmation.trim() != current.slug {
-        return Err(CatalogError::Unconfirmed { slug: current.slug });
+    if confirmation.trim() != current.fields.slug {
+        return Err(CatalogError::Unconfirmed {
+            slug: current.fields.slug,
+        });
     }
     Ok(store.delete_orchestration(id).await?)
 }

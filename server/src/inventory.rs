@@ -3,7 +3,7 @@
 //! its current version.
 
 use app::model::errors::FieldErrors;
-use app::model::inventory::{Automation, AutomationDraft, ValidAutomation};
+use app::model::inventory::{Automation, AutomationDraft, AutomationFields};
 
 use crate::catalog::{CatalogError, add_reference_errors};
 use crate::clock::Clock;
@@ -12,7 +12,7 @@ use crate::store::{Store, StoreError};
 async fn validate(
     store: &dyn Store,
     draft: AutomationDraft,
-) -> Result<ValidAutomation, CatalogError> {
+) -> Result<AutomationFields, CatalogError> {
     let (owner, team, orchestration) = (draft.owner_id, draft.team_id, draft.orchestration_id);
     let (valid, mut errors) = match draft.validate() {
         Ok(valid) => (Some(valid), FieldErrors::default()),
@@ -33,7 +33,7 @@ async fn validate(
     }
 }
 
-fn already_listed(valid: &ValidAutomation) -> CatalogError {
+fn already_listed(valid: &AutomationFields) -> CatalogError {
     let mut errors = FieldErrors::default();
     errors.add(
         "external_id",

@@ -64,27 +64,13 @@ pub struct Link {
     pub url: String,
 }
 
-/// An orchestration as stored, with the flags that mark it as a risk.
+/// An orchestration as stored: its fields, and what the store keeps about
+/// them. In JSON the fields sit beside `id` and `version`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Orchestration {
     pub id: i64,
-    pub slug: String,
-    pub name: String,
-    pub purpose: String,
-    pub owner_id: Option<i64>,
-    pub backup_owner_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub inputs: String,
-    pub outputs: String,
-    pub failure_mode: String,
-    pub fallback: String,
-    pub tier: i32,
-    pub lifecycle: Lifecycle,
-    pub tags: Vec<String>,
-    pub links: Vec<Link>,
-    pub minutes_saved_per_run: Option<f64>,
-    pub expected_runs_per_week: Option<f64>,
-    pub success_rate_target: Option<f64>,
+    #[serde(flatten)]
+    pub fields: OrchestrationFields,
     /// Raised by one at every change; a save names the version it edited.
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -95,12 +81,12 @@ pub struct Orchestration {
 impl Orchestration {
     /// Nobody answers for it.
     pub fn is_unowned(&self) -> bool {
-        self.owner_id.is_none()
+        self.fields.owner_id.is_none()
     }
 
     /// Nobody has written what happens when it fails silently.
     pub fn lacks_failure_mode(&self) -> bool {
-        self.failure_mode.trim().is_empty()
+        self.fields.failure_mode.trim().is_empty()
     }
 }
 
@@ -130,10 +116,10 @@ pub struct OrchestrationDraft {
     pub success_rate_target: Option<f64>,
 }
 
-/// A draft that passed validation, normalised (trimmed, slug derived, tags
-/// lower-cased and deduplicated), ready to store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidOrchestration {
+/// An orchestration's fields once validated and normalised (trimmed, slug
+/// derived, tags lower-cased and deduplicated): what is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrchestrationFields {
     pub name: String,
     pub slug: String,
     pub purpose: String,
@@ -153,34 +139,10 @@ pub struct ValidOrchestration {
     pub success_rate_target: Option<f64>,
 }
 
-impl From<Orchestration> for ValidOrchestration {
-    fn from(o: Orchestration) -> Self {
-        Self {
-            name: o.name,
-            slug: o.slug,
-            purpose: o.purpose,
-            owner_id: o.owner_id,
-            backup_owner_id: o.backup_owner_id,
-            team_id: o.team_id,
-            inputs: o.inputs,
-            outputs: o.outputs,
-            failure_mode: o.failure_mode,
-            fallback: o.fallback,
-            tier: o.tier,
-            lifecycle: o.lifecycle,
-            tags: o.tags,
-            links: o.links,
-            minutes_saved_per_run: o.minutes_saved_per_run,
-            expected_runs_per_week: o.expected_runs_per_week,
-            success_rate_target: o.success_rate_target,
-        }
-    }
-}
-
 impl OrchestrationDraft {
     /// Checks every field and reports every problem at once, each next to
     /// its field. References (owner, team) are checked by the server.
-    pub fn validate(self) -> Result<ValidOrchestration, FieldErrors> {
+    pub fn validate(self) -> Result<OrchestrationFields, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = self.name.trim().to_owned();
         if name.is_empty() {
@@ -253,7 +215,7 @@ impl OrchestrationDraft {
                 "give a share from 0 to 1 (0.95 is 95 %)",
             );
         }
-        errors.into_result(ValidOrchestration {
+        errors.into_result(OrchestrationFields {
             name,
             slug,
             purpose: self.purpose.trim().to_owned(),

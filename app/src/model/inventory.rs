@@ -79,22 +79,13 @@ impl TryFrom<String> for Tool {
     }
 }
 
-/// An automation as stored.
+/// An automation as stored: its fields, and what the store keeps about
+/// them. In JSON the fields sit beside `id` and `version`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Automation {
     pub id: i64,
-    pub tool: Tool,
-    /// The tool's own id: a workflow path, a Zap id, a job name.
-    pub external_id: String,
-    pub url: String,
-    pub name: String,
-    pub description: String,
-    pub owner_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub failure_mode: String,
-    pub orchestration_id: Option<i64>,
-    pub minutes_saved_per_run: Option<f64>,
-    pub runs_per_week: Option<f64>,
+    #[serde(flatten)]
+    pub fields: AutomationFields,
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -103,15 +94,15 @@ pub struct Automation {
 impl Automation {
     /// Belongs to no orchestration.
     pub fn is_loose(&self) -> bool {
-        self.orchestration_id.is_none()
+        self.fields.orchestration_id.is_none()
     }
 
     pub fn is_unowned(&self) -> bool {
-        self.owner_id.is_none()
+        self.fields.owner_id.is_none()
     }
 
     pub fn lacks_failure_mode(&self) -> bool {
-        self.failure_mode.trim().is_empty()
+        self.fields.failure_mode.trim().is_empty()
     }
 }
 
@@ -132,9 +123,9 @@ pub struct AutomationDraft {
     pub runs_per_week: Option<f64>,
 }
 
-/// A draft that passed validation, trimmed, ready to store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidAutomation {
+/// An automation's fields once validated and trimmed: what is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutomationFields {
     pub tool: Tool,
     pub external_id: String,
     pub url: String,
@@ -151,7 +142,7 @@ pub struct ValidAutomation {
 impl AutomationDraft {
     /// Checks every field and reports every problem at once. References
     /// (owner, team, orchestration) are checked by the server.
-    pub fn validate(self) -> Result<ValidAutomation, FieldErrors> {
+    pub fn validate(self) -> Result<AutomationFields, FieldErrors> {
         let mut errors = FieldErrors::default();
         let tool = Tool::parse(self.tool.trim());
         if tool.is_none() {
@@ -186,7 +177,7 @@ impl AutomationDraft {
         let Some(tool) = tool else {
             return Err(errors);
         };
-        errors.into_result(ValidAutomation {
+        errors.into_result(AutomationFields {
             tool,
             external_id,
             url,

@@ -32,15 +32,19 @@ impl CatalogService for Catalog {
             let orchestrations = self.store.orchestrations().await.map_err(failed)?;
             Ok(orchestrations
                 .into_iter()
-                .map(|o| OrchestrationSummary {
-                    no_failure_mode: o.lacks_failure_mode(),
-                    owner: o.owner_id.and_then(|id| names.get(&id).cloned()),
-                    slug: o.slug,
-                    name: o.name,
-                    purpose: o.purpose,
-                    tier: o.tier,
-                    lifecycle: o.lifecycle,
-                    tags: o.tags,
+                .map(|o| {
+                    let no_failure_mode = o.lacks_failure_mode();
+                    let f = o.fields;
+                    OrchestrationSummary {
+                        no_failure_mode,
+                        owner: f.owner_id.and_then(|id| names.get(&id).cloned()),
+                        slug: f.slug,
+                        name: f.name,
+                        purpose: f.purpose,
+                        tier: f.tier,
+                        lifecycle: f.lifecycle,
+                        tags: f.tags,
+                    }
                 })
                 .collect())
         })

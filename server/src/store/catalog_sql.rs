@@ -1,6 +1,6 @@
 //! The catalog's SQL, shared by both backends like [`super::sql`].
 
-use app::model::catalog::{Link, Orchestration};
+use app::model::catalog::{Link, Orchestration, OrchestrationFields};
 use chrono::{DateTime, Utc};
 
 pub const INSERT_TEAM: &str =
@@ -98,23 +98,25 @@ impl OrchestrationRow {
             .map_err(|why: String| super::StoreError::Other(anyhow::anyhow!(why)))?;
         Ok(Orchestration {
             id: self.id,
-            slug: self.slug,
-            name: self.name,
-            purpose: self.purpose,
-            owner_id: self.owner_id,
-            backup_owner_id: self.backup_owner_id,
-            team_id: self.team_id,
-            inputs: self.inputs,
-            outputs: self.outputs,
-            failure_mode: self.failure_mode,
-            fallback: self.fallback,
-            tier: self.tier,
-            lifecycle,
-            tags,
-            links: self.links,
-            minutes_saved_per_run: self.minutes_saved_per_run,
-            expected_runs_per_week: self.expected_runs_per_week,
-            success_rate_target: self.success_rate_target,
+            fields: OrchestrationFields {
+                slug: self.slug,
+                name: self.name,
+                purpose: self.purpose,
+                owner_id: self.owner_id,
+                backup_owner_id: self.backup_owner_id,
+                team_id: self.team_id,
+                inputs: self.inputs,
+                outputs: self.outputs,
+                failure_mode: self.failure_mode,
+                fallback: self.fallback,
+                tier: self.tier,
+                lifecycle,
+                tags,
+                links: self.links,
+                minutes_saved_per_run: self.minutes_saved_per_run,
+                expected_runs_per_week: self.expected_runs_per_week,
+                success_rate_target: self.success_rate_target,
+            },
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -127,7 +129,7 @@ impl OrchestrationRow {
 /// [`super::sql::shared_queries`].
 macro_rules! catalog_queries {
     ($db:ty, $pool:ty) => {
-        use app::model::catalog::{Orchestration, ValidOrchestration};
+        use app::model::catalog::{Orchestration, OrchestrationFields};
         use $crate::store::catalog_sql as csql;
         use $crate::store::StoreError;
 
@@ -198,7 +200,7 @@ macro_rules! catalog_queries {
 
         pub async fn insert_orchestration(
             tx: &mut sqlx::Transaction<'_, $db>,
-            o: &ValidOrchestration,
+            o: &OrchestrationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<i64> {
             let id: i64 = bind_orchestration!(sqlx::query_scalar(csql::INSERT_ORCHESTRATION), o, now)
@@ -212,7 +214,7 @@ macro_rules! catalog_queries {
             tx: &mut sqlx::Transaction<'_, $db>,
             id: i64,
             version: i64,
-            o: &ValidOrchestration,
+            o: &OrchestrationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<()> {
             let updated: Option<i64> = bind_orchestration!(sqlx::query_scalar(csql::UPDATE_ORCHESTRATION), o, now)

@@ -77,7 +77,7 @@ macro_rules! impl_store {
 
             async fn create_orchestration(
                 &self,
-                orchestration: &app::model::catalog::ValidOrchestration,
+                orchestration: &app::model::catalog::OrchestrationFields,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
                 let mut tx = self.begin_write().await?;
@@ -90,7 +90,7 @@ macro_rules! impl_store {
                 &self,
                 id: i64,
                 version: i64,
-                orchestration: &app::model::catalog::ValidOrchestration,
+                orchestration: &app::model::catalog::OrchestrationFields,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
                 let mut tx = self.begin_write().await?;
@@ -129,7 +129,7 @@ macro_rules! impl_store {
 
             async fn create_automation(
                 &self,
-                automation: &app::model::inventory::ValidAutomation,
+                automation: &app::model::inventory::AutomationFields,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
                 queries::insert_automation(&self.pool, automation, now).await
@@ -139,7 +139,7 @@ macro_rules! impl_store {
                 &self,
                 id: i64,
                 version: i64,
-                automation: &app::model::inventory::ValidAutomation,
+                automation: &app::model::inventory::AutomationFields,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
                 queries::update_automation(&self.pool, id, version, automation, now).await

@@ -1,6 +1,6 @@
 //! The automation inventory's SQL, shared by both backends like [`super::sql`].
 
-use app::model::inventory::Automation;
+use app::model::inventory::{Automation, AutomationFields};
 use chrono::{DateTime, Utc};
 
 pub const INSERT_AUTOMATION: &str = "\
@@ -77,20 +77,22 @@ impl TryFrom<AutomationRow> for Automation {
     fn try_from(row: AutomationRow) -> Result<Self, Self::Error> {
         Ok(Automation {
             id: row.id,
-            tool: row
-                .tool
-                .try_into()
-                .map_err(|why: String| super::StoreError::Other(anyhow::anyhow!(why)))?,
-            external_id: row.external_id,
-            url: row.url,
-            name: row.name,
-            description: row.description,
-            owner_id: row.owner_id,
-            team_id: row.team_id,
-            failure_mode: row.failure_mode,
-            orchestration_id: row.orchestration_id,
-            minutes_saved_per_run: row.minutes_saved_per_run,
-            runs_per_week: row.runs_per_week,
+            fields: AutomationFields {
+                tool: row
+                    .tool
+                    .try_into()
+                    .map_err(|why: String| super::StoreError::Other(anyhow::anyhow!(why)))?,
+                external_id: row.external_id,
+                url: row.url,
+                name: row.name,
+                description: row.description,
+                owner_id: row.owner_id,
+                team_id: row.team_id,
+                failure_mode: row.failure_mode,
+                orchestration_id: row.orchestration_id,
+                minutes_saved_per_run: row.minutes_saved_per_run,
+                runs_per_week: row.runs_per_week,
+            },
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -101,7 +103,7 @@ impl TryFrom<AutomationRow> for Automation {
 /// The inventory's query functions for backend `$db` with pool `$pool`.
 macro_rules! inventory_queries {
     ($db:ty, $pool:ty) => {
-        use app::model::inventory::{Automation, InventoryFilter, ValidAutomation};
+        use app::model::inventory::{Automation, InventoryFilter, AutomationFields};
         use $crate::store::inventory_sql as isql;
 
         macro_rules! bind_automation {
@@ -129,7 +131,7 @@ macro_rules! inventory_queries {
 
         pub async fn insert_automation(
             pool: &$pool,
-            a: &ValidAutomation,
+            a: &AutomationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<Automation> {
             let id: i64 = bind_automation!(sqlx::query_scalar(isql::INSERT_AUTOMATION), a, now)
@@ -142,7 +144,7 @@ macro_rules! inventory_queries {
             pool: &$pool,
             id: i64,
             version: i64,
-            a: &ValidAutomation,
+            a: &AutomationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<Automation> {
             let updated: Option<i64> = bind_automation!(sqlx::query_scalar(isql::UPDATE_AUTOMATION), a, now)

@@ -14,8 +14,8 @@ mod types;
 use std::sync::Arc;
 
 use app::model::accounts::Role;
-use app::model::catalog::{Orchestration, ValidOrchestration};
-use app::model::inventory::{Automation, InventoryFilter, ValidAutomation};
+use app::model::catalog::{Orchestration, OrchestrationFields};
+use app::model::inventory::{Automation, AutomationFields, InventoryFilter};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::broadcast;
@@ -94,7 +94,7 @@ pub trait Store: Send + Sync + 'static {
     /// taken slug is a `Conflict`.
     async fn create_orchestration(
         &self,
-        orchestration: &ValidOrchestration,
+        orchestration: &OrchestrationFields,
         now: DateTime<Utc>,
     ) -> StoreResult<Orchestration>;
 
@@ -105,7 +105,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: i64,
         version: i64,
-        orchestration: &ValidOrchestration,
+        orchestration: &OrchestrationFields,
         now: DateTime<Utc>,
     ) -> StoreResult<Orchestration>;
 
@@ -125,7 +125,7 @@ pub trait Store: Send + Sync + 'static {
     /// same tool and external id is a `Conflict`.
     async fn create_automation(
         &self,
-        automation: &ValidAutomation,
+        automation: &AutomationFields,
         now: DateTime<Utc>,
     ) -> StoreResult<Automation>;
 
@@ -135,7 +135,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: i64,
         version: i64,
-        automation: &ValidAutomation,
+        automation: &AutomationFields,
         now: DateTime<Utc>,
     ) -> StoreResult<Automation>;
 

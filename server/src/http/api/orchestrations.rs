@@ -48,7 +48,8 @@ pub async fn create(
 ) -> Result<(StatusCode, HeaderMap, Json<OrchestrationView>), AppError> {
     let created = catalog::create_orchestration(&*state.store, &*state.clock, draft).await?;
     let mut headers = HeaderMap::new();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/orchestrations/{}", created.slug))
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("/api/v1/orchestrations/{}", created.fields.slug))
     {
         headers.insert(LOCATION, location);
     }
