@@ -302,3 +302,45 @@ async fn automation_changes_need_the_current_version(#[case] backend: Backend) {
         json!({"error": "not found"})
     );
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn the_openapi_document_describes_the_api_routes(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (path, methods) in [
+        ("/api/v1/orchestrations", &["get", "post"][..]),
+        (
+            "/api/v1/orchestrations/{slug}",
+            &["get", "put", "delete"][..],
+        ),
+        ("/api/v1/orchestrations/{slug}/retire", &["post"][..]),
+        ("/api/v1/automations", &["get", "post"][..]),
+        ("/api/v1/automations/{id}", &["get", "put", "delete"][..]),
+    ] {
+        for method in methods {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} is not documented"
+            );
+        }
+    }
+    // And nothing documented is missing from the server.
+    let documented = doc["paths"].as_object().unwrap().len();
+    assert_eq!(documented, 5, "a documented path without a test above");
+    for schema in [
+        "Error",
+        "Orchestration",
+        "OrchestrationDraft",
+        "Automation",
+        "AutomationDraft",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+}

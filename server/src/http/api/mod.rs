@@ -6,13 +6,23 @@ mod json;
 mod orchestrations;
 
 use axum::Router;
+use axum::http::header;
 use axum::routing::{any, get, post};
 
 use crate::http::error;
 use crate::startup::AppState;
 
+/// The API's description, kept beside the routes it describes; a test
+/// checks that every route is in it.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> ([(header::HeaderName, &'static str); 1], &'static str) {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
         .route(
             "/api/v1/orchestrations",
             get(orchestrations::list).post(orchestrations::create),
