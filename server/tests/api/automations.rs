@@ -10,13 +10,7 @@ use crate::helpers::{Backend, TestApp, spawn_app};
 
 impl TestApp {
     async fn add_automation(&self, body: Value) -> Value {
-        let res = self
-            .client
-            .post(self.url("/api/v1/automations"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = self.post_json("/api/v1/automations", &body).await;
         assert_eq!(res.status(), StatusCode::CREATED, "{body}");
         res.json().await.unwrap()
     }
@@ -47,12 +41,8 @@ async fn automations_are_listed_with_their_risk_flags(#[case] backend: Backend) 
         .await
         .unwrap();
     let orchestration: Value = app
-        .client
-        .post(app.url("/api/v1/orchestrations"))
-        .json(&json!({"name": "Invoicing"}))
-        .send()
+        .post_json("/api/v1/orchestrations", &json!({"name": "Invoicing"}))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -181,13 +171,7 @@ async fn automations_are_listed_with_their_risk_flags(#[case] backend: Backend) 
 #[tokio::test]
 async fn bad_automations_get_422_per_field_and_nothing_is_saved(#[case] backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = app
-        .client
-        .post(app.url("/api/v1/automations"))
-        .json(&json!({"tool": "bash", "url": "ftp://x", "owner_id": 9, "team_id": 9, "orchestration_id": 9}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_json("/api/v1/automations", &json!({"tool": "bash", "url": "ftp://x", "owner_id": 9, "team_id": 9, "orchestration_id": 9})).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = res.json().await.unwrap();
     let fields: Vec<&str> = body["fields"]
@@ -214,12 +198,11 @@ async fn bad_automations_get_422_per_field_and_nothing_is_saved(#[case] backend:
     app.add_automation(json!({"tool": "jenkins", "external_id": "deploy-prod", "name": "Deploy"}))
         .await;
     let res = app
-        .client
-        .post(app.url("/api/v1/automations"))
-        .json(&json!({"tool": "jenkins", "external_id": "deploy-prod", "name": "Deploy again"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/automations",
+            &json!({"tool": "jenkins", "external_id": "deploy-prod", "name": "Deploy again"}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["fields"][0]["field"], "external_id");
@@ -249,27 +232,23 @@ async fn automation_changes_need_the_current_version(#[case] backend: Backend) {
     let path = format!("/api/v1/automations/{}", added["id"]);
 
     let res = app
-        .client
-        .put(app.url(&path))
-        .json(
+        .put_json(
+            &path,
             &json!({"version": 1, "tool": "n8n", "external_id": "wf-7", "name": "Sync contacts",
             "failure_mode": "CRM goes stale"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let saved: Value = res.json().await.unwrap();
     assert_eq!(saved["version"], 2);
     assert_eq!(saved["no_failure_mode"], false);
 
     let res = app
-        .client
-        .put(app.url(&path))
-        .json(&json!({"version": 1, "tool": "n8n", "external_id": "wf-7", "name": "Sync leads"}))
-        .send()
-        .await
-        .unwrap();
+        .put_json(
+            &path,
+            &json!({"version": 1, "tool": "n8n", "external_id": "wf-7", "name": "Sync leads"}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["current"]["name"], "Sync contacts");
