@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod deliveries;
+pub mod graph;
 pub mod http;
 pub mod inventory;
 pub mod startup;

@@ -3,5 +3,6 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod dependencies;
 pub mod errors;
 pub mod inventory;

@@ -1,7 +1,8 @@
 //! The part of the [`Store`](super::Store) implementation both backends
 //! share, written once: each backend gives its own `backend`, `migrate`,
-//! `ping`, `publish` and `subscribe`, a `pool` field, a `begin_write`
-//! method and a `queries` module made by the shared query macros.
+//! `ping`, `publish` and `subscribe`, a `pool` field, `begin_write` and
+//! `begin_graph_write` methods and a `queries` module made by the shared
+//! query macros.
 
 macro_rules! impl_store {
     ($store:ty, { $($own:tt)* }) => {
@@ -163,6 +164,39 @@ macro_rules! impl_store {
 
             async fn delete_automation(&self, id: i64) -> $crate::store::StoreResult<()> {
                 queries::delete_automation(&self.pool, id).await
+            }
+
+            async fn add_dependency(
+                &self,
+                draft: &app::model::dependencies::DependencyDraft,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<
+                Result<app::model::dependencies::Dependency, Vec<app::model::dependencies::NodeRef>>,
+            > {
+                let mut tx = self.begin_graph_write().await?;
+                let id = match queries::insert_dependency(&mut tx, draft, now).await? {
+                    Ok(id) => id,
+                    Err(cycle) => return Ok(Err(cycle)),
+                };
+                tx.commit().await?;
+                Ok(Ok(queries::dependency(&self.pool, id).await?))
+            }
+
+            async fn dependency(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::dependencies::Dependency> {
+                queries::dependency(&self.pool, id).await
+            }
+
+            async fn dependencies(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<app::model::dependencies::Dependency>> {
+                queries::dependencies(&self.pool).await
+            }
+
+            async fn delete_dependency(&self, id: i64) -> $crate::store::StoreResult<()> {
+                queries::delete_dependency(&self.pool, id).await
             }
         }
     };

@@ -4,6 +4,7 @@
 
 mod catalog_sql;
 mod error;
+mod graph_sql;
 mod impl_store;
 mod inventory_sql;
 pub mod postgres;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use app::model::accounts::Role;
 use app::model::catalog::{Orchestration, OrchestrationFields};
+use app::model::dependencies::{Dependency, DependencyDraft, NodeRef};
 use app::model::inventory::{Automation, AutomationFields, InventoryFilter};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -150,6 +152,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Automation>>;
 
     async fn delete_automation(&self, id: i64) -> StoreResult<()>;
+
+    /// Adds the edge "upstream feeds downstream", unless it would close a
+    /// cycle: then nothing is written and the cycle comes back, from
+    /// `upstream` around to it again. The check and the write happen under
+    /// one lock on the graph, so two concurrent additions cannot close a
+    /// cycle between them. An edge already there is a `Conflict`; an end
+    /// that does not exist is a `Conflict` too.
+    async fn add_dependency(
+        &self,
+        draft: &DependencyDraft,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<Dependency, Vec<NodeRef>>>;
+
+    async fn dependency(&self, id: i64) -> StoreResult<Dependency>;
+
+    /// Every edge with the names of its ends, oldest first.
+    async fn dependencies(&self) -> StoreResult<Vec<Dependency>>;
+
+    async fn delete_dependency(&self, id: i64) -> StoreResult<()>;
 
     /// Announces a committed change to every subscriber of this store and,
     /// on PostgreSQL, of every other instance sharing the database.

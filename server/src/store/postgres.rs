@@ -17,7 +17,12 @@ mod queries {
     crate::store::sql::shared_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::catalog_sql::catalog_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::inventory_sql::inventory_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::graph_sql::graph_queries!(sqlx::Postgres, sqlx::PgPool);
 }
+
+/// The key of the advisory lock that serialises changes to the dependency
+/// graph across every instance (any fixed number; the same in each).
+const GRAPH_LOCK: i64 = 0x6261_746f_6e67;
 
 /// The `NOTIFY` channel every instance listens on.
 const CHANNEL: &str = "baton_changes";
@@ -146,6 +151,18 @@ impl PgStore {
     /// A transaction for writes.
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// A transaction holding the graph's advisory lock until it ends, so a
+    /// cycle check and the write it allows are never interleaved with
+    /// another instance's.
+    async fn begin_graph_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(GRAPH_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 }
 

@@ -18,6 +18,7 @@ mod queries {
     crate::store::sql::shared_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::catalog_sql::catalog_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::inventory_sql::inventory_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::graph_sql::graph_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.
@@ -78,6 +79,12 @@ impl SqliteStore {
     /// busy database waits on `busy_timeout` instead of failing half-way.
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A transaction that reads the dependency graph and changes it: SQLite
+    /// has one writer at a time, so the write lock already serialises them.
+    async fn begin_graph_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_write().await
     }
 }
 

@@ -9,12 +9,6 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, TestApp, spawn_app};
 
 impl TestApp {
-    async fn add_automation(&self, body: Value) -> Value {
-        let res = self.post_json("/api/v1/automations", &body).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "{body}");
-        res.json().await.unwrap()
-    }
-
     async fn automation_names(&self, query: &str) -> Vec<String> {
         let res = self.get(&format!("/api/v1/automations{query}")).await;
         assert_eq!(res.status(), StatusCode::OK, "{query}");

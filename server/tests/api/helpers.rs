@@ -258,6 +258,24 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Adds an automation through the API; it must be accepted.
+    pub async fn add_automation(&self, body: serde_json::Value) -> serde_json::Value {
+        let res = self.post_json("/api/v1/automations", &body).await;
+        assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{body}");
+        res.json().await.unwrap()
+    }
+
+    /// Registers an orchestration through the API; it must be accepted.
+    pub async fn add_orchestration(&self, body: serde_json::Value) -> serde_json::Value {
+        let res = self.post_json("/api/v1/orchestrations", &body).await;
+        assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{body}");
+        res.json().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client.delete(self.url(path)).send().await.unwrap()
+    }
+
     pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
             .put(self.url(path))

@@ -9,6 +9,7 @@
 mod automations;
 mod cli;
 mod deliveries;
+mod dependencies;
 mod health;
 mod helpers;
 mod orchestrations;

@@ -2,6 +2,7 @@
 //! bodies (`{"error": …, "fields": [...]}`).
 
 mod automations;
+mod dependencies;
 mod json;
 mod orchestrations;
 
@@ -46,6 +47,18 @@ pub fn routes() -> Router<AppState> {
             get(automations::show)
                 .put(automations::update)
                 .delete(automations::delete),
+        )
+        .route(
+            "/api/v1/orchestrations/{slug}/graph",
+            get(dependencies::neighbourhood),
+        )
+        .route(
+            "/api/v1/dependencies",
+            get(dependencies::list).post(dependencies::create),
+        )
+        .route(
+            "/api/v1/dependencies/{id}",
+            get(dependencies::show).delete(dependencies::delete),
         )
         .route("/api/{*rest}", any(error::not_found))
 }
