@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod graph;
 pub mod http;
 pub mod inventory;
+pub mod leverage;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

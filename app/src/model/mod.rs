@@ -6,3 +6,4 @@ pub mod catalog;
 pub mod dependencies;
 pub mod errors;
 pub mod inventory;
+pub mod leverage;

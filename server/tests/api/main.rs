@@ -12,6 +12,7 @@ mod deliveries;
 mod dependencies;
 mod health;
 mod helpers;
+mod leverage;
 mod orchestrations;
 mod shutdown;
 mod store_contract;

@@ -4,6 +4,7 @@
 mod automations;
 mod dependencies;
 mod json;
+mod leverage;
 mod orchestrations;
 
 use axum::Router;
@@ -59,6 +60,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/dependencies/{id}",
             get(dependencies::show).delete(dependencies::delete),
+        )
+        .route("/api/v1/leverage", get(leverage::report))
+        .route(
+            "/api/v1/orchestrations/{slug}/leverage",
+            get(leverage::orchestration),
+        )
+        .route(
+            "/api/v1/automations/{id}/leverage",
+            get(leverage::automation),
         )
         .route("/api/{*rest}", any(error::not_found))
 }
