@@ -108,6 +108,10 @@ pub struct Options {
     #[arg(long, env = "BATON_MAX_BODY", default_value_t = 2 * 1024 * 1024, value_name = "BYTES", global = true)]
     pub max_body: usize,
 
+    /// Largest file accepted by the catalog imports, in bytes; larger ones get 413
+    #[arg(long, env = "BATON_MAX_IMPORT", default_value_t = 64 * 1024 * 1024, value_name = "BYTES", global = true)]
+    pub max_import: usize,
+
     /// Log filter, in tracing's EnvFilter syntax (e.g. info,baton=debug)
     #[arg(long, env = "BATON_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -245,6 +249,7 @@ pub struct Config {
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
     pub max_body: usize,
+    pub max_import: usize,
 }
 
 impl Config {
@@ -281,6 +286,7 @@ impl Config {
             request_timeout: Duration::from_secs(options.request_timeout),
             shutdown_grace: Duration::from_secs(options.shutdown_grace),
             max_body: options.max_body,
+            max_import: options.max_import,
         })
     }
 }

@@ -12,7 +12,7 @@ use app::model::inventory::InventoryFilter;
 
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
-use crate::store::{Store, StoreError};
+use crate::store::{EdgeRefusal, Store};
 
 const MAX_NOTE: usize = 2_000;
 /// The most automations of one orchestration drawn in its graph.
@@ -60,7 +60,7 @@ pub async fn add_dependency(
     }
     match store.add_dependency(&draft, clock.now()).await {
         Ok(Ok(added)) => Ok(added),
-        Ok(Err(cycle)) => {
+        Ok(Err(EdgeRefusal::Cycle(cycle))) => {
             let mut names = Vec::with_capacity(cycle.len());
             for node in cycle {
                 names.push(name_of(store, node).await?);
@@ -75,7 +75,7 @@ pub async fn add_dependency(
             );
             Err(CatalogError::Invalid(errors))
         }
-        Err(StoreError::Conflict(_)) => {
+        Ok(Err(EdgeRefusal::Exists)) => {
             let up = name_of(store, draft.upstream).await?;
             let down = name_of(store, draft.downstream).await?;
             let mut errors = FieldErrors::default();

@@ -126,6 +126,10 @@ impl Graph {
         graph
     }
 
+    pub fn has_edge(&self, from: NodeRef, to: NodeRef) -> bool {
+        self.down.get(&from).is_some_and(|next| next.contains(&to))
+    }
+
     /// A shortest path `from` → … → `to` along the edges, both ends
     /// included; `None` when `to` cannot be reached.
     pub fn path(&self, from: NodeRef, to: NodeRef) -> Option<Vec<NodeRef>> {

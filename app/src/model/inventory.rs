@@ -9,7 +9,7 @@ use super::errors::FieldErrors;
 const MAX_EXTERNAL_ID: usize = 200;
 
 /// The tool an automation runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tool {
     GithubActions,

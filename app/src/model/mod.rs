@@ -7,3 +7,4 @@ pub mod dependencies;
 pub mod errors;
 pub mod inventory;
 pub mod leverage;
+pub mod transfer;

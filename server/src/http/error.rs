@@ -72,8 +72,9 @@ impl From<StoreError> for AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// The status and stable body of the answer (logging internal errors).
+    pub fn into_parts(self) -> (StatusCode, ErrorBody) {
         let status = match &self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -96,13 +97,19 @@ impl IntoResponse for AppError {
         };
         (
             status,
-            Json(ErrorBody {
+            ErrorBody {
                 error,
                 fields,
                 current,
-            }),
+            },
         )
-            .into_response()
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.into_parts();
+        (status, Json(body)).into_response()
     }
 }
 

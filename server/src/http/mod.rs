@@ -64,9 +64,12 @@ pub fn router(state: AppState) -> Router {
 
     // Everything that answers once. Live streams (added with the dashboard)
     // are merged outside this router so the timeout does not cut them.
+    // Imports take whole files: their own, larger, body limit.
     let bounded = machine
         .merge(api::routes())
         .merge(pages)
+        .layer(RequestBodyLimitLayer::new(config.max_body))
+        .merge(api::import_routes().layer(RequestBodyLimitLayer::new(config.max_import)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
@@ -88,8 +91,7 @@ pub fn router(state: AppState) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(CompressionLayer::new())
-                .layer(RequestBodyLimitLayer::new(config.max_body)),
+                .layer(CompressionLayer::new()),
         )
         .with_state(state)
 }

@@ -12,6 +12,9 @@ INSERT INTO users (email, display_name, role, created_at) VALUES ($1, $2, $3, $4
 pub const USER_EXISTS: &str = "SELECT count(*) FROM users WHERE id = $1 AND deactivated_at IS NULL";
 pub const TEAM_EXISTS: &str = "SELECT count(*) FROM teams WHERE id = $1";
 pub const USER_NAMES: &str = "SELECT id, display_name FROM users ORDER BY id";
+pub const PEOPLE: &str = "\
+SELECT id, email, display_name, role, deactivated_at IS NULL AS active FROM users ORDER BY id";
+pub const TEAMS: &str = "SELECT id, slug, name FROM teams ORDER BY slug";
 
 pub const INSERT_ORCHESTRATION: &str = "\
 INSERT INTO orchestrations (slug, name, purpose, owner_id, backup_owner_id, team_id, inputs,
@@ -165,6 +168,14 @@ macro_rules! catalog_queries {
 
         pub async fn user_names(pool: &$pool) -> StoreResult<Vec<(i64, String)>> {
             Ok(sqlx::query_as(csql::USER_NAMES).fetch_all(pool).await?)
+        }
+
+        pub async fn people(pool: &$pool) -> StoreResult<Vec<$crate::store::Person>> {
+            Ok(sqlx::query_as(csql::PEOPLE).fetch_all(pool).await?)
+        }
+
+        pub async fn teams(pool: &$pool) -> StoreResult<Vec<$crate::store::Team>> {
+            Ok(sqlx::query_as(csql::TEAMS).fetch_all(pool).await?)
         }
 
         async fn write_tags(tx: &mut sqlx::Transaction<'_, $db>, id: i64, tags: &[String]) -> StoreResult<()> {

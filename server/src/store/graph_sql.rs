@@ -143,16 +143,19 @@ macro_rules! graph_queries {
             rows.into_iter().map(TryInto::try_into).collect()
         }
 
-        /// Adds the edge unless it would close a cycle, which is returned
-        /// instead. The caller holds the graph's write lock in `tx`.
+        /// Adds the edge unless it is there already or would close a
+        /// cycle. The caller holds the graph's write lock in `tx`.
         pub async fn insert_dependency(
             tx: &mut sqlx::Transaction<'_, $db>,
             draft: &DependencyDraft,
             now: DateTime<Utc>,
-        ) -> StoreResult<Result<i64, Vec<NodeRef>>> {
+        ) -> StoreResult<Result<i64, $crate::store::EdgeRefusal>> {
             let graph = Graph::new(edges_in(tx).await?);
+            if graph.has_edge(draft.upstream, draft.downstream) {
+                return Ok(Err($crate::store::EdgeRefusal::Exists));
+            }
             if let Some(cycle) = graph.cycle_if_added(draft.upstream, draft.downstream) {
-                return Ok(Err(cycle));
+                return Ok(Err($crate::store::EdgeRefusal::Cycle(cycle)));
             }
             let (up_a, up_o) = gsql::columns(draft.upstream);
             let (down_a, down_o) = gsql::columns(draft.downstream);

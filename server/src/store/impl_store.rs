@@ -133,7 +133,10 @@ macro_rules! impl_store {
                 automation: &app::model::inventory::AutomationFields,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
-                queries::insert_automation(&self.pool, automation, now).await
+                let mut tx = self.begin_write().await?;
+                let id = queries::insert_automation(&mut tx, automation, now).await?;
+                tx.commit().await?;
+                queries::automation(&self.pool, id).await
             }
 
             async fn update_automation(
@@ -143,7 +146,10 @@ macro_rules! impl_store {
                 automation: &app::model::inventory::AutomationFields,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
-                queries::update_automation(&self.pool, id, version, automation, now).await
+                let mut tx = self.begin_write().await?;
+                queries::update_automation(&mut tx, id, version, automation, now).await?;
+                tx.commit().await?;
+                queries::automation(&self.pool, id).await
             }
 
             async fn automation(
@@ -171,12 +177,12 @@ macro_rules! impl_store {
                 draft: &app::model::dependencies::DependencyDraft,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<
-                Result<app::model::dependencies::Dependency, Vec<app::model::dependencies::NodeRef>>,
+                Result<app::model::dependencies::Dependency, $crate::store::EdgeRefusal>,
             > {
                 let mut tx = self.begin_graph_write().await?;
                 let id = match queries::insert_dependency(&mut tx, draft, now).await? {
                     Ok(id) => id,
-                    Err(cycle) => return Ok(Err(cycle)),
+                    Err(refusal) => return Ok(Err(refusal)),
                 };
                 tx.commit().await?;
                 Ok(Ok(queries::dependency(&self.pool, id).await?))
@@ -197,6 +203,54 @@ macro_rules! impl_store {
 
             async fn delete_dependency(&self, id: i64) -> $crate::store::StoreResult<()> {
                 queries::delete_dependency(&self.pool, id).await
+            }
+
+            async fn people(&self) -> $crate::store::StoreResult<Vec<$crate::store::Person>> {
+                queries::people(&self.pool).await
+            }
+
+            async fn teams(&self) -> $crate::store::StoreResult<Vec<$crate::store::Team>> {
+                queries::teams(&self.pool).await
+            }
+
+            async fn write_automations(
+                &self,
+                writes: &[$crate::store::AutomationWrite],
+                now: chrono::DateTime<chrono::Utc>,
+                progress: &(dyn Fn(usize) + Send + Sync),
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                for (done, write) in writes.iter().enumerate() {
+                    match write.current {
+                        None => {
+                            queries::insert_automation(&mut tx, &write.fields, now).await?;
+                        }
+                        Some((id, version)) => {
+                            queries::update_automation(&mut tx, id, version, &write.fields, now).await?;
+                        }
+                    }
+                    if done % 500 == 499 {
+                        progress(done + 1);
+                    }
+                }
+                tx.commit().await?;
+                progress(writes.len());
+                Ok(())
+            }
+
+            async fn import_catalog(
+                &self,
+                plan: &$crate::store::CatalogPlan,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Result<app::model::transfer::CatalogImportCounts, String>> {
+                // The graph lock too: the import adds edges.
+                let mut tx = self.begin_graph_write().await?;
+                let counts = match queries::import_catalog(&mut tx, plan, now).await? {
+                    Ok(counts) => counts,
+                    Err(why) => return Ok(Err(why)),
+                };
+                tx.commit().await?;
+                Ok(Ok(counts))
             }
         }
     };

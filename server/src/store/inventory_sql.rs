@@ -130,31 +130,32 @@ macro_rules! inventory_queries {
         }
 
         pub async fn insert_automation(
-            pool: &$pool,
+            tx: &mut sqlx::Transaction<'_, $db>,
             a: &AutomationFields,
             now: DateTime<Utc>,
-        ) -> StoreResult<Automation> {
-            let id: i64 = bind_automation!(sqlx::query_scalar(isql::INSERT_AUTOMATION), a, now)
-                .fetch_one(pool)
-                .await?;
-            automation(pool, id).await
+        ) -> StoreResult<i64> {
+            Ok(bind_automation!(sqlx::query_scalar(isql::INSERT_AUTOMATION), a, now)
+                .fetch_one(&mut **tx)
+                .await?)
         }
 
         pub async fn update_automation(
-            pool: &$pool,
+            tx: &mut sqlx::Transaction<'_, $db>,
             id: i64,
             version: i64,
             a: &AutomationFields,
             now: DateTime<Utc>,
-        ) -> StoreResult<Automation> {
+        ) -> StoreResult<()> {
             let updated: Option<i64> = bind_automation!(sqlx::query_scalar(isql::UPDATE_AUTOMATION), a, now)
                 .bind(id)
                 .bind(version)
-                .fetch_optional(pool)
+                .fetch_optional(&mut **tx)
                 .await?;
             if updated.is_none() {
-                let current: Option<i64> =
-                    sqlx::query_scalar(isql::AUTOMATION_VERSION).bind(id).fetch_optional(pool).await?;
+                let current: Option<i64> = sqlx::query_scalar(isql::AUTOMATION_VERSION)
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
                 return Err(match current {
                     None => StoreError::NotFound,
                     Some(current) => StoreError::Conflict(format!(
@@ -162,7 +163,7 @@ macro_rules! inventory_queries {
                     )),
                 });
             }
-            automation(pool, id).await
+            Ok(())
         }
 
         pub async fn automation(pool: &$pool, id: i64) -> StoreResult<Automation> {

@@ -10,13 +10,14 @@ mod inventory_sql;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+mod transfer_sql;
 mod types;
 
 use std::sync::Arc;
 
 use app::model::accounts::Role;
 use app::model::catalog::{Orchestration, OrchestrationFields};
-use app::model::dependencies::{Dependency, DependencyDraft, NodeRef};
+use app::model::dependencies::{Dependency, DependencyDraft};
 use app::model::inventory::{Automation, AutomationFields, InventoryFilter};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -24,7 +25,10 @@ use tokio::sync::broadcast;
 
 use crate::config::DatabaseUrl;
 pub use error::{StoreError, StoreResult};
-pub use types::{Backend, Change, Delivery, DeliveryOutcome, NewDelivery, RecordedDelivery};
+pub use types::{
+    AutomationWrite, Backend, CatalogPlan, Change, Delivery, DeliveryOutcome, EdgeRefusal,
+    NewDelivery, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery, Team,
+};
 
 /// The shared handle to the store in use.
 pub type SharedStore = Arc<dyn Store>;
@@ -92,6 +96,12 @@ pub trait Store: Send + Sync + 'static {
     /// names still label what they did).
     async fn user_names(&self) -> StoreResult<Vec<(i64, String)>>;
 
+    /// Everyone, deactivated people included, by id.
+    async fn people(&self) -> StoreResult<Vec<Person>>;
+
+    /// Every team, by slug.
+    async fn teams(&self) -> StoreResult<Vec<Team>>;
+
     /// Stores a validated orchestration with its tags, all or nothing. A
     /// taken slug is a `Conflict`.
     async fn create_orchestration(
@@ -153,17 +163,27 @@ pub trait Store: Send + Sync + 'static {
 
     async fn delete_automation(&self, id: i64) -> StoreResult<()>;
 
-    /// Adds the edge "upstream feeds downstream", unless it would close a
-    /// cycle: then nothing is written and the cycle comes back, from
-    /// `upstream` around to it again. The check and the write happen under
-    /// one lock on the graph, so two concurrent additions cannot close a
-    /// cycle between them. An edge already there is a `Conflict`; an end
-    /// that does not exist is a `Conflict` too.
+    /// Writes an import's automations in one transaction: all or none. A
+    /// changed one whose version moved since it was compared, or a new one
+    /// someone else listed meanwhile, is a `Conflict` and nothing is
+    /// written. `progress` hears how many are written so far.
+    async fn write_automations(
+        &self,
+        writes: &[AutomationWrite],
+        now: DateTime<Utc>,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> StoreResult<()>;
+
+    /// Adds the edge "upstream feeds downstream", unless it is there
+    /// already or would close a cycle: then nothing is written and the
+    /// refusal says why. The check and the write happen under one lock on
+    /// the graph, so two concurrent additions cannot close a cycle between
+    /// them. An end that does not exist is a `Conflict`.
     async fn add_dependency(
         &self,
         draft: &DependencyDraft,
         now: DateTime<Utc>,
-    ) -> StoreResult<Result<Dependency, Vec<NodeRef>>>;
+    ) -> StoreResult<Result<Dependency, EdgeRefusal>>;
 
     async fn dependency(&self, id: i64) -> StoreResult<Dependency>;
 
@@ -171,6 +191,16 @@ pub trait Store: Send + Sync + 'static {
     async fn dependencies(&self) -> StoreResult<Vec<Dependency>>;
 
     async fn delete_dependency(&self, id: i64) -> StoreResult<()>;
+
+    /// Adds or changes everything in the plan in one transaction, matched
+    /// on natural keys (slugs, emails, tool + external id); an existing
+    /// edge is kept. A reference to nothing, or an edge closing a cycle,
+    /// writes nothing and comes back as the message saying so.
+    async fn import_catalog(
+        &self,
+        plan: &CatalogPlan,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Result<app::model::transfer::CatalogImportCounts, String>>;
 
     /// Announces a committed change to every subscriber of this store and,
     /// on PostgreSQL, of every other instance sharing the database.

@@ -18,6 +18,7 @@ mod queries {
     crate::store::catalog_sql::catalog_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::inventory_sql::inventory_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::graph_sql::graph_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::transfer_sql::transfer_queries!(sqlx::Postgres, sqlx::PgPool);
 }
 
 /// The key of the advisory lock that serialises changes to the dependency

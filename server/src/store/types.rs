@@ -114,3 +114,66 @@ pub struct RecordedDelivery {
     /// `true` when the same tool delivery id had been kept before.
     pub duplicate: bool,
 }
+
+/// Why an edge was not added to the dependency graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeRefusal {
+    /// The same edge is there already.
+    Exists,
+    /// It would close this cycle: from the new edge's upstream end around
+    /// back to it.
+    Cycle(Vec<app::model::dependencies::NodeRef>),
+}
+
+/// A person as the catalog refers to them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Person {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Team {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// One automation an import writes: added when `current` is `None`, else
+/// changed from the `(id, version)` it was compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutomationWrite {
+    pub current: Option<(i64, i64)>,
+    pub fields: app::model::inventory::AutomationFields,
+}
+
+/// A validated catalog document, ready to write in one transaction. The
+/// fields' ids are left empty: the store resolves the emails and slugs
+/// beside them inside the transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CatalogPlan {
+    pub teams: Vec<app::model::transfer::TeamEntry>,
+    pub people: Vec<app::model::transfer::PersonEntry>,
+    pub orchestrations: Vec<PlannedOrchestration>,
+    pub automations: Vec<PlannedAutomation>,
+    pub dependencies: Vec<app::model::transfer::DependencyEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedOrchestration {
+    pub fields: app::model::catalog::OrchestrationFields,
+    pub owner: Option<String>,
+    pub backup_owner: Option<String>,
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedAutomation {
+    pub fields: app::model::inventory::AutomationFields,
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    pub orchestration: Option<String>,
+}

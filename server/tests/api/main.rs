@@ -16,3 +16,4 @@ mod leverage;
 mod orchestrations;
 mod shutdown;
 mod store_contract;
+mod transfer;

@@ -6,6 +6,7 @@ mod dependencies;
 mod json;
 mod leverage;
 mod orchestrations;
+mod transfer;
 
 use axum::Router;
 use axum::http::header;
@@ -63,6 +64,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/leverage", get(leverage::report))
         .route(
+            "/api/v1/export/inventory.csv",
+            get(transfer::export_inventory),
+        )
+        .route(
+            "/api/v1/export/orchestrations.csv",
+            get(transfer::export_orchestrations),
+        )
+        .route("/api/v1/export/catalog.json", get(transfer::export_catalog))
+        .route(
             "/api/v1/orchestrations/{slug}/leverage",
             get(leverage::orchestration),
         )
@@ -71,4 +81,12 @@ pub fn routes() -> Router<AppState> {
             get(leverage::automation),
         )
         .route("/api/{*rest}", any(error::not_found))
+}
+
+/// The imports, which take whole files: the caller gives them their own
+/// body limit.
+pub fn import_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/import/inventory", post(transfer::import_inventory))
+        .route("/api/v1/import/catalog", post(transfer::import_catalog))
 }

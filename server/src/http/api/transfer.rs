@@ -1,0 +1,148 @@
+//! Import and export: the inventory as CSV (preview, then commit), the
+//! orchestrations as CSV, the whole catalog as JSON.
+
+use app::model::transfer::{CatalogDocument, CatalogImportCounts};
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::json::JsonBody;
+use crate::http::error::AppError;
+use crate::startup::AppState;
+use crate::transfer::{self, TransferError};
+
+impl From<TransferError> for AppError {
+    fn from(err: TransferError) -> Self {
+        match err {
+            TransferError::BadFile(why) => AppError::BadRequest(why),
+            TransferError::Invalid(fields) => AppError::Invalid(fields),
+            TransferError::Changed(why) => AppError::Conflict(why),
+            TransferError::Store(err) => err.into(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ImportQuery {
+    /// Write the good rows; without it the answer is a preview.
+    commit: bool,
+}
+
+/// Whether the caller asked for progress lines (`application/x-ndjson`).
+fn wants_progress(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/x-ndjson"))
+}
+
+/// `POST /api/v1/import/inventory[?commit=true]` with the CSV file as the
+/// body. The answer is the report of every row. With
+/// `Accept: application/x-ndjson` it comes as lines instead: progress
+/// (`{"written": n, "total": m}`) while rows are written, then
+/// `{"report": …}` or `{"status": 4xx, "error": {the error body}}`.
+pub async fn import_inventory(
+    State(state): State<AppState>,
+    query: Result<Query<ImportQuery>, QueryRejection>,
+    headers: HeaderMap,
+    file: Bytes,
+) -> Result<Response, AppError> {
+    let Query(query) = query.map_err(|err| AppError::BadRequest(err.body_text()))?;
+    if !wants_progress(&headers) {
+        let report =
+            transfer::import_inventory(&*state.store, &*state.clock, &file, query.commit, &|_| {})
+                .await?;
+        return Ok(Json(report).into_response());
+    }
+    let (lines, receiver) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let progress = {
+            let lines = lines.clone();
+            move |written: usize| {
+                let _ = lines.send(format!("{}\n", serde_json::json!({ "written": written })));
+            }
+        };
+        let last = match transfer::import_inventory(
+            &*state.store,
+            &*state.clock,
+            &file,
+            query.commit,
+            &progress,
+        )
+        .await
+        {
+            Ok(report) => serde_json::json!({ "report": report }),
+            Err(err) => {
+                let (status, body) = AppError::from(err).into_parts();
+                serde_json::json!({ "status": status.as_u16(), "error": body })
+            }
+        };
+        let _ = lines.send(format!("{last}\n"));
+    });
+    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|line| {
+            (
+                Ok::<_, std::convert::Infallible>(Bytes::from(line)),
+                receiver,
+            )
+        })
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+fn download(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn export_inventory(State(state): State<AppState>) -> Result<Response, AppError> {
+    let bytes = transfer::export_inventory(&*state.store).await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "baton-inventory.csv",
+        bytes,
+    ))
+}
+
+pub async fn export_orchestrations(State(state): State<AppState>) -> Result<Response, AppError> {
+    let bytes = transfer::export_orchestrations(&*state.store).await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "baton-orchestrations.csv",
+        bytes,
+    ))
+}
+
+pub async fn export_catalog(State(state): State<AppState>) -> Result<Response, AppError> {
+    let document = transfer::export_catalog(&*state.store).await?;
+    let bytes = serde_json::to_vec_pretty(&document).map_err(anyhow::Error::new)?;
+    Ok(download("application/json", "baton-catalog.json", bytes))
+}
+
+/// `POST /api/v1/import/catalog` with a catalog document: everything in it
+/// added or changed in one transaction.
+pub async fn import_catalog(
+    State(state): State<AppState>,
+    JsonBody(document): JsonBody<CatalogDocument>,
+) -> Result<(StatusCode, Json<CatalogImportCounts>), AppError> {
+    let counts = transfer::import_catalog(&*state.store, &*state.clock, document).await?;
+    Ok((StatusCode::OK, Json(counts)))
+}
