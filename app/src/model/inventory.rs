@@ -193,11 +193,54 @@ impl AutomationDraft {
     }
 }
 
-/// Which automations to list. Empty fields do not filter.
+/// The orders the inventory can be listed in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InventorySort {
+    /// By name, A to Z.
+    #[default]
+    Name,
+    /// By tool, then name.
+    Tool,
+    /// The most recently changed first.
+    Updated,
+}
+
+impl InventorySort {
+    pub const ALL: [InventorySort; 3] = [
+        InventorySort::Name,
+        InventorySort::Tool,
+        InventorySort::Updated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InventorySort::Name => "name",
+            InventorySort::Tool => "tool",
+            InventorySort::Updated => "updated",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InventorySort::Name => "Name",
+            InventorySort::Tool => "Tool",
+            InventorySort::Updated => "Recently changed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Which automations to list, and in which order. Empty fields do not
+/// filter.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InventoryFilter {
-    /// Words found in the name, external id, description or failure mode.
+    /// Words found in the name, external id, description, failure mode,
+    /// the tool's name or the owner's name or email.
     pub q: Option<String>,
     pub tool: Option<Tool>,
     pub owner_id: Option<i64>,
@@ -209,6 +252,7 @@ pub struct InventoryFilter {
     pub unowned: bool,
     /// Only those with no failure mode written.
     pub no_failure_mode: bool,
+    pub sort: InventorySort,
 }
 
 #[cfg(test)]

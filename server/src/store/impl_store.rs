@@ -168,6 +168,24 @@ macro_rules! impl_store {
                 queries::automations(&self.pool, filter, limit, offset).await
             }
 
+            async fn count_automations(
+                &self,
+                filter: &app::model::inventory::InventoryFilter,
+            ) -> $crate::store::StoreResult<u64> {
+                queries::count_automations(&self.pool, filter).await
+            }
+
+            async fn automations_query_plan(
+                &self,
+                filter: &app::model::inventory::InventoryFilter,
+            ) -> $crate::store::StoreResult<Vec<String>> {
+                let explain = match self.backend() {
+                    $crate::store::Backend::Sqlite => "EXPLAIN QUERY PLAN ",
+                    $crate::store::Backend::Postgres => "EXPLAIN ",
+                };
+                queries::explain_automations(&self.pool, filter, explain).await
+            }
+
             async fn delete_automation(&self, id: i64) -> $crate::store::StoreResult<()> {
                 queries::delete_automation(&self.pool, id).await
             }

@@ -35,21 +35,19 @@ macro_rules! select_automations {
 
 pub const AUTOMATION_BY_ID: &str = select_automations!("WHERE id = $1");
 
-/// Every filter is optional: a NULL parameter does not filter. `$1` is a
-/// lower-case `%words%` pattern.
-pub const FILTERED_AUTOMATIONS: &str = select_automations!(
-    "WHERE ($1 IS NULL OR lower(name) LIKE $1 OR lower(external_id) LIKE $1
-            OR lower(description) LIKE $1 OR lower(failure_mode) LIKE $1)
-       AND ($2 IS NULL OR tool = $2)
-       AND ($3 IS NULL OR owner_id = $3)
-       AND ($4 IS NULL OR team_id = $4)
-       AND ($5 IS NULL OR orchestration_id = $5)
-       AND ($6 IS NULL OR orchestration_id IS NULL)
-       AND ($7 IS NULL OR owner_id IS NULL)
-       AND ($8 IS NULL OR failure_mode = '')
-     ORDER BY lower(name), id
-     LIMIT $9 OFFSET $10"
-);
+/// The columns of a listing, for a query built from the filter in use.
+pub const SELECT_AUTOMATIONS: &str = select_automations!("");
+pub const COUNT_AUTOMATIONS: &str = "SELECT count(*) FROM automations";
+
+/// The `ORDER BY` of a listing; each order has its index.
+pub fn order_by(sort: app::model::inventory::InventorySort) -> &'static str {
+    use app::model::inventory::InventorySort;
+    match sort {
+        InventorySort::Name => " ORDER BY lower(name), id",
+        InventorySort::Tool => " ORDER BY tool, lower(name), id",
+        InventorySort::Updated => " ORDER BY updated_at DESC, id",
+    }
+}
 
 /// One row of `automations`.
 #[derive(Debug, sqlx::FromRow)]
@@ -172,33 +170,95 @@ macro_rules! inventory_queries {
             row.try_into()
         }
 
+        /// Adds the filter's conditions: only those in use, so each query
+        /// can use the index that fits it.
+        fn push_filter(query: &mut sqlx::QueryBuilder<$db>, filter: &InventoryFilter) {
+            use app::model::inventory::Tool;
+            query.push(" WHERE TRUE");
+            if let Some(words) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                let lower = words.to_lowercase();
+                let pattern = format!("%{}%", lower.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                query.push(" AND (");
+                for (at, column) in ["lower(name)", "lower(external_id)", "lower(description)", "lower(failure_mode)"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    if at > 0 {
+                        query.push(" OR ");
+                    }
+                    query.push(column).push(" LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                }
+                query
+                    .push(" OR owner_id IN (SELECT id FROM users WHERE lower(display_name) LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR email LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\')");
+                for tool in Tool::ALL {
+                    if tool.label().to_lowercase().contains(&lower) || tool.as_str().contains(&lower) {
+                        query.push(" OR tool = ").push_bind(tool.as_str());
+                    }
+                }
+                query.push(")");
+            }
+            if let Some(tool) = filter.tool {
+                query.push(" AND tool = ").push_bind(tool.as_str());
+            }
+            if let Some(owner) = filter.owner_id {
+                query.push(" AND owner_id = ").push_bind(owner);
+            }
+            if let Some(team) = filter.team_id {
+                query.push(" AND team_id = ").push_bind(team);
+            }
+            if let Some(orchestration) = filter.orchestration_id {
+                query.push(" AND orchestration_id = ").push_bind(orchestration);
+            }
+            if filter.loose {
+                query.push(" AND orchestration_id IS NULL");
+            }
+            if filter.unowned {
+                query.push(" AND owner_id IS NULL");
+            }
+            if filter.no_failure_mode {
+                query.push(" AND failure_mode = ''");
+            }
+        }
+
         pub async fn automations(
             pool: &$pool,
             filter: &InventoryFilter,
             limit: u32,
             offset: u32,
         ) -> StoreResult<Vec<Automation>> {
-            let pattern = filter
-                .q
-                .as_deref()
-                .map(str::trim)
-                .filter(|q| !q.is_empty())
-                .map(|q| format!("%{}%", q.to_lowercase()));
-            let only = |on: bool| on.then_some(true);
-            let rows: Vec<isql::AutomationRow> = sqlx::query_as(isql::FILTERED_AUTOMATIONS)
-                .bind(pattern)
-                .bind(filter.tool.map(|t| t.as_str()))
-                .bind(filter.owner_id)
-                .bind(filter.team_id)
-                .bind(filter.orchestration_id)
-                .bind(only(filter.loose))
-                .bind(only(filter.unowned))
-                .bind(only(filter.no_failure_mode))
-                .bind(i64::from(limit))
-                .bind(i64::from(offset))
-                .fetch_all(pool)
-                .await?;
+            let mut query = sqlx::QueryBuilder::<$db>::new(isql::SELECT_AUTOMATIONS);
+            push_filter(&mut query, filter);
+            query.push(isql::order_by(filter.sort));
+            query.push(" LIMIT ").push_bind(i64::from(limit));
+            query.push(" OFFSET ").push_bind(i64::from(offset));
+            let rows: Vec<isql::AutomationRow> = query.build_query_as().fetch_all(pool).await?;
             rows.into_iter().map(TryInto::try_into).collect()
+        }
+
+        pub async fn count_automations(pool: &$pool, filter: &InventoryFilter) -> StoreResult<u64> {
+            let mut query = sqlx::QueryBuilder::<$db>::new(isql::COUNT_AUTOMATIONS);
+            push_filter(&mut query, filter);
+            let count: i64 = query.build_query_scalar().fetch_one(pool).await?;
+            Ok(u64::try_from(count).unwrap_or(0))
+        }
+
+        /// The plan the database would use to list a page, one line per step.
+        pub async fn explain_automations(pool: &$pool, filter: &InventoryFilter, explain: &str) -> StoreResult<Vec<String>> {
+            let mut query = sqlx::QueryBuilder::<$db>::new(explain);
+            query.push(isql::SELECT_AUTOMATIONS);
+            push_filter(&mut query, filter);
+            query.push(isql::order_by(filter.sort));
+            query.push(" LIMIT 50");
+            let rows = query.build().fetch_all(pool).await?;
+            Ok(rows.iter().map(|row| {
+                use sqlx::Row;
+                // SQLite's plan has the step in its last column; PostgreSQL's in its only one.
+                row.try_get::<String, _>(row.len() - 1).unwrap_or_default()
+            }).collect())
         }
 
         pub async fn delete_automation(pool: &$pool, id: i64) -> StoreResult<()> {

@@ -161,6 +161,13 @@ pub trait Store: Send + Sync + 'static {
         offset: u32,
     ) -> StoreResult<Vec<Automation>>;
 
+    /// How many automations match `filter` (its sort aside).
+    async fn count_automations(&self, filter: &InventoryFilter) -> StoreResult<u64>;
+
+    /// The database's plan for a page of `filter`'s listing, one line a
+    /// step: to check that it reads through indexes.
+    async fn automations_query_plan(&self, filter: &InventoryFilter) -> StoreResult<Vec<String>>;
+
     async fn delete_automation(&self, id: i64) -> StoreResult<()>;
 
     /// Writes an import's automations in one transaction: all or none. A

@@ -12,6 +12,7 @@ mod deliveries;
 mod dependencies;
 mod health;
 mod helpers;
+mod inventory_plans;
 mod leverage;
 mod orchestrations;
 mod shutdown;

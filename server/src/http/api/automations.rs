@@ -1,7 +1,7 @@
 //! `/api/v1/automations`: the inventory — add, list with filters, read,
 //! change, delete.
 
-use app::model::inventory::{Automation, AutomationDraft, InventoryFilter, Tool};
+use app::model::inventory::{Automation, AutomationDraft, InventoryFilter, InventorySort, Tool};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -52,6 +52,7 @@ pub struct ListQuery {
     loose: bool,
     unowned: bool,
     no_failure_mode: bool,
+    sort: InventorySort,
     limit: Option<u32>,
     offset: u32,
 }
@@ -67,6 +68,7 @@ impl ListQuery {
             loose: self.loose,
             unowned: self.unowned,
             no_failure_mode: self.no_failure_mode,
+            sort: self.sort,
         }
     }
 }
