@@ -2,6 +2,8 @@
 //! page to HTML, and for the browser (`hydrate`), which makes that HTML
 //! interactive without rendering it again.
 
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod model;
 pub mod pages;
@@ -16,7 +18,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::Layout;
-use pages::{not_found::NotFound, orchestrations::OrchestrationsPage, placeholder::Placeholder};
+use pages::{
+    inventory::InventoryPage, not_found::NotFound, orchestration::OrchestrationPage,
+    orchestrations::OrchestrationsPage, placeholder::Placeholder,
+};
 use sections::Section;
 
 /// The name of the browser bundle under `/pkg`: `baton.js`, `baton_bg.wasm`, `baton.css`.
@@ -57,8 +62,9 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Placeholder section=Section::Dashboard/> }/>
-                    <Route path=path!("/inventory") view=|| view! { <Placeholder section=Section::Inventory/> }/>
+                    <Route path=path!("/inventory") view=InventoryPage/>
                     <Route path=path!("/orchestrations") view=OrchestrationsPage/>
+                    <Route path=path!("/orchestrations/:slug") view=OrchestrationPage/>
                     <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
                     <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
                     <Route path=path!("/admin") view=|| view! { <Placeholder section=Section::Admin/> }/>

@@ -671,8 +671,8 @@ pub async fn import_catalog(
     }
     for (at, entry) in document.orchestrations.into_iter().enumerate() {
         let (owner, backup_owner, team) = (
-            entry.owner.clone(),
-            entry.backup_owner.clone(),
+            email_key(&entry.owner),
+            email_key(&entry.backup_owner),
             entry.team.clone(),
         );
         match orchestration_draft(entry).validate() {
@@ -691,7 +691,7 @@ pub async fn import_catalog(
     }
     for (at, entry) in document.automations.into_iter().enumerate() {
         let (owner, team, orchestration) = (
-            entry.owner.clone(),
+            email_key(&entry.owner),
             entry.team.clone(),
             entry.orchestration.clone(),
         );
@@ -724,6 +724,11 @@ pub async fn import_catalog(
         ))),
         Err(other) => Err(other.into()),
     }
+}
+
+/// Emails are kept in lower case: match them so.
+fn email_key(email: &Option<String>) -> Option<String> {
+    email.as_ref().map(|e| e.trim().to_lowercase())
 }
 
 fn orchestration_draft(entry: OrchestrationEntry) -> OrchestrationDraft {

@@ -1,3 +1,5 @@
 //! Pieces shared by every screen.
 
+pub mod automations;
+pub mod graph;
 pub mod layout;

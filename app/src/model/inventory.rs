@@ -255,6 +255,100 @@ pub struct InventoryFilter {
     pub sort: InventorySort,
 }
 
+impl InventoryFilter {
+    /// The filter and page (from 1) a screen's query string asks for;
+    /// what does not parse is ignored, as a browser's address bar may hold
+    /// anything.
+    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, u32) {
+        let mut filter = InventoryFilter::default();
+        let mut page = 1;
+        for (key, value) in pairs {
+            let value = value.trim();
+            let id = || value.parse::<i64>().ok();
+            match key {
+                "q" if !value.is_empty() => filter.q = Some(value.to_owned()),
+                "tool" => filter.tool = Tool::parse(value),
+                "owner" => filter.owner_id = id(),
+                "team" => filter.team_id = id(),
+                "orchestration" => filter.orchestration_id = id(),
+                "loose" => filter.loose = value == "1" || value == "on" || value == "true",
+                "unowned" => filter.unowned = value == "1" || value == "on" || value == "true",
+                "no_failure_mode" => {
+                    filter.no_failure_mode = value == "1" || value == "on" || value == "true";
+                }
+                "sort" => filter.sort = InventorySort::parse(value).unwrap_or_default(),
+                "page" => page = value.parse::<u32>().ok().filter(|p| *p >= 1).unwrap_or(1),
+                _ => {}
+            }
+        }
+        (filter, page)
+    }
+
+    /// The query string (without `?`) that asks for this filter and page.
+    pub fn to_query(&self, page: u32) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        if let Some(tool) = self.tool {
+            pairs.push(("tool", tool.as_str().to_owned()));
+        }
+        for (key, id) in [
+            ("owner", self.owner_id),
+            ("team", self.team_id),
+            ("orchestration", self.orchestration_id),
+        ] {
+            if let Some(id) = id {
+                pairs.push((key, id.to_string()));
+            }
+        }
+        for (key, on) in [
+            ("loose", self.loose),
+            ("unowned", self.unowned),
+            ("no_failure_mode", self.no_failure_mode),
+        ] {
+            if on {
+                pairs.push((key, "1".to_owned()));
+            }
+        }
+        if self.sort != InventorySort::Name {
+            pairs.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if page > 1 {
+            pairs.push(("page", page.to_string()));
+        }
+        pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Whether anything narrows the list.
+    pub fn is_narrowed(&self) -> bool {
+        let InventoryFilter { sort: _, .. } = self;
+        InventoryFilter {
+            sort: InventorySort::Name,
+            ..self.clone()
+        } != InventoryFilter::default()
+    }
+}
+
+/// Percent-encodes a query string value.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char);
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +391,31 @@ mod tests {
                 .unwrap()
                 .contains("github_actions, gitlab_ci")
         );
+    }
+
+    #[test]
+    fn a_filter_round_trips_through_its_query_string() {
+        let filter = InventoryFilter {
+            q: Some("crm & co".into()),
+            tool: Some(Tool::Zapier),
+            owner_id: Some(3),
+            loose: true,
+            sort: InventorySort::Updated,
+            ..Default::default()
+        };
+        let query = filter.to_query(2);
+        assert_eq!(query, "q=crm+%26+co&tool=zapier&owner=3&loose=1&sort=updated&page=2");
+        let pairs = [
+            ("q", "crm & co"),
+            ("tool", "zapier"),
+            ("owner", "3"),
+            ("loose", "1"),
+            ("sort", "updated"),
+            ("page", "2"),
+        ];
+        assert_eq!(InventoryFilter::from_query(pairs), (filter, 2));
+        let (junk, page) = InventoryFilter::from_query([("tool", "bash"), ("page", "0"), ("owner", "x")]);
+        assert_eq!((junk, page), (InventoryFilter::default(), 1));
     }
 
     #[test]

@@ -186,6 +186,17 @@ pub enum NodeKey {
     Automation { tool: String, external_id: String },
 }
 
+impl std::fmt::Display for NodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodeKey::Orchestration(slug) => write!(f, "the orchestration {slug:?}"),
+            NodeKey::Automation { tool, external_id } => {
+                write!(f, "the automation {tool} {external_id:?}")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DependencyEntry {
     pub upstream: NodeKey,

@@ -82,7 +82,7 @@ fn OrchestrationRow(o: OrchestrationSummary) -> impl IntoView {
     view! {
         <tr>
             <th scope="row">
-                <span class="table__name">{o.name}</span>
+                <a class="table__name" href=format!("/orchestrations/{}", o.slug)>{o.name}</a>
                 <span class="table__sub">{o.purpose}</span>
                 {(!o.tags.is_empty())
                     .then(|| {

@@ -4,32 +4,100 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use app::services::{BoxFuture, CatalogService, OrchestrationSummary, Services};
+use app::model::inventory::{Automation, InventoryFilter};
+use app::services::{
+    BoxFuture, CatalogService, Choices, InventoryPage, InventoryRow, OrchestrationPage,
+    OrchestrationSummary, Services,
+};
 
-use crate::store::SharedStore;
+use crate::catalog::CatalogError;
+use crate::store::{SharedStore, StoreError};
+use crate::{graph, leverage};
+
+/// Rows a page of the inventory screen shows.
+const PER_PAGE: u32 = 50;
 
 struct Catalog {
     store: SharedStore,
 }
 
+/// Logs the cause and gives the screen a sentence it can show.
+fn unavailable(err: impl Into<anyhow::Error>) -> String {
+    tracing::error!(
+        error = format!("{:#}", err.into()),
+        "the catalog could not be read"
+    );
+    "the catalog is unavailable right now".to_owned()
+}
+
+/// Names the screens show instead of ids.
+struct Names {
+    people: HashMap<i64, String>,
+    teams: HashMap<i64, String>,
+    orchestrations: HashMap<i64, (String, String)>,
+    tiers: HashMap<i64, i32>,
+}
+
+impl Catalog {
+    async fn names(&self) -> Result<Names, StoreError> {
+        let orchestrations = self.store.orchestrations().await?;
+        Ok(Names {
+            people: self.store.user_names().await?.into_iter().collect(),
+            teams: self
+                .store
+                .teams()
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect(),
+            tiers: orchestrations
+                .iter()
+                .map(|o| (o.id, o.fields.tier))
+                .collect(),
+            orchestrations: orchestrations
+                .into_iter()
+                .map(|o| (o.id, (o.fields.slug, o.fields.name)))
+                .collect(),
+        })
+    }
+}
+
+fn row(a: Automation, names: &Names) -> InventoryRow {
+    let tier = a
+        .fields
+        .orchestration_id
+        .and_then(|o| names.tiers.get(&o).copied());
+    let score = leverage::automation_leverage(&a, tier).score;
+    let no_failure_mode = a.lacks_failure_mode();
+    let f = a.fields;
+    InventoryRow {
+        id: a.id,
+        name: f.name,
+        tool: f.tool,
+        external_id: f.external_id,
+        url: f.url,
+        description: f.description,
+        owner: f.owner_id.and_then(|id| names.people.get(&id).cloned()),
+        team: f.team_id.and_then(|id| names.teams.get(&id).cloned()),
+        orchestration: f
+            .orchestration_id
+            .and_then(|id| names.orchestrations.get(&id).cloned()),
+        no_failure_mode,
+        leverage: score,
+    }
+}
+
+fn sorted(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
+    let mut list: Vec<(i64, String)> = map.iter().map(|(id, n)| (*id, n.clone())).collect();
+    list.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    list
+}
+
 impl CatalogService for Catalog {
     fn orchestration_summaries(&self) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, String>> {
         Box::pin(async move {
-            let failed = |err: crate::store::StoreError| {
-                tracing::error!(
-                    error = format!("{:#}", anyhow::Error::new(err)),
-                    "cannot list orchestrations"
-                );
-                "the catalog is unavailable right now".to_owned()
-            };
-            let names: HashMap<i64, String> = self
-                .store
-                .user_names()
-                .await
-                .map_err(failed)?
-                .into_iter()
-                .collect();
-            let orchestrations = self.store.orchestrations().await.map_err(failed)?;
+            let names = self.names().await.map_err(unavailable)?;
+            let orchestrations = self.store.orchestrations().await.map_err(unavailable)?;
             Ok(orchestrations
                 .into_iter()
                 .map(|o| {
@@ -37,7 +105,7 @@ impl CatalogService for Catalog {
                     let f = o.fields;
                     OrchestrationSummary {
                         no_failure_mode,
-                        owner: f.owner_id.and_then(|id| names.get(&id).cloned()),
+                        owner: f.owner_id.and_then(|id| names.people.get(&id).cloned()),
                         slug: f.slug,
                         name: f.name,
                         purpose: f.purpose,
@@ -47,6 +115,90 @@ impl CatalogService for Catalog {
                     }
                 })
                 .collect())
+        })
+    }
+
+    fn inventory_page(
+        &self,
+        filter: InventoryFilter,
+        page: u32,
+    ) -> BoxFuture<'_, Result<InventoryPage, String>> {
+        Box::pin(async move {
+            let page = page.max(1);
+            let names = self.names().await.map_err(unavailable)?;
+            let total = self
+                .store
+                .count_automations(&filter)
+                .await
+                .map_err(unavailable)?;
+            let found = self
+                .store
+                .automations(&filter, PER_PAGE, (page - 1).saturating_mul(PER_PAGE))
+                .await
+                .map_err(unavailable)?;
+            let mut orchestrations: Vec<(i64, String)> = names
+                .orchestrations
+                .iter()
+                .map(|(id, (_, name))| (*id, name.clone()))
+                .collect();
+            orchestrations.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+            Ok(InventoryPage {
+                rows: found.into_iter().map(|a| row(a, &names)).collect(),
+                total,
+                page,
+                per_page: PER_PAGE,
+                choices: Choices {
+                    owners: sorted(&names.people),
+                    teams: sorted(&names.teams),
+                    orchestrations,
+                },
+            })
+        })
+    }
+
+    fn orchestration_page(
+        &self,
+        slug: String,
+    ) -> BoxFuture<'_, Result<Option<OrchestrationPage>, String>> {
+        Box::pin(async move {
+            let orchestration = match self.store.orchestration_by_slug(&slug).await {
+                Ok(found) => found,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(other) => return Err(unavailable(other)),
+            };
+            let names = self.names().await.map_err(unavailable)?;
+            let members = self
+                .store
+                .automations(
+                    &InventoryFilter {
+                        orchestration_id: Some(orchestration.id),
+                        ..Default::default()
+                    },
+                    u32::MAX,
+                    0,
+                )
+                .await
+                .map_err(unavailable)?;
+            let graph = graph::neighbourhood(&*self.store, &orchestration)
+                .await
+                .map_err(|err| match err {
+                    CatalogError::Store(err) => unavailable(err),
+                    other => unavailable(anyhow::anyhow!("{other}")),
+                })?;
+            let leverage = leverage::for_orchestration(&*self.store, &orchestration)
+                .await
+                .map_err(unavailable)?;
+            let f = &orchestration.fields;
+            let person = |id: Option<i64>| id.and_then(|id| names.people.get(&id).cloned());
+            Ok(Some(OrchestrationPage {
+                owner: person(f.owner_id),
+                backup_owner: person(f.backup_owner_id),
+                team: f.team_id.and_then(|id| names.teams.get(&id).cloned()),
+                automations: members.into_iter().map(|a| row(a, &names)).collect(),
+                graph,
+                leverage,
+                orchestration,
+            }))
         })
     }
 }

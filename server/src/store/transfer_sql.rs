@@ -167,7 +167,7 @@ macro_rules! transfer_queries {
                     Err($crate::store::EdgeRefusal::Exists) => {}
                     Err($crate::store::EdgeRefusal::Cycle(_)) => {
                         return Ok(Err(format!(
-                            "the dependency {:?} → {:?} would close a cycle",
+                            "the dependency {} → {} would close a cycle",
                             entry.upstream, entry.downstream
                         )));
                     }

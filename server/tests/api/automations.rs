@@ -294,8 +294,19 @@ async fn the_openapi_document_describes_the_api_routes(#[case] backend: Backend)
             &["get", "put", "delete"][..],
         ),
         ("/api/v1/orchestrations/{slug}/retire", &["post"][..]),
+        ("/api/v1/orchestrations/{slug}/graph", &["get"][..]),
+        ("/api/v1/orchestrations/{slug}/leverage", &["get"][..]),
         ("/api/v1/automations", &["get", "post"][..]),
         ("/api/v1/automations/{id}", &["get", "put", "delete"][..]),
+        ("/api/v1/automations/{id}/leverage", &["get"][..]),
+        ("/api/v1/dependencies", &["get", "post"][..]),
+        ("/api/v1/dependencies/{id}", &["get", "delete"][..]),
+        ("/api/v1/leverage", &["get"][..]),
+        ("/api/v1/import/inventory", &["post"][..]),
+        ("/api/v1/import/catalog", &["post"][..]),
+        ("/api/v1/export/inventory.csv", &["get"][..]),
+        ("/api/v1/export/orchestrations.csv", &["get"][..]),
+        ("/api/v1/export/catalog.json", &["get"][..]),
     ] {
         for method in methods {
             assert!(
@@ -306,13 +317,24 @@ async fn the_openapi_document_describes_the_api_routes(#[case] backend: Backend)
     }
     // And nothing documented is missing from the server.
     let documented = doc["paths"].as_object().unwrap().len();
-    assert_eq!(documented, 5, "a documented path without a test above");
+    assert_eq!(documented, 16, "a documented path without a test above");
     for schema in [
         "Error",
         "Orchestration",
         "OrchestrationDraft",
         "Automation",
         "AutomationDraft",
+        "NodeRef",
+        "Endpoint",
+        "Dependency",
+        "DependencyDraft",
+        "Neighbourhood",
+        "Leverage",
+        "Ranked",
+        "LeverageReport",
+        "ImportReport",
+        "CatalogDocument",
+        "CatalogImportCounts",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }

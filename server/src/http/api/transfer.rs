@@ -44,7 +44,7 @@ fn wants_progress(headers: &HeaderMap) -> bool {
 /// `POST /api/v1/import/inventory[?commit=true]` with the CSV file as the
 /// body. The answer is the report of every row. With
 /// `Accept: application/x-ndjson` it comes as lines instead: progress
-/// (`{"written": n, "total": m}`) while rows are written, then
+/// (`{"written": n}`, every 500 rows and at the end) while rows are written, then
 /// `{"report": …}` or `{"status": 4xx, "error": {the error body}}`.
 pub async fn import_inventory(
     State(state): State<AppState>,

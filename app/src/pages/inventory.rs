@@ -1,0 +1,191 @@
+//! The inventory: every automation in every tool, searchable, filterable
+//! by tool, owner, team, orchestration and risk, sorted and paged, all in
+//! the address so a view can be shared. Export links beside it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::automations::AutomationTable;
+use crate::model::inventory::{InventoryFilter, InventorySort, Tool};
+use crate::sections::Section;
+use crate::server_fns::inventory::load_inventory;
+use crate::services::InventoryPage as Page;
+
+const KEYS: [&str; 10] = [
+    "q",
+    "tool",
+    "owner",
+    "team",
+    "orchestration",
+    "loose",
+    "unowned",
+    "no_failure_mode",
+    "sort",
+    "page",
+];
+
+#[component]
+pub fn InventoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let asked = Memo::new(move |_| {
+        query.with(|q| {
+            let pairs: Vec<(&str, String)> = KEYS
+                .iter()
+                .filter_map(|k| q.get(k).map(|v| (*k, v)))
+                .collect();
+            InventoryFilter::from_query(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        })
+    });
+    let page = Resource::new(move || asked.get(), |(filter, page)| load_inventory(filter, page));
+    view! {
+        <Title text=Section::Inventory.title()/>
+        <div class="page-header">
+            <h1>{Section::Inventory.title()}</h1>
+            <p class="lede">{Section::Inventory.purpose()}</p>
+            <p class="actions">
+                <a class="button" href="/api/v1/export/inventory.csv" download>"Export CSV"</a>
+                <a class="button" href="/api/v1/export/catalog.json" download>"Export catalog (JSON)"</a>
+                <a href="/samples/inventory.csv" download>"Sample import file"</a>
+            </p>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading the inventory…"</p> }>
+            {move || Suspend::new(async move {
+                let (filter, _) = asked.get();
+                match page.await {
+                    Ok(page) => view! { <Inventory page filter/> }.into_any(),
+                    Err(err) => view! {
+                        <div class="card notice notice--error" role="alert">
+                            <h2>"The inventory could not be loaded"</h2>
+                            <p>{err.to_string()}</p>
+                            <p>"Reload the page to try again."</p>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Inventory(page: Page, filter: InventoryFilter) -> impl IntoView {
+    let first = (page.page - 1) as u64 * page.per_page as u64 + 1;
+    let last = (first + page.rows.len() as u64).saturating_sub(1);
+    let pages = page.total.div_ceil(page.per_page as u64).max(1);
+    let caption = if page.total == 0 {
+        "No automations".to_owned()
+    } else {
+        format!("Automations {first}–{last} of {}", page.total)
+    };
+    let link = {
+        let filter = filter.clone();
+        move |to: u32| {
+            let query = filter.to_query(to);
+            if query.is_empty() { "/inventory".to_owned() } else { format!("/inventory?{query}") }
+        }
+    };
+    let narrowed = filter.is_narrowed();
+    let empty = page.rows.is_empty();
+    view! {
+        <Filters filter=filter.clone() choices=page.choices.clone()/>
+        {if empty {
+            view! {
+                <section class="card" aria-labelledby="empty-inventory">
+                    <h2 id="empty-inventory">
+                        {if narrowed { "Nothing matches these filters" } else { "No automations yet" }}
+                    </h2>
+                    {if narrowed {
+                        view! { <p><a href="/inventory">"Clear the filters"</a>" to see every automation."</p> }.into_any()
+                    } else {
+                        view! {
+                            <p>
+                                "List your automations with a CSV import ("
+                                <code>"POST /api/v1/import/inventory"</code>
+                                ", see the sample file above) or one at a time with "
+                                <code>"POST /api/v1/automations"</code>"."
+                            </p>
+                        }.into_any()
+                    }}
+                </section>
+            }.into_any()
+        } else {
+            view! { <AutomationTable rows=page.rows caption/> }.into_any()
+        }}
+        {(pages > 1).then(|| {
+            let current = page.page as u64;
+            view! {
+                <nav class="pager" aria-label="Pages">
+                    {(current > 1).then(|| view! { <a rel="prev" href=link(page.page - 1)>"← Previous"</a> })}
+                    <span>{format!("Page {current} of {pages}")}</span>
+                    {(current < pages).then(|| view! { <a rel="next" href=link(page.page + 1)>"Next →"</a> })}
+                </nav>
+            }
+        })}
+    }
+}
+
+#[component]
+fn Filters(filter: InventoryFilter, choices: crate::services::Choices) -> impl IntoView {
+    let option = |value: String, label: String, selected: bool| {
+        view! { <option value=value selected=selected>{label}</option> }
+    };
+    let id_options = move |list: Vec<(i64, String)>, chosen: Option<i64>| {
+        list.into_iter()
+            .map(|(id, name)| option(id.to_string(), name, chosen == Some(id)))
+            .collect_view()
+    };
+    view! {
+        <form class="filters card" method="get" action="/inventory" role="search">
+            <div class="field field--wide">
+                <label for="inventory-q">"Search"</label>
+                <input id="inventory-q" type="search" name="q" value=filter.q.clone().unwrap_or_default()
+                    placeholder="Name, tool, owner, id or text"/>
+            </div>
+            <div class="field">
+                <label for="inventory-tool">"Tool"</label>
+                <select id="inventory-tool" name="tool">
+                    <option value="">"Any tool"</option>
+                    {Tool::ALL.into_iter().map(|t| option(t.as_str().to_owned(), t.label().to_owned(), filter.tool == Some(t))).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="inventory-owner">"Owner"</label>
+                <select id="inventory-owner" name="owner">
+                    <option value="">"Anyone"</option>
+                    {id_options(choices.owners, filter.owner_id)}
+                </select>
+            </div>
+            <div class="field">
+                <label for="inventory-team">"Team"</label>
+                <select id="inventory-team" name="team">
+                    <option value="">"Any team"</option>
+                    {id_options(choices.teams, filter.team_id)}
+                </select>
+            </div>
+            <div class="field">
+                <label for="inventory-orchestration">"Orchestration"</label>
+                <select id="inventory-orchestration" name="orchestration">
+                    <option value="">"Any"</option>
+                    {id_options(choices.orchestrations, filter.orchestration_id)}
+                </select>
+            </div>
+            <div class="field">
+                <label for="inventory-sort">"Sort by"</label>
+                <select id="inventory-sort" name="sort">
+                    {InventorySort::ALL.into_iter().map(|s| option(s.as_str().to_owned(), s.label().to_owned(), filter.sort == s)).collect_view()}
+                </select>
+            </div>
+            <fieldset class="field field--checks">
+                <legend>"Only the risky ones"</legend>
+                <label><input type="checkbox" name="loose" value="1" checked=filter.loose/>" Loose"</label>
+                <label><input type="checkbox" name="unowned" value="1" checked=filter.unowned/>" Unowned"</label>
+                <label><input type="checkbox" name="no_failure_mode" value="1" checked=filter.no_failure_mode/>" No failure mode"</label>
+            </fieldset>
+            <div class="filters__actions">
+                <button type="submit" class="button button--primary">"Apply"</button>
+                <a href="/inventory">"Clear"</a>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,171 @@
+//! One orchestration as a product: its card, its leverage with the parts
+//! it is made of, its automations, and what feeds it and what it feeds.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::automations::AutomationTable;
+use crate::components::graph::{DependencyGraph, kind_label};
+use crate::model::dependencies::{GraphNode, NodeKind};
+use crate::server_fns::inventory::load_orchestration;
+use crate::services::OrchestrationPage as Page;
+
+#[component]
+pub fn OrchestrationPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
+    let page = Resource::new(move || slug.get(), load_orchestration);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the orchestration…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(Some(page)) => view! { <Product page/> }.into_any(),
+                    Ok(None) => view! {
+                        <Title text="Not found"/>
+                        <section class="card" aria-labelledby="missing">
+                            <h1 id="missing">"No such orchestration"</h1>
+                            <p>"It may have been deleted or renamed. "<a href="/orchestrations">"See every orchestration"</a>"."</p>
+                        </section>
+                    }
+                    .into_any(),
+                    Err(err) => view! {
+                        <div class="card notice notice--error" role="alert">
+                            <h2>"The orchestration could not be loaded"</h2>
+                            <p>{err.to_string()}</p>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn figure(value: Option<f64>, unit: &str) -> String {
+    value.map_or("—".to_owned(), |v| format!("{v} {unit}"))
+}
+
+fn text_or_missing(text: String) -> AnyView {
+    if text.trim().is_empty() {
+        view! { <span class="muted">"Not written yet"</span> }.into_any()
+    } else {
+        view! { <span class="prose">{text}</span> }.into_any()
+    }
+}
+
+#[component]
+fn Product(page: Page) -> impl IntoView {
+    let o = page.orchestration;
+    let f = o.fields;
+    let name = f.name.clone();
+    let lev = page.leverage.leverage.clone();
+    let count = page.automations.len();
+    let upstream: Vec<GraphNode> = page.graph.upstream().cloned().collect();
+    let downstream: Vec<GraphNode> = page.graph.downstream().cloned().collect();
+    let has_graph = !page.graph.edges.is_empty();
+    view! {
+        <Title text=name.clone()/>
+        <div class="page-header">
+            <p class="breadcrumb"><a href="/orchestrations">"Orchestrations"</a>" / "</p>
+            <h1>{name.clone()}</h1>
+            <p class="lede">{if f.purpose.is_empty() { "No purpose written yet.".to_owned() } else { f.purpose.clone() }}</p>
+            <p class="flags">
+                <span class="lifecycle">{f.lifecycle.as_str()}</span>
+                <span class="flag">{format!("Tier {}", f.tier)}</span>
+                {page.owner.is_none().then(|| view! { <span class="flag flag--risk">"Unowned"</span> })}
+                {f.failure_mode.trim().is_empty().then(|| view! { <span class="flag flag--risk">"No failure mode"</span> })}
+                {f.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
+            </p>
+        </div>
+        <div class="grid-2">
+            <section class="card" aria-labelledby="card-title">
+                <h2 id="card-title">"Product card"</h2>
+                <dl class="facts">
+                    <dt>"Owner"</dt><dd>{page.owner.unwrap_or_else(|| "—".to_owned())}</dd>
+                    <dt>"Backup owner"</dt><dd>{page.backup_owner.unwrap_or_else(|| "—".to_owned())}</dd>
+                    <dt>"Team"</dt><dd>{page.team.unwrap_or_else(|| "—".to_owned())}</dd>
+                    <dt>"Inputs"</dt><dd>{text_or_missing(f.inputs)}</dd>
+                    <dt>"Outputs"</dt><dd>{text_or_missing(f.outputs)}</dd>
+                    <dt>"If it fails silently"</dt><dd>{text_or_missing(f.failure_mode)}</dd>
+                    <dt>"Fallback"</dt><dd>{text_or_missing(f.fallback)}</dd>
+                    <dt>"Success-rate target"</dt>
+                    <dd>{f.success_rate_target.map_or("—".to_owned(), |t| format!("{:.1} %", t * 100.0))}</dd>
+                    <dt>"Minutes saved per run"</dt><dd>{figure(f.minutes_saved_per_run, "min")}</dd>
+                    <dt>"Expected runs per week"</dt><dd>{figure(f.expected_runs_per_week, "")}</dd>
+                    {(!f.links.is_empty()).then(|| view! {
+                        <dt>"Links"</dt>
+                        <dd>
+                            <ul class="plain">
+                                {f.links.into_iter().map(|l| view! { <li><a href=l.url rel="noopener">{l.label}</a></li> }).collect_view()}
+                            </ul>
+                        </dd>
+                    })}
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="leverage-title">
+                <h2 id="leverage-title">"Leverage"</h2>
+                <p class="big-figure">{format!("{:.0}", lev.score)}</p>
+                <p>{page.leverage.why.clone()}</p>
+                <dl class="facts">
+                    <dt>"Time at stake"</dt><dd>{format!("{} min a week", lev.minutes_per_week)}</dd>
+                    <dt>"Tier weight"</dt><dd>{format!("×{}", lev.tier_weight)}</dd>
+                    <dt>"Fragility"</dt><dd>{format!("×{}", lev.fragility)}</dd>
+                </dl>
+                <p class="muted">"Score = minutes saved per run × runs per week × tier weight (3, 2, 1) × fragility (1 + failure rate + 0.5 without owner + 0.25 each without backup owner, runbook, failure mode)."</p>
+            </section>
+        </div>
+        <section class="card" aria-labelledby="graph-heading">
+            <h2 id="graph-heading">"Dependencies"</h2>
+            {if has_graph {
+                view! {
+                    <div class="graph-wrap">
+                        <DependencyGraph graph=page.graph name=name.clone()/>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <p class="muted">"No dependencies recorded: nothing is known to feed it or to depend on it. Add one with "<code>"POST /api/v1/dependencies"</code>"."</p> }.into_any()
+            }}
+            <div class="grid-2">
+                <NodeList title="Upstream: feeds it" nodes=upstream/>
+                <NodeList title="Downstream: fed by it" nodes=downstream/>
+            </div>
+        </section>
+        <section aria-labelledby="automations-heading">
+            <h2 id="automations-heading">"Automations"</h2>
+            {if count == 0 {
+                view! { <p class="muted">"No automation belongs to it yet."</p> }.into_any()
+            } else {
+                view! { <AutomationTable rows=page.automations caption=format!("{count} automation{}", if count == 1 { "" } else { "s" })/> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn NodeList(title: &'static str, nodes: Vec<GraphNode>) -> impl IntoView {
+    view! {
+        <div>
+            <h3>{title}</h3>
+            {if nodes.is_empty() {
+                view! { <p class="muted">"None"</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain">
+                        {nodes.into_iter().map(|n| {
+                            let kind = kind_label(&n);
+                            let steps = n.layer.abs();
+                            let name = match (n.endpoint.node.kind, n.endpoint.slug.clone()) {
+                                (NodeKind::Orchestration, Some(slug)) => view! { <a href=format!("/orchestrations/{slug}")>{n.endpoint.name.clone()}</a> }.into_any(),
+                                _ => view! { <span>{n.endpoint.name.clone()}</span> }.into_any(),
+                            };
+                            view! {
+                                <li>{name}" "<span class="muted">{format!("{kind}, {steps} step{}", if steps == 1 { "" } else { "s" })}</span></li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
+    }
+}
