@@ -15,7 +15,7 @@ pub mod theme;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use components::layout::Layout;
 use pages::{
@@ -62,9 +62,11 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Placeholder section=Section::Dashboard/> }/>
-                    <Route path=path!("/inventory") view=InventoryPage/>
-                    <Route path=path!("/orchestrations") view=OrchestrationsPage/>
-                    <Route path=path!("/orchestrations/:slug") view=OrchestrationPage/>
+                    // Catalog pages wait for their data before the HTML is sent,
+                    // so they read completely without JavaScript.
+                    <Route path=path!("/inventory") view=InventoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations") view=OrchestrationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations/:slug") view=OrchestrationPage ssr=SsrMode::Async/>
                     <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
                     <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
                     <Route path=path!("/admin") view=|| view! { <Placeholder section=Section::Admin/> }/>

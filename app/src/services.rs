@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::catalog::{Lifecycle, Orchestration};
 use crate::model::dependencies::Neighbourhood;
-use crate::model::inventory::{InventoryFilter, Tool};
+use crate::model::inventory::Tool;
 use crate::model::leverage::Ranked;
 
 /// One line of the orchestrations list.
@@ -86,7 +86,8 @@ mod ports {
     use std::pin::Pin;
     use std::sync::Arc;
 
-    use super::{InventoryFilter, InventoryPage, OrchestrationPage, OrchestrationSummary};
+    use super::{InventoryPage, OrchestrationPage, OrchestrationSummary};
+    use crate::model::inventory::InventoryFilter;
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

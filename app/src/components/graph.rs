@@ -35,7 +35,9 @@ pub fn kind_label(node: &GraphNode) -> String {
             .tool
             .as_deref()
             .and_then(Tool::parse)
-            .map_or("Automation".to_owned(), |t| format!("Automation · {}", t.label())),
+            .map_or("Automation".to_owned(), |t| {
+                format!("Automation · {}", t.label())
+            }),
     }
 }
 
@@ -115,7 +117,11 @@ pub fn DependencyGraph(graph: Neighbourhood, name: String) -> impl IntoView {
             let class = format!(
                 "graph__node graph__node--{}{}",
                 node.endpoint.node.kind.as_str(),
-                if node.focus { " graph__node--focus" } else { "" }
+                if node.focus {
+                    " graph__node--focus"
+                } else {
+                    ""
+                }
             );
             let full = format!("{} ({})", node.endpoint.name, kind_label(node));
             Some(view! {

@@ -180,8 +180,8 @@ impl Graph {
             while let Some(node) = queue.pop_front() {
                 let here = distance[&node];
                 for &next in adjacency.get(&node).into_iter().flatten() {
-                    if !distance.contains_key(&next) {
-                        distance.insert(next, here + step);
+                    if let std::collections::btree_map::Entry::Vacant(slot) = distance.entry(next) {
+                        slot.insert(here + step);
                         layers.entry(next).or_insert(here + step);
                         queue.push_back(next);
                     }

@@ -404,7 +404,10 @@ mod tests {
             ..Default::default()
         };
         let query = filter.to_query(2);
-        assert_eq!(query, "q=crm+%26+co&tool=zapier&owner=3&loose=1&sort=updated&page=2");
+        assert_eq!(
+            query,
+            "q=crm+%26+co&tool=zapier&owner=3&loose=1&sort=updated&page=2"
+        );
         let pairs = [
             ("q", "crm & co"),
             ("tool", "zapier"),
@@ -414,7 +417,8 @@ mod tests {
             ("page", "2"),
         ];
         assert_eq!(InventoryFilter::from_query(pairs), (filter, 2));
-        let (junk, page) = InventoryFilter::from_query([("tool", "bash"), ("page", "0"), ("owner", "x")]);
+        let (junk, page) =
+            InventoryFilter::from_query([("tool", "bash"), ("page", "0"), ("owner", "x")]);
         assert_eq!((junk, page), (InventoryFilter::default(), 1));
     }
 

@@ -37,7 +37,10 @@ pub fn InventoryPage() -> impl IntoView {
             InventoryFilter::from_query(pairs.iter().map(|(k, v)| (*k, v.as_str())))
         })
     });
-    let page = Resource::new(move || asked.get(), |(filter, page)| load_inventory(filter, page));
+    let page = Resource::new(
+        move || asked.get(),
+        |(filter, page)| load_inventory(filter, page),
+    );
     view! {
         <Title text=Section::Inventory.title()/>
         <div class="page-header">
@@ -82,7 +85,11 @@ fn Inventory(page: Page, filter: InventoryFilter) -> impl IntoView {
         let filter = filter.clone();
         move |to: u32| {
             let query = filter.to_query(to);
-            if query.is_empty() { "/inventory".to_owned() } else { format!("/inventory?{query}") }
+            if query.is_empty() {
+                "/inventory".to_owned()
+            } else {
+                format!("/inventory?{query}")
+            }
         }
     };
     let narrowed = filter.is_narrowed();

@@ -6,6 +6,7 @@ use leptos::server_fn::codec::Json;
 use crate::model::inventory::InventoryFilter;
 use crate::services::{InventoryPage, OrchestrationPage};
 
+#[cfg(feature = "ssr")]
 fn services() -> Result<crate::services::Services, ServerFnError> {
     use_context::<crate::services::Services>()
         .ok_or_else(|| ServerFnError::new("the server did not provide its services"))

@@ -89,7 +89,7 @@ fn row(a: Automation, names: &Names) -> InventoryRow {
 
 fn sorted(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
     let mut list: Vec<(i64, String)> = map.iter().map(|(id, n)| (*id, n.clone())).collect();
-    list.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    list.sort_by_key(|a| a.1.to_lowercase());
     list
 }
 
@@ -141,7 +141,7 @@ impl CatalogService for Catalog {
                 .iter()
                 .map(|(id, (_, name))| (*id, name.clone()))
                 .collect();
-            orchestrations.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+            orchestrations.sort_by_key(|a| a.1.to_lowercase());
             Ok(InventoryPage {
                 rows: found.into_iter().map(|a| row(a, &names)).collect(),
                 total,
