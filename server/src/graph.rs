@@ -8,14 +8,14 @@ use app::model::dependencies::{
     Dependency, DependencyDraft, Endpoint, Graph, GraphNode, Neighbourhood, NodeKind, NodeRef,
 };
 use app::model::errors::FieldErrors;
-use app::model::inventory::InventoryFilter;
+use app::model::inventory::{Automation, InventoryFilter};
 
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
-use crate::store::{EdgeRefusal, Store};
+use crate::store::{EdgeRefusal, Store, StoreResult};
 
 const MAX_NOTE: usize = 2_000;
-/// The most automations of one orchestration drawn in its graph.
+/// The most automations of one orchestration listed and drawn.
 const MAX_MEMBERS: u32 = 500;
 
 /// What people call a node: its name.
@@ -86,22 +86,27 @@ pub async fn add_dependency(
     }
 }
 
-/// The orchestration, its automations, and everything upstream and
-/// downstream of them, with names, ready to draw.
-pub async fn neighbourhood(
-    store: &dyn Store,
-    orchestration: &Orchestration,
-) -> Result<Neighbourhood, CatalogError> {
-    let members = store
+/// The automations of an orchestration, by name.
+pub async fn members(store: &dyn Store, orchestration: i64) -> StoreResult<Vec<Automation>> {
+    store
         .automations(
             &InventoryFilter {
-                orchestration_id: Some(orchestration.id),
+                orchestration_id: Some(orchestration),
                 ..Default::default()
             },
             MAX_MEMBERS,
             0,
         )
-        .await?;
+        .await
+}
+
+/// The orchestration, its automations (`members`), and everything
+/// upstream and downstream of them, with names, ready to draw.
+pub async fn neighbourhood(
+    store: &dyn Store,
+    orchestration: &Orchestration,
+    members: &[Automation],
+) -> Result<Neighbourhood, CatalogError> {
     let mut known: HashMap<NodeRef, Endpoint> = HashMap::new();
     let centre = NodeRef::orchestration(orchestration.id);
     known.insert(
@@ -113,7 +118,7 @@ pub async fn neighbourhood(
             tool: None,
         },
     );
-    for automation in &members {
+    for automation in members {
         let node = NodeRef::automation(automation.id);
         known.insert(
             node,

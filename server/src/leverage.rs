@@ -281,22 +281,12 @@ pub async fn report(store: &dyn Store) -> StoreResult<LeverageReport> {
     Ok(rank(&orchestrations, &automations, &edges, &names))
 }
 
-/// One orchestration's leverage with its parts.
-pub async fn for_orchestration(store: &dyn Store, o: &Orchestration) -> StoreResult<Ranked> {
-    let members = store
-        .automations(
-            &InventoryFilter {
-                orchestration_id: Some(o.id),
-                ..Default::default()
-            },
-            u32::MAX,
-            0,
-        )
-        .await?;
-    Ok(ranked(
+/// One orchestration's leverage with its parts, given its automations.
+pub fn for_orchestration(o: &Orchestration, members: &[Automation]) -> Ranked {
+    ranked(
         orchestration_endpoint(o),
-        orchestration_leverage(o, &members),
-    ))
+        orchestration_leverage(o, members),
+    )
 }
 
 /// One automation's leverage with its parts.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use app::model::catalog::OrchestrationDraft;
+use app::model::catalog::{Orchestration, OrchestrationDraft};
 use app::model::errors::FieldErrors;
 use app::model::inventory::{Automation, AutomationDraft, AutomationFields, InventoryFilter, Tool};
 use app::model::transfer::{
@@ -15,7 +15,8 @@ use app::model::transfer::{
 
 use crate::clock::Clock;
 use crate::store::{
-    AutomationWrite, CatalogPlan, PlannedAutomation, PlannedOrchestration, Store, StoreError,
+    AutomationWrite, CatalogPlan, Person, PlannedAutomation, PlannedOrchestration, Store,
+    StoreError, Team,
 };
 
 /// Why a file could not be taken at all.
@@ -45,12 +46,15 @@ fn parse_tool(text: &str) -> Option<Tool> {
 
 /// What is already there, to match rows against and to name things by.
 struct Catalog {
+    people: Vec<Person>,
+    teams: Vec<Team>,
+    orchestrations: Vec<Orchestration>,
     automations: HashMap<(Tool, String), Automation>,
     emails: HashMap<String, i64>,
     email_of: HashMap<i64, String>,
-    teams: HashMap<String, i64>,
+    team_ids: HashMap<String, i64>,
     team_of: HashMap<i64, String>,
-    orchestrations: HashMap<String, i64>,
+    orchestration_ids: HashMap<String, i64>,
     orchestration_of: HashMap<i64, String>,
 }
 
@@ -73,9 +77,9 @@ impl Catalog {
                 .map(|p| (p.email.clone(), p.id))
                 .collect(),
             email_of: people.iter().map(|p| (p.id, p.email.clone())).collect(),
-            teams: teams.iter().map(|t| (t.slug.clone(), t.id)).collect(),
+            team_ids: teams.iter().map(|t| (t.slug.clone(), t.id)).collect(),
             team_of: teams.iter().map(|t| (t.id, t.slug.clone())).collect(),
-            orchestrations: orchestrations
+            orchestration_ids: orchestrations
                 .iter()
                 .map(|o| (o.fields.slug.clone(), o.id))
                 .collect(),
@@ -83,6 +87,9 @@ impl Catalog {
                 .iter()
                 .map(|o| (o.id, o.fields.slug.clone()))
                 .collect(),
+            people,
+            teams,
+            orchestrations,
         })
     }
 }
@@ -294,7 +301,7 @@ fn plan_row(
             columns.get(record, "team"),
             "team",
             old.and_then(|o| o.team_id),
-            &catalog.teams,
+            &catalog.team_ids,
             "there is no team",
             &mut reasons,
         ),
@@ -302,7 +309,7 @@ fn plan_row(
             columns.get(record, "orchestration"),
             "orchestration",
             old.and_then(|o| o.orchestration_id),
-            &catalog.orchestrations,
+            &catalog.orchestration_ids,
             "there is no orchestration with the slug",
             &mut reasons,
         ),
@@ -486,11 +493,10 @@ pub const ORCHESTRATION_COLUMNS: [&str; 17] = [
 /// `label <url>` joined by `; `.
 pub async fn export_orchestrations(store: &dyn Store) -> Result<Vec<u8>, TransferError> {
     let catalog = Catalog::load(store).await?;
-    let orchestrations = store.orchestrations().await?;
     csv_bytes(
         &ORCHESTRATION_COLUMNS,
-        orchestrations.into_iter().map(|o| {
-            let f = o.fields;
+        catalog.orchestrations.iter().map(|o| {
+            let f = o.fields.clone();
             let links: Vec<String> = f
                 .links
                 .iter()
@@ -525,9 +531,6 @@ pub async fn export_catalog(store: &dyn Store) -> Result<CatalogDocument, Transf
     let catalog = Catalog::load(store).await?;
     let email = |id: Option<i64>| id.and_then(|id| catalog.email_of.get(&id).cloned());
     let team = |id: Option<i64>| id.and_then(|id| catalog.team_of.get(&id).cloned());
-    let people = store.people().await?;
-    let teams = store.teams().await?;
-    let orchestrations = store.orchestrations().await?;
     let mut automations: Vec<&Automation> = catalog.automations.values().collect();
     automations.sort_by(|a, b| {
         (a.fields.tool.as_str(), &a.fields.external_id)
@@ -568,27 +571,30 @@ pub async fn export_catalog(store: &dyn Store) -> Result<CatalogDocument, Transf
     Ok(CatalogDocument {
         format: CATALOG_FORMAT.to_owned(),
         version: CATALOG_VERSION,
-        teams: teams
-            .into_iter()
+        teams: catalog
+            .teams
+            .iter()
             .map(|t| TeamEntry {
-                slug: t.slug,
-                name: t.name,
+                slug: t.slug.clone(),
+                name: t.name.clone(),
             })
             .collect(),
-        people: people
-            .into_iter()
+        people: catalog
+            .people
+            .iter()
             .filter_map(|p| {
                 Some(PersonEntry {
-                    role: serde_json::from_value(serde_json::Value::String(p.role)).ok()?,
-                    email: p.email,
-                    display_name: p.display_name,
+                    role: serde_json::from_value(serde_json::Value::String(p.role.clone())).ok()?,
+                    email: p.email.clone(),
+                    display_name: p.display_name.clone(),
                 })
             })
             .collect(),
-        orchestrations: orchestrations
-            .into_iter()
+        orchestrations: catalog
+            .orchestrations
+            .iter()
             .map(|o| {
-                let f = o.fields;
+                let f = o.fields.clone();
                 OrchestrationEntry {
                     owner: email(f.owner_id),
                     backup_owner: email(f.backup_owner_id),

@@ -167,27 +167,16 @@ impl CatalogService for Catalog {
                 Err(other) => return Err(unavailable(other)),
             };
             let names = self.names().await.map_err(unavailable)?;
-            let members = self
-                .store
-                .automations(
-                    &InventoryFilter {
-                        orchestration_id: Some(orchestration.id),
-                        ..Default::default()
-                    },
-                    u32::MAX,
-                    0,
-                )
+            let members = graph::members(&*self.store, orchestration.id)
                 .await
                 .map_err(unavailable)?;
-            let graph = graph::neighbourhood(&*self.store, &orchestration)
+            let graph = graph::neighbourhood(&*self.store, &orchestration, &members)
                 .await
                 .map_err(|err| match err {
                     CatalogError::Store(err) => unavailable(err),
                     other => unavailable(anyhow::anyhow!("{other}")),
                 })?;
-            let leverage = leverage::for_orchestration(&*self.store, &orchestration)
-                .await
-                .map_err(unavailable)?;
+            let leverage = leverage::for_orchestration(&orchestration, &members);
             let f = &orchestration.fields;
             let person = |id: Option<i64>| id.and_then(|id| names.people.get(&id).cloned());
             Ok(Some(OrchestrationPage {

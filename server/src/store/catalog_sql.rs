@@ -134,10 +134,19 @@ macro_rules! catalog_queries {
     ($db:ty, $pool:ty) => {
         use app::model::catalog::{Orchestration, OrchestrationFields};
         use $crate::store::catalog_sql as csql;
-        use $crate::store::StoreError;
 
-        pub async fn insert_team(pool: &$pool, slug: &str, name: &str, now: DateTime<Utc>) -> StoreResult<i64> {
-            Ok(sqlx::query_scalar(csql::INSERT_TEAM).bind(slug).bind(name).bind(now).fetch_one(pool).await?)
+        pub async fn insert_team(
+            pool: &$pool,
+            slug: &str,
+            name: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar(csql::INSERT_TEAM)
+                .bind(slug)
+                .bind(name)
+                .bind(now)
+                .fetch_one(pool)
+                .await?)
         }
 
         pub async fn insert_user(
@@ -157,12 +166,18 @@ macro_rules! catalog_queries {
         }
 
         pub async fn user_is_active(pool: &$pool, id: i64) -> StoreResult<bool> {
-            let n: i64 = sqlx::query_scalar(csql::USER_EXISTS).bind(id).fetch_one(pool).await?;
+            let n: i64 = sqlx::query_scalar(csql::USER_EXISTS)
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
             Ok(n > 0)
         }
 
         pub async fn team_exists(pool: &$pool, id: i64) -> StoreResult<bool> {
-            let n: i64 = sqlx::query_scalar(csql::TEAM_EXISTS).bind(id).fetch_one(pool).await?;
+            let n: i64 = sqlx::query_scalar(csql::TEAM_EXISTS)
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
             Ok(n > 0)
         }
 
@@ -178,10 +193,21 @@ macro_rules! catalog_queries {
             Ok(sqlx::query_as(csql::TEAMS).fetch_all(pool).await?)
         }
 
-        async fn write_tags(tx: &mut sqlx::Transaction<'_, $db>, id: i64, tags: &[String]) -> StoreResult<()> {
-            sqlx::query(csql::DELETE_TAGS).bind(id).execute(&mut **tx).await?;
+        async fn write_tags(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+            tags: &[String],
+        ) -> StoreResult<()> {
+            sqlx::query(csql::DELETE_TAGS)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
             for tag in tags {
-                sqlx::query(csql::INSERT_TAG).bind(id).bind(tag).execute(&mut **tx).await?;
+                sqlx::query(csql::INSERT_TAG)
+                    .bind(id)
+                    .bind(tag)
+                    .execute(&mut **tx)
+                    .await?;
             }
             Ok(())
         }
@@ -214,9 +240,10 @@ macro_rules! catalog_queries {
             o: &OrchestrationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<i64> {
-            let id: i64 = bind_orchestration!(sqlx::query_scalar(csql::INSERT_ORCHESTRATION), o, now)
-                .fetch_one(&mut **tx)
-                .await?;
+            let id: i64 =
+                bind_orchestration!(sqlx::query_scalar(csql::INSERT_ORCHESTRATION), o, now)
+                    .fetch_one(&mut **tx)
+                    .await?;
             write_tags(tx, id, &o.tags).await?;
             Ok(id)
         }
@@ -228,49 +255,50 @@ macro_rules! catalog_queries {
             o: &OrchestrationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<()> {
-            let updated: Option<i64> = bind_orchestration!(sqlx::query_scalar(csql::UPDATE_ORCHESTRATION), o, now)
-                .bind(id)
-                .bind(version)
-                .fetch_optional(&mut **tx)
-                .await?;
-            if updated.is_none() {
-                let current: Option<i64> = sqlx::query_scalar(csql::ORCHESTRATION_VERSION)
+            let updated: Option<i64> =
+                bind_orchestration!(sqlx::query_scalar(csql::UPDATE_ORCHESTRATION), o, now)
                     .bind(id)
+                    .bind(version)
                     .fetch_optional(&mut **tx)
                     .await?;
-                return Err(match current {
-                    None => StoreError::NotFound,
-                    Some(current) => StoreError::Conflict(format!(
-                        "changed by someone else since version {version}: it is at version {current} now"
-                    )),
-                });
+            if updated.is_none() {
+                return Err(stale_or_missing(tx, csql::ORCHESTRATION_VERSION, id, version).await);
             }
             write_tags(tx, id, &o.tags).await
         }
 
         async fn tags_of(pool: &$pool, id: i64) -> StoreResult<Vec<String>> {
-            Ok(sqlx::query_scalar(csql::TAGS_OF).bind(id).fetch_all(pool).await?)
+            Ok(sqlx::query_scalar(csql::TAGS_OF)
+                .bind(id)
+                .fetch_all(pool)
+                .await?)
         }
 
         pub async fn orchestration(pool: &$pool, id: i64) -> StoreResult<Orchestration> {
-            let row: csql::OrchestrationRow =
-                sqlx::query_as(csql::ORCHESTRATION_BY_ID).bind(id).fetch_one(pool).await?;
+            let row: csql::OrchestrationRow = sqlx::query_as(csql::ORCHESTRATION_BY_ID)
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
             let tags = tags_of(pool, row.id).await?;
             row.with_tags(tags)
         }
 
         pub async fn orchestration_by_slug(pool: &$pool, slug: &str) -> StoreResult<Orchestration> {
-            let row: csql::OrchestrationRow =
-                sqlx::query_as(csql::ORCHESTRATION_BY_SLUG).bind(slug).fetch_one(pool).await?;
+            let row: csql::OrchestrationRow = sqlx::query_as(csql::ORCHESTRATION_BY_SLUG)
+                .bind(slug)
+                .fetch_one(pool)
+                .await?;
             let tags = tags_of(pool, row.id).await?;
             row.with_tags(tags)
         }
 
         pub async fn orchestrations(pool: &$pool) -> StoreResult<Vec<Orchestration>> {
-            let rows: Vec<csql::OrchestrationRow> =
-                sqlx::query_as(csql::ALL_ORCHESTRATIONS).fetch_all(pool).await?;
+            let rows: Vec<csql::OrchestrationRow> = sqlx::query_as(csql::ALL_ORCHESTRATIONS)
+                .fetch_all(pool)
+                .await?;
             let tags: Vec<(i64, String)> = sqlx::query_as(csql::ALL_TAGS).fetch_all(pool).await?;
-            let mut by_id: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+            let mut by_id: std::collections::HashMap<i64, Vec<String>> =
+                std::collections::HashMap::new();
             for (id, tag) in tags {
                 by_id.entry(id).or_default().push(tag);
             }
@@ -283,7 +311,10 @@ macro_rules! catalog_queries {
         }
 
         pub async fn delete_orchestration(pool: &$pool, id: i64) -> StoreResult<()> {
-            let done = sqlx::query(csql::DELETE_ORCHESTRATION).bind(id).execute(pool).await?;
+            let done = sqlx::query(csql::DELETE_ORCHESTRATION)
+                .bind(id)
+                .execute(pool)
+                .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }

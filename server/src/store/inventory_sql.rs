@@ -101,7 +101,7 @@ impl TryFrom<AutomationRow> for Automation {
 /// The inventory's query functions for backend `$db` with pool `$pool`.
 macro_rules! inventory_queries {
     ($db:ty, $pool:ty) => {
-        use app::model::inventory::{Automation, InventoryFilter, AutomationFields};
+        use app::model::inventory::{Automation, AutomationFields, InventoryFilter};
         use $crate::store::inventory_sql as isql;
 
         macro_rules! bind_automation {
@@ -123,7 +123,10 @@ macro_rules! inventory_queries {
         }
 
         pub async fn orchestration_exists(pool: &$pool, id: i64) -> StoreResult<bool> {
-            let n: i64 = sqlx::query_scalar(isql::ORCHESTRATION_EXISTS).bind(id).fetch_one(pool).await?;
+            let n: i64 = sqlx::query_scalar(isql::ORCHESTRATION_EXISTS)
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
             Ok(n > 0)
         }
 
@@ -132,9 +135,11 @@ macro_rules! inventory_queries {
             a: &AutomationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<i64> {
-            Ok(bind_automation!(sqlx::query_scalar(isql::INSERT_AUTOMATION), a, now)
-                .fetch_one(&mut **tx)
-                .await?)
+            Ok(
+                bind_automation!(sqlx::query_scalar(isql::INSERT_AUTOMATION), a, now)
+                    .fetch_one(&mut **tx)
+                    .await?,
+            )
         }
 
         pub async fn update_automation(
@@ -144,29 +149,23 @@ macro_rules! inventory_queries {
             a: &AutomationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<()> {
-            let updated: Option<i64> = bind_automation!(sqlx::query_scalar(isql::UPDATE_AUTOMATION), a, now)
-                .bind(id)
-                .bind(version)
-                .fetch_optional(&mut **tx)
-                .await?;
-            if updated.is_none() {
-                let current: Option<i64> = sqlx::query_scalar(isql::AUTOMATION_VERSION)
+            let updated: Option<i64> =
+                bind_automation!(sqlx::query_scalar(isql::UPDATE_AUTOMATION), a, now)
                     .bind(id)
+                    .bind(version)
                     .fetch_optional(&mut **tx)
                     .await?;
-                return Err(match current {
-                    None => StoreError::NotFound,
-                    Some(current) => StoreError::Conflict(format!(
-                        "changed by someone else since version {version}: it is at version {current} now"
-                    )),
-                });
+            if updated.is_none() {
+                return Err(stale_or_missing(tx, isql::AUTOMATION_VERSION, id, version).await);
             }
             Ok(())
         }
 
         pub async fn automation(pool: &$pool, id: i64) -> StoreResult<Automation> {
-            let row: isql::AutomationRow =
-                sqlx::query_as(isql::AUTOMATION_BY_ID).bind(id).fetch_one(pool).await?;
+            let row: isql::AutomationRow = sqlx::query_as(isql::AUTOMATION_BY_ID)
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
             row.try_into()
         }
 
@@ -177,16 +176,31 @@ macro_rules! inventory_queries {
             query.push(" WHERE TRUE");
             if let Some(words) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
                 let lower = words.to_lowercase();
-                let pattern = format!("%{}%", lower.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let pattern = format!(
+                    "%{}%",
+                    lower
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
                 query.push(" AND (");
-                for (at, column) in ["lower(name)", "lower(external_id)", "lower(description)", "lower(failure_mode)"]
-                    .into_iter()
-                    .enumerate()
+                for (at, column) in [
+                    "lower(name)",
+                    "lower(external_id)",
+                    "lower(description)",
+                    "lower(failure_mode)",
+                ]
+                .into_iter()
+                .enumerate()
                 {
                     if at > 0 {
                         query.push(" OR ");
                     }
-                    query.push(column).push(" LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                    query
+                        .push(column)
+                        .push(" LIKE ")
+                        .push_bind(pattern.clone())
+                        .push(" ESCAPE '\\'");
                 }
                 query
                     .push(" OR owner_id IN (SELECT id FROM users WHERE lower(display_name) LIKE ")
@@ -195,7 +209,9 @@ macro_rules! inventory_queries {
                     .push_bind(pattern)
                     .push(" ESCAPE '\\')");
                 for tool in Tool::ALL {
-                    if tool.label().to_lowercase().contains(&lower) || tool.as_str().contains(&lower) {
+                    if tool.label().to_lowercase().contains(&lower)
+                        || tool.as_str().contains(&lower)
+                    {
                         query.push(" OR tool = ").push_bind(tool.as_str());
                     }
                 }
@@ -211,7 +227,9 @@ macro_rules! inventory_queries {
                 query.push(" AND team_id = ").push_bind(team);
             }
             if let Some(orchestration) = filter.orchestration_id {
-                query.push(" AND orchestration_id = ").push_bind(orchestration);
+                query
+                    .push(" AND orchestration_id = ")
+                    .push_bind(orchestration);
             }
             if filter.loose {
                 query.push(" AND orchestration_id IS NULL");
@@ -247,22 +265,32 @@ macro_rules! inventory_queries {
         }
 
         /// The plan the database would use to list a page, one line per step.
-        pub async fn explain_automations(pool: &$pool, filter: &InventoryFilter, explain: &str) -> StoreResult<Vec<String>> {
+        pub async fn explain_automations(
+            pool: &$pool,
+            filter: &InventoryFilter,
+            explain: &str,
+        ) -> StoreResult<Vec<String>> {
             let mut query = sqlx::QueryBuilder::<$db>::new(explain);
             query.push(isql::SELECT_AUTOMATIONS);
             push_filter(&mut query, filter);
             query.push(isql::order_by(filter.sort));
             query.push(" LIMIT 50");
             let rows = query.build().fetch_all(pool).await?;
-            Ok(rows.iter().map(|row| {
-                use sqlx::Row;
-                // SQLite's plan has the step in its last column; PostgreSQL's in its only one.
-                row.try_get::<String, _>(row.len() - 1).unwrap_or_default()
-            }).collect())
+            Ok(rows
+                .iter()
+                .map(|row| {
+                    use sqlx::Row;
+                    // SQLite's plan has the step in its last column; PostgreSQL's in its only one.
+                    row.try_get::<String, _>(row.len() - 1).unwrap_or_default()
+                })
+                .collect())
         }
 
         pub async fn delete_automation(pool: &$pool, id: i64) -> StoreResult<()> {
-            let done = sqlx::query(isql::DELETE_AUTOMATION).bind(id).execute(pool).await?;
+            let done = sqlx::query(isql::DELETE_AUTOMATION)
+                .bind(id)
+                .execute(pool)
+                .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }

@@ -45,7 +45,27 @@ macro_rules! shared_queries {
         use sqlx::types::Json;
 
         use $crate::store::sql;
-        use $crate::store::{Delivery, NewDelivery, RecordedDelivery, StoreResult};
+        use $crate::store::{Delivery, NewDelivery, RecordedDelivery, StoreError, StoreResult};
+
+        /// Why an `UPDATE … WHERE id = $ AND version = $` changed nothing:
+        /// the row is gone, or someone saved since `version`.
+        /// `version_query` reads the row's version by id.
+        pub async fn stale_or_missing(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            version_query: &'static str,
+            id: i64,
+            version: i64,
+        ) -> StoreError {
+            let current: Result<Option<i64>, sqlx::Error> =
+                sqlx::query_scalar(version_query).bind(id).fetch_optional(&mut **tx).await;
+            match current {
+                Err(err) => err.into(),
+                Ok(None) => StoreError::NotFound,
+                Ok(Some(current)) => StoreError::Conflict(format!(
+                    "changed by someone else since version {version}: it is at version {current} now"
+                )),
+            }
+        }
 
         pub async fn try_acquire_lease(
             pool: &$pool,

@@ -54,7 +54,8 @@ pub async fn neighbourhood(
     Path(slug): Path<String>,
 ) -> Result<Json<Neighbourhood>, AppError> {
     let orchestration = state.store.orchestration_by_slug(&slug).await?;
+    let members = graph::members(&*state.store, orchestration.id).await?;
     Ok(Json(
-        graph::neighbourhood(&*state.store, &orchestration).await?,
+        graph::neighbourhood(&*state.store, &orchestration, &members).await?,
     ))
 }

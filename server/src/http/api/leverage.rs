@@ -9,8 +9,8 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 
 use crate::http::error::AppError;
-use crate::leverage;
 use crate::startup::AppState;
+use crate::{graph, leverage};
 
 const DEFAULT_AUTOMATIONS: usize = 50;
 const MAX_AUTOMATIONS: usize = 500;
@@ -43,7 +43,8 @@ pub async fn orchestration(
     Path(slug): Path<String>,
 ) -> Result<Json<Ranked>, AppError> {
     let o = state.store.orchestration_by_slug(&slug).await?;
-    Ok(Json(leverage::for_orchestration(&*state.store, &o).await?))
+    let members = graph::members(&*state.store, o.id).await?;
+    Ok(Json(leverage::for_orchestration(&o, &members)))
 }
 
 pub async fn automation(
