@@ -19,8 +19,15 @@ use leptos_router::{SsrMode, path};
 
 use components::layout::Layout;
 use pages::{
-    inventory::InventoryPage, not_found::NotFound, orchestration::OrchestrationPage,
-    orchestrations::OrchestrationsPage, placeholder::Placeholder,
+    automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
+    import::ImportPage,
+    inventory::InventoryPage,
+    leverage::LeveragePage,
+    not_found::NotFound,
+    orchestration::OrchestrationPage,
+    orchestration_edit::{EditOrchestrationPage, NewOrchestrationPage},
+    orchestrations::OrchestrationsPage,
+    placeholder::Placeholder,
 };
 use sections::Section;
 
@@ -66,7 +73,14 @@ pub fn App() -> impl IntoView {
                     // so they read completely without JavaScript.
                     <Route path=path!("/inventory") view=InventoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations") view=OrchestrationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/inventory/import") view=ImportPage/>
+                    <Route path=path!("/orchestrations/new") view=NewOrchestrationPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations/:slug") view=OrchestrationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations/:slug/edit") view=EditOrchestrationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/automations/new") view=NewAutomationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/automations/:id") view=AutomationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/automations/:id/edit") view=EditAutomationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/leverage") view=LeveragePage ssr=SsrMode::Async/>
                     <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
                     <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
                     <Route path=path!("/admin") view=|| view! { <Placeholder section=Section::Admin/> }/>

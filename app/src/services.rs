@@ -9,8 +9,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::catalog::{Lifecycle, Orchestration};
-use crate::model::dependencies::Neighbourhood;
-use crate::model::inventory::Tool;
+use crate::model::dependencies::{Dependency, Neighbourhood};
+use crate::model::forms::{AutomationForm, OrchestrationForm};
+use crate::model::inventory::{Automation, Tool};
 use crate::model::leverage::Ranked;
 
 /// One line of the orchestrations list.
@@ -74,7 +75,46 @@ pub struct OrchestrationPage {
     pub team: Option<String>,
     pub automations: Vec<InventoryRow>,
     pub graph: Neighbourhood,
+    /// The edges that touch it or one of its automations, to remove one.
+    pub dependencies: Vec<Dependency>,
     pub leverage: Ranked,
+}
+
+/// Everything the automation page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutomationPage {
+    pub automation: Automation,
+    pub row: InventoryRow,
+    pub dependencies: Vec<Dependency>,
+    pub leverage: Ranked,
+}
+
+/// What a form may choose from: every active person, team and
+/// orchestration, by name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormChoices {
+    pub people: Vec<(i64, String)>,
+    pub teams: Vec<(i64, String)>,
+    pub orchestrations: Vec<(i64, String)>,
+}
+
+/// The orchestration form, new (`id` is `None`) or opened on a stored one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrchestrationEditor {
+    pub id: Option<i64>,
+    /// The version the form was opened on; a save names it.
+    pub version: i64,
+    pub form: OrchestrationForm,
+    pub choices: FormChoices,
+}
+
+/// The automation form, new (`id` is `None`) or opened on a stored one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutomationEditor {
+    pub id: Option<i64>,
+    pub version: i64,
+    pub form: AutomationForm,
+    pub choices: FormChoices,
 }
 
 #[cfg(feature = "ssr")]
@@ -86,8 +126,14 @@ mod ports {
     use std::pin::Pin;
     use std::sync::Arc;
 
-    use super::{InventoryPage, OrchestrationPage, OrchestrationSummary};
+    use super::{
+        AutomationEditor, AutomationPage, InventoryPage, OrchestrationEditor, OrchestrationPage,
+        OrchestrationSummary,
+    };
+    use crate::model::dependencies::{Endpoint, NodeRef};
+    use crate::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
     use crate::model::inventory::InventoryFilter;
+    use crate::model::leverage::LeverageReport;
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -111,6 +157,69 @@ mod ports {
             &self,
             slug: String,
         ) -> BoxFuture<'_, Result<Option<OrchestrationPage>, String>>;
+
+        /// The automation with this id and all its page shows.
+        fn automation_page(&self, id: i64)
+        -> BoxFuture<'_, Result<Option<AutomationPage>, String>>;
+
+        /// The ranked list, the top three and the grouping suggestions.
+        fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, String>>;
+
+        /// The orchestration form: empty for `None`, else opened on the
+        /// orchestration with this slug (`None` when there is none).
+        fn orchestration_editor(
+            &self,
+            slug: Option<String>,
+        ) -> BoxFuture<'_, Result<Option<OrchestrationEditor>, String>>;
+
+        /// Registers (`id` is `None`) or changes an orchestration.
+        fn save_orchestration(
+            &self,
+            id: Option<i64>,
+            version: i64,
+            form: OrchestrationForm,
+        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+
+        fn retire_orchestration(
+            &self,
+            id: i64,
+            version: i64,
+        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+
+        /// Deletes for good once `confirm` is the orchestration's slug.
+        fn delete_orchestration(
+            &self,
+            id: i64,
+            confirm: String,
+        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+
+        /// The automation form: empty for `None`, else opened on `id`.
+        fn automation_editor(
+            &self,
+            id: Option<i64>,
+        ) -> BoxFuture<'_, Result<Option<AutomationEditor>, String>>;
+
+        /// Adds (`id` is `None`) or changes an automation.
+        fn save_automation(
+            &self,
+            id: Option<i64>,
+            version: i64,
+            form: AutomationForm,
+        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+
+        fn delete_automation(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+
+        /// Records that `upstream` feeds `downstream`; a cycle is refused.
+        fn add_dependency(
+            &self,
+            upstream: NodeRef,
+            downstream: NodeRef,
+        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+
+        fn remove_dependency(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+
+        /// Up to 20 automations and orchestrations whose name contains `query`.
+        fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, String>>;
     }
 
     /// What the server provides to server functions, in Leptos' context.

@@ -70,7 +70,7 @@ pub fn orchestration_leverage(o: &Orchestration, members: &[Automation]) -> Leve
     .score()
 }
 
-fn orchestration_endpoint(o: &Orchestration) -> Endpoint {
+pub(crate) fn orchestration_endpoint(o: &Orchestration) -> Endpoint {
     Endpoint {
         node: NodeRef::orchestration(o.id),
         name: o.fields.name.clone(),
@@ -79,7 +79,7 @@ fn orchestration_endpoint(o: &Orchestration) -> Endpoint {
     }
 }
 
-fn automation_endpoint(a: &Automation) -> Endpoint {
+pub(crate) fn automation_endpoint(a: &Automation) -> Endpoint {
     Endpoint {
         node: NodeRef::automation(a.id),
         name: a.fields.name.clone(),

@@ -34,16 +34,17 @@ fn AutomationLine(row: InventoryRow) -> impl IntoView {
     let unowned = row.owner.is_none();
     let loose = row.orchestration.is_none();
     let safe = !unowned && !loose && !row.no_failure_mode;
-    let name = if row.url.is_empty() {
-        view! { <span class="table__name">{row.name}</span> }.into_any()
-    } else {
-        view! { <a class="table__name" href=row.url rel="noopener">{row.name}</a> }.into_any()
-    };
+    let name =
+        view! { <a class="table__name" href=format!("/automations/{}", row.id)>{row.name}</a> };
+    let external = (!row.url.is_empty()).then(|| {
+        view! { <a class="table__sub" href=row.url rel="noopener">"Open in its tool ↗"</a> }
+    });
     view! {
         <tr>
             <th scope="row">
                 {name}
                 <span class="table__sub mono">{row.external_id}</span>
+                {external}
                 {(!row.description.is_empty()).then(|| view! { <span class="table__sub">{row.description}</span> })}
             </th>
             <td data-label="Tool">{row.tool.label()}</td>

@@ -1,5 +1,8 @@
 //! Pieces shared by every screen.
 
 pub mod automations;
+pub mod dependencies;
+pub mod form;
 pub mod graph;
 pub mod layout;
+pub mod leverage;

@@ -44,6 +44,22 @@ impl NodeRef {
             id,
         }
     }
+
+    /// `automation:12` or `orchestration:3`, as a form's value.
+    pub fn key(self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.id)
+    }
+
+    /// The node a [`NodeRef::key`] names.
+    pub fn from_key(key: &str) -> Option<Self> {
+        let (kind, id) = key.split_once(':')?;
+        let id = id.parse().ok()?;
+        match kind {
+            "automation" => Some(Self::automation(id)),
+            "orchestration" => Some(Self::orchestration(id)),
+            _ => None,
+        }
+    }
 }
 
 /// A node with what people need to recognise it.
@@ -197,6 +213,16 @@ mod tests {
     use super::*;
 
     const A: NodeRef = NodeRef::automation(1);
+
+    #[test]
+    fn node_keys_round_trip_and_refuse_anything_else() {
+        for node in [A, NodeRef::orchestration(42)] {
+            assert_eq!(NodeRef::from_key(&node.key()), Some(node));
+        }
+        for bad in ["", "automation", "automation:x", "team:1", ":1"] {
+            assert_eq!(NodeRef::from_key(bad), None, "{bad:?}");
+        }
+    }
     const B: NodeRef = NodeRef::automation(2);
     const C: NodeRef = NodeRef::orchestration(1);
     const D: NodeRef = NodeRef::orchestration(2);

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod dependencies;
 pub mod errors;
+pub mod forms;
 pub mod inventory;
 pub mod leverage;
 pub mod transfer;

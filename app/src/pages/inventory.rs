@@ -47,6 +47,8 @@ pub fn InventoryPage() -> impl IntoView {
             <h1>{Section::Inventory.title()}</h1>
             <p class="lede">{Section::Inventory.purpose()}</p>
             <p class="actions">
+                <a class="button button--primary" href="/automations/new">"Add an automation"</a>
+                <a class="button" href="/inventory/import">"Import CSV"</a>
                 <a class="button" href="/api/v1/export/inventory.csv" download>"Export CSV"</a>
                 <a class="button" href="/api/v1/export/catalog.json" download>"Export catalog (JSON)"</a>
                 <a href="/samples/inventory.csv" download>"Sample import file"</a>
@@ -107,9 +109,9 @@ fn Inventory(page: Page, filter: InventoryFilter) -> impl IntoView {
                     } else {
                         view! {
                             <p>
-                                "List your automations with a CSV import ("
-                                <code>"POST /api/v1/import/inventory"</code>
-                                ", see the sample file above) or one at a time with "
+                                "List your automations "<a href="/inventory/import">"from a CSV file"</a>
+                                " or "<a href="/automations/new">"one at a time"</a>
+                                ". Scripts can use "<code>"POST /api/v1/import/inventory"</code>" and "
                                 <code>"POST /api/v1/automations"</code>"."
                             </p>
                         }.into_any()

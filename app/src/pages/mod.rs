@@ -1,7 +1,11 @@
 //! One module per screen.
 
+pub mod automation;
+pub mod import;
 pub mod inventory;
+pub mod leverage;
 pub mod not_found;
 pub mod orchestration;
+pub mod orchestration_edit;
 pub mod orchestrations;
 pub mod placeholder;

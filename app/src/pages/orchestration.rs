@@ -6,8 +6,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::automations::AutomationTable;
+use crate::components::dependencies::DependencyEditor;
 use crate::components::graph::{DependencyGraph, kind_label};
-use crate::model::dependencies::{GraphNode, NodeKind};
+use crate::components::leverage::LeverageCard;
+use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
 use crate::server_fns::inventory::load_orchestration;
 use crate::services::OrchestrationPage as Page;
 
@@ -16,11 +18,12 @@ pub fn OrchestrationPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
     let page = Resource::new(move || slug.get(), load_orchestration);
+    let changed = Callback::new(move |()| page.refetch());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the orchestration…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(Some(page)) => view! { <Product page/> }.into_any(),
+                    Ok(Some(page)) => view! { <Product page changed/> }.into_any(),
                     Ok(None) => view! {
                         <Title text="Not found"/>
                         <section class="card" aria-labelledby="missing">
@@ -55,11 +58,21 @@ fn text_or_missing(text: String) -> AnyView {
 }
 
 #[component]
-fn Product(page: Page) -> impl IntoView {
+fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
     let o = page.orchestration;
+    let mut this_end = vec![(
+        NodeRef::orchestration(o.id),
+        format!("{} (this orchestration)", o.fields.name),
+    )];
+    this_end.extend(page.automations.iter().map(|a| {
+        (
+            NodeRef::automation(a.id),
+            format!("{} (its automation)", a.name),
+        )
+    }));
+    let edit = format!("/orchestrations/{}/edit", o.fields.slug);
     let f = o.fields;
     let name = f.name.clone();
-    let lev = page.leverage.leverage.clone();
     let count = page.automations.len();
     let upstream: Vec<GraphNode> = page.graph.upstream().cloned().collect();
     let downstream: Vec<GraphNode> = page.graph.downstream().cloned().collect();
@@ -68,7 +81,13 @@ fn Product(page: Page) -> impl IntoView {
         <Title text=name.clone()/>
         <div class="page-header">
             <p class="breadcrumb"><a href="/orchestrations">"Orchestrations"</a>" / "</p>
-            <h1>{name.clone()}</h1>
+            <div class="title-row">
+                <h1>{name.clone()}</h1>
+                <p class="actions">
+                    <a class="button" href=edit>"Edit"</a>
+                    <a class="button" href=format!("/automations/new?orchestration={}", o.id)>"Add an automation"</a>
+                </p>
+            </div>
             <p class="lede">{if f.purpose.is_empty() { "No purpose written yet.".to_owned() } else { f.purpose.clone() }}</p>
             <p class="flags">
                 <span class="lifecycle">{f.lifecycle.as_str()}</span>
@@ -103,17 +122,7 @@ fn Product(page: Page) -> impl IntoView {
                     })}
                 </dl>
             </section>
-            <section class="card" aria-labelledby="leverage-title">
-                <h2 id="leverage-title">"Leverage"</h2>
-                <p class="big-figure">{format!("{:.0}", lev.score)}</p>
-                <p>{page.leverage.why.clone()}</p>
-                <dl class="facts">
-                    <dt>"Time at stake"</dt><dd>{format!("{} min a week", lev.minutes_per_week)}</dd>
-                    <dt>"Tier weight"</dt><dd>{format!("×{}", lev.tier_weight)}</dd>
-                    <dt>"Fragility"</dt><dd>{format!("×{}", lev.fragility)}</dd>
-                </dl>
-                <p class="muted">"Score = minutes saved per run × runs per week × tier weight (3, 2, 1) × fragility (1 + failure rate + 0.5 without owner + 0.25 each without backup owner, runbook, failure mode)."</p>
-            </section>
+            <LeverageCard ranked=page.leverage.clone()/>
         </div>
         <section class="card" aria-labelledby="graph-heading">
             <h2 id="graph-heading">"Dependencies"</h2>
@@ -124,12 +133,13 @@ fn Product(page: Page) -> impl IntoView {
                     </div>
                 }.into_any()
             } else {
-                view! { <p class="muted">"No dependencies recorded: nothing is known to feed it or to depend on it. Add one with "<code>"POST /api/v1/dependencies"</code>"."</p> }.into_any()
+                view! { <p class="muted">"No dependencies recorded: nothing is known to feed it or to depend on it. Add one below."</p> }.into_any()
             }}
             <div class="grid-2">
                 <NodeList title="Upstream: feeds it" nodes=upstream/>
                 <NodeList title="Downstream: fed by it" nodes=downstream/>
             </div>
+            <DependencyEditor this=this_end dependencies=page.dependencies changed/>
         </section>
         <section aria-labelledby="automations-heading">
             <h2 id="automations-heading">"Automations"</h2>

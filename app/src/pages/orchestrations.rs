@@ -16,6 +16,11 @@ pub fn OrchestrationsPage() -> impl IntoView {
         <div class="page-header">
             <h1>{Section::Orchestrations.title()}</h1>
             <p class="lede">{Section::Orchestrations.purpose()}</p>
+            <p class="actions">
+                <a class="button button--primary" href="/orchestrations/new">"Register an orchestration"</a>
+                <a class="button" href="/leverage">"Leverage ranking"</a>
+                <a class="button" href="/api/v1/export/orchestrations.csv" download>"Export CSV"</a>
+            </p>
         </div>
         <Suspense fallback=|| view! { <p class="muted">"Loading orchestrations…"</p> }>
             {move || Suspend::new(async move {
@@ -42,9 +47,9 @@ fn EmptyCatalog() -> impl IntoView {
         <section class="card" aria-labelledby="empty-catalog">
             <h2 id="empty-catalog">"No orchestrations yet"</h2>
             <p>
-                "Register your first one through the API: "
-                <code>"POST /api/v1/orchestrations"</code>
-                " with at least a name. Forms to register and edit them here are coming soon."
+                <a href="/orchestrations/new">"Register the first one"</a>
+                ": a name is enough to start; the product card fills in as you learn. Scripts can use "
+                <code>"POST /api/v1/orchestrations"</code>"."
             </p>
         </section>
     }

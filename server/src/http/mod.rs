@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos.clone();
     let provide_state = {
         let state = state.clone();
-        let services = services::services(state.store.clone());
+        let services = services::services(state.store.clone(), state.clock.clone());
         move || {
             leptos::prelude::provide_context(state.clone());
             leptos::prelude::provide_context(services.clone());

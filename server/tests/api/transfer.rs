@@ -240,6 +240,23 @@ async fn ten_thousand_rows_import_with_progress(#[case] backend: Backend) {
     // Again: all unchanged, nothing written.
     let report = app.import_report(&file, true).await;
     assert_eq!(counts(&report), [0, 0, 10_000, 0]);
+    // Browsers ask for compression: the stream still ends cleanly.
+    let res = app
+        .client
+        .post(app.url("/api/v1/import/inventory?commit=true"))
+        .header("accept", "application/x-ndjson")
+        .header("accept-encoding", "gzip")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let body = res
+        .bytes()
+        .await
+        .expect("the compressed stream ends cleanly");
+    assert!(body.starts_with(&[0x1f, 0x8b]), "a gzip stream");
 }
 
 #[rstest]

@@ -84,14 +84,18 @@ pub async fn import_inventory(
         };
         let _ = lines.send(format!("{last}\n"));
     });
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|line| {
-            (
-                Ok::<_, std::convert::Infallible>(Bytes::from(line)),
-                receiver,
-            )
-        })
-    });
+    // Fused: the compression layer may poll once more after the end.
+    let stream = futures::StreamExt::fuse(futures::stream::unfold(
+        receiver,
+        |mut receiver| async move {
+            receiver.recv().await.map(|line| {
+                (
+                    Ok::<_, std::convert::Infallible>(Bytes::from(line)),
+                    receiver,
+                )
+            })
+        },
+    ));
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson")],
         Body::from_stream(stream),

@@ -4,21 +4,28 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use app::model::dependencies::{Endpoint, NodeRef};
+use app::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
 use app::model::inventory::{Automation, InventoryFilter};
+use app::model::leverage::LeverageReport;
 use app::services::{
-    BoxFuture, CatalogService, Choices, InventoryPage, InventoryRow, OrchestrationPage,
-    OrchestrationSummary, Services,
+    AutomationEditor, AutomationPage, BoxFuture, CatalogService, Choices, InventoryPage,
+    InventoryRow, OrchestrationEditor, OrchestrationPage, OrchestrationSummary, Services,
 };
 
 use crate::catalog::CatalogError;
+use crate::clock::SharedClock;
 use crate::store::{SharedStore, StoreError};
 use crate::{graph, leverage};
 
 /// Rows a page of the inventory screen shows.
 const PER_PAGE: u32 = 50;
 
+mod edits;
+
 struct Catalog {
     store: SharedStore,
+    clock: SharedClock,
 }
 
 /// Logs the cause and gives the screen a sentence it can show.
@@ -177,6 +184,10 @@ impl CatalogService for Catalog {
                     other => unavailable(anyhow::anyhow!("{other}")),
                 })?;
             let leverage = leverage::for_orchestration(&orchestration, &members);
+            let dependencies = self
+                .page_dependencies(&orchestration, &members)
+                .await
+                .map_err(unavailable)?;
             let f = &orchestration.fields;
             let person = |id: Option<i64>| id.and_then(|id| names.people.get(&id).cloned());
             Ok(Some(OrchestrationPage {
@@ -185,16 +196,93 @@ impl CatalogService for Catalog {
                 team: f.team_id.and_then(|id| names.teams.get(&id).cloned()),
                 automations: members.into_iter().map(|a| row(a, &names)).collect(),
                 graph,
+                dependencies,
                 leverage,
                 orchestration,
             }))
         })
     }
+
+    fn automation_page(&self, id: i64) -> BoxFuture<'_, Result<Option<AutomationPage>, String>> {
+        Box::pin(self.automation_page_of(id))
+    }
+
+    fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, String>> {
+        Box::pin(async move { leverage::report(&*self.store).await.map_err(unavailable) })
+    }
+
+    fn orchestration_editor(
+        &self,
+        slug: Option<String>,
+    ) -> BoxFuture<'_, Result<Option<OrchestrationEditor>, String>> {
+        Box::pin(self.orchestration_editor_for(slug))
+    }
+
+    fn save_orchestration(
+        &self,
+        id: Option<i64>,
+        version: i64,
+        form: OrchestrationForm,
+    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+        Box::pin(self.save_orchestration_form(id, version, form))
+    }
+
+    fn retire_orchestration(
+        &self,
+        id: i64,
+        version: i64,
+    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+        Box::pin(self.retire(id, version))
+    }
+
+    fn delete_orchestration(
+        &self,
+        id: i64,
+        confirm: String,
+    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+        Box::pin(self.delete_orchestration_confirmed(id, confirm))
+    }
+
+    fn automation_editor(
+        &self,
+        id: Option<i64>,
+    ) -> BoxFuture<'_, Result<Option<AutomationEditor>, String>> {
+        Box::pin(self.automation_editor_for(id))
+    }
+
+    fn save_automation(
+        &self,
+        id: Option<i64>,
+        version: i64,
+        form: AutomationForm,
+    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+        Box::pin(self.save_automation_form(id, version, form))
+    }
+
+    fn delete_automation(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+        Box::pin(self.delete_automation_by_id(id))
+    }
+
+    fn add_dependency(
+        &self,
+        upstream: NodeRef,
+        downstream: NodeRef,
+    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+        Box::pin(self.add_edge(upstream, downstream))
+    }
+
+    fn remove_dependency(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+        Box::pin(self.remove_edge(id))
+    }
+
+    fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, String>> {
+        Box::pin(self.find(query))
+    }
 }
 
 /// The services the screens' server functions use.
-pub fn services(store: SharedStore) -> Services {
+pub fn services(store: SharedStore, clock: SharedClock) -> Services {
     Services {
-        catalog: Arc::new(Catalog { store }),
+        catalog: Arc::new(Catalog { store, clock }),
     }
 }

@@ -1,0 +1,184 @@
+//! Form fields with their message beside them, and the panels a save can
+//! answer with: the other person's change, or a refusal.
+
+use leptos::prelude::*;
+
+use crate::model::errors::FieldErrors;
+use crate::model::forms::{FieldChange, SaveOutcome};
+
+/// The field errors in an outcome, if it is one.
+pub fn errors_of(outcome: Option<&Result<SaveOutcome, ServerFnError>>) -> FieldErrors {
+    match outcome {
+        Some(Ok(SaveOutcome::Invalid(errors))) => errors.clone(),
+        _ => FieldErrors::default(),
+    }
+}
+
+fn ids(key: &str) -> (String, String, String) {
+    (
+        format!("form[{key}]"),
+        format!("field-{key}"),
+        format!("field-{key}-message"),
+    )
+}
+
+fn described_by(hint: &str, message: &str, has_hint: bool, has_error: bool) -> Option<String> {
+    let ids: Vec<&str> = [(has_hint, hint), (has_error, message)]
+        .into_iter()
+        .filter_map(|(on, id)| on.then_some(id))
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// A labelled text input or text area named `form[key]`; the server's
+/// message for `key` appears under it and marks it invalid.
+#[component]
+pub fn TextField(
+    label: &'static str,
+    key: &'static str,
+    value: String,
+    errors: Signal<FieldErrors>,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] multiline: bool,
+    #[prop(optional)] required: bool,
+    #[prop(default = "text")] kind: &'static str,
+) -> impl IntoView {
+    let (name, id, message_id) = ids(key);
+    let hint_id = format!("{id}-hint");
+    let error = move || errors.with(|e| e.get(key).map(str::to_owned));
+    let invalid = move || error().is_some().then_some("true");
+    let describe = {
+        let (hint_id, message_id) = (hint_id.clone(), message_id.clone());
+        move || described_by(&hint_id, &message_id, !hint.is_empty(), error().is_some())
+    };
+    let control = if multiline {
+        view! {
+            <textarea id=id.clone() name=name rows="3" required=required
+                aria-invalid=invalid aria-describedby=describe>{value}</textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            // Numbers are typed as text: a decimal comma is accepted, and a
+            // mistake gets the server's message rather than silence.
+            <input id=id.clone() name=name type=if kind == "number" { "text" } else { kind } value=value required=required
+                inputmode=(kind == "number").then_some("decimal")
+                aria-invalid=invalid aria-describedby=describe/>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="field field--form" class:field--invalid=move || error().is_some()>
+            <label for=id>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+            {(!hint.is_empty()).then(|| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
+            {control}
+            {move || error().map(|text| view! { <p class="field__error" id=message_id.clone()>{text}</p> })}
+        </div>
+    }
+}
+
+/// A labelled select named `form[key]`, with an empty first choice when
+/// `empty` is given.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    key: &'static str,
+    value: String,
+    options: Vec<(String, String)>,
+    errors: Signal<FieldErrors>,
+    #[prop(optional)] empty: Option<&'static str>,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let (name, id, message_id) = ids(key);
+    let hint_id = format!("{id}-hint");
+    let error = move || errors.with(|e| e.get(key).map(str::to_owned));
+    let describe = {
+        let (hint_id, message_id) = (hint_id.clone(), message_id.clone());
+        move || described_by(&hint_id, &message_id, !hint.is_empty(), error().is_some())
+    };
+    let chosen = value.clone();
+    view! {
+        <div class="field field--form" class:field--invalid=move || error().is_some()>
+            <label for=id.clone()>{label}</label>
+            {(!hint.is_empty()).then(|| view! { <p class="field__hint" id=hint_id>{hint}</p> })}
+            <select id=id name=name aria-invalid=move || error().is_some().then_some("true") aria-describedby=describe>
+                {empty.map(|text| view! { <option value="" selected=chosen.is_empty()>{text}</option> })}
+                {options.into_iter().map(|(v, text)| {
+                    let selected = v == value;
+                    view! { <option value=v selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+            {move || error().map(|text| view! { <p class="field__error" id=message_id.clone()>{text}</p> })}
+        </div>
+    }
+}
+
+/// Ids and names as select options.
+pub fn id_options(list: &[(i64, String)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(id, name)| (id.to_string(), name.clone()))
+        .collect()
+}
+
+/// What the save answered, above the form: a summary of the field
+/// errors, the other person's change, a refusal, or a failure.
+#[component]
+pub fn SaveMessages(outcome: Signal<Option<Result<SaveOutcome, ServerFnError>>>) -> impl IntoView {
+    move || {
+        match outcome.get() {
+        Some(Ok(SaveOutcome::Invalid(errors))) => {
+            let count = errors.0.len();
+            view! {
+                <div class="notice notice--error" role="alert">
+                    <p><strong>{format!("Nothing was saved: {count} field{} need{} correcting.", if count == 1 { "" } else { "s" }, if count == 1 { "s" } else { "" })}</strong></p>
+                    <ul>
+                        {errors.0.into_iter().map(|e| {
+                            let href = format!("#field-{}", e.field);
+                            view! { <li><a href=href>{e.message}</a></li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            }
+            .into_any()
+        }
+        Some(Ok(SaveOutcome::Conflict { changes, .. })) => view! { <ConflictPanel changes/> }.into_any(),
+        Some(Ok(SaveOutcome::Refused(why))) => view! {
+            <div class="notice notice--error" role="alert"><p>{why}</p></div>
+        }
+        .into_any(),
+        Some(Err(err)) => view! {
+            <div class="notice notice--error" role="alert">
+                <p>"The server could not be reached or failed: "{err.to_string()}". Nothing you typed is lost; try again."</p>
+            </div>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+    }
+}
+
+/// Someone else saved first: what they changed, beside what you typed.
+#[component]
+fn ConflictPanel(changes: Vec<FieldChange>) -> impl IntoView {
+    view! {
+        <div class="notice notice--warning conflict" role="alert">
+            <h2>"Someone else saved this while you were editing"</h2>
+            <p>"Nothing of yours was saved, and your text is still in the form. Where their version differs from yours:"</p>
+            {if changes.is_empty() {
+                view! { <p>"Their save changed nothing you typed differently."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table">
+                        <thead><tr><th scope="col">"Field"</th><th scope="col">"Theirs (saved)"</th><th scope="col">"Yours (not saved)"</th></tr></thead>
+                        <tbody>
+                            {changes.into_iter().map(|c| view! {
+                                <tr><th scope="row">{c.label}</th><td class="prose">{c.theirs}</td><td class="prose">{c.yours}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <p>"Save again to replace their version with yours, or reload the page to start from theirs."</p>
+        </div>
+    }
+}

@@ -1,0 +1,272 @@
+//! One automation: what it is, who owns it, its leverage with its parts,
+//! its dependencies; and the form that adds or changes one.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::dependencies::DependencyEditor;
+use crate::components::form::{SaveMessages, SelectField, TextField, errors_of, id_options};
+use crate::components::leverage::LeverageCard;
+use crate::model::dependencies::NodeRef;
+use crate::model::forms::SaveOutcome;
+use crate::model::inventory::Tool;
+use crate::pages::orchestration_edit::follow_saved;
+use crate::server_fns::editing::{
+    DeleteAutomation, SaveAutomation, load_automation, open_automation_editor,
+};
+use crate::services::{AutomationEditor, AutomationPage as Page};
+
+fn id_param() -> Memo<Option<i64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse().ok())))
+}
+
+fn missing() -> AnyView {
+    view! {
+        <Title text="Not found"/>
+        <section class="card">
+            <h1>"No such automation"</h1>
+            <p>"It may have been deleted. "<a href="/inventory">"See the inventory"</a>"."</p>
+        </section>
+    }
+    .into_any()
+}
+
+fn failed(what: &'static str, err: ServerFnError) -> AnyView {
+    view! {
+        <div class="card notice notice--error" role="alert">
+            <h2>{what}</h2>
+            <p>{err.to_string()}</p>
+        </div>
+    }
+    .into_any()
+}
+
+/// `/automations/:id`.
+#[component]
+pub fn AutomationPage() -> impl IntoView {
+    let id = id_param();
+    let page = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_automation(id).await,
+                None => Ok(None),
+            }
+        },
+    );
+    let changed = Callback::new(move |()| page.refetch());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the automation…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(Some(page)) => view! { <Details page changed/> }.into_any(),
+                    Ok(None) => missing(),
+                    Err(err) => failed("The automation could not be loaded", err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn text_or_missing(text: String) -> AnyView {
+    if text.trim().is_empty() {
+        view! { <span class="muted">"Not written yet"</span> }.into_any()
+    } else {
+        view! { <span class="prose">{text}</span> }.into_any()
+    }
+}
+
+#[component]
+fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
+    let a = page.automation;
+    let row = page.row;
+    let f = a.fields;
+    let this = vec![(
+        NodeRef::automation(a.id),
+        format!("{} (this automation)", f.name),
+    )];
+    let figure = |v: Option<f64>| v.map_or("—".to_owned(), |v| v.to_string());
+    let delete = ServerAction::<DeleteAutomation>::new();
+    follow_saved(delete.value().into());
+    view! {
+        <Title text=f.name.clone()/>
+        <div class="page-header">
+            <p class="breadcrumb"><a href="/inventory">"Inventory"</a>" / "</p>
+            <div class="title-row">
+                <h1>{f.name.clone()}</h1>
+                <p class="actions"><a class="button" href=format!("/automations/{}/edit", a.id)>"Edit"</a></p>
+            </div>
+            <p class="lede">{if f.description.is_empty() { "What it does is not written yet.".to_owned() } else { f.description.clone() }}</p>
+            <p class="flags">
+                <span class="flag">{f.tool.label()}</span>
+                {row.orchestration.is_none().then(|| view! { <span class="flag flag--risk">"Loose"</span> })}
+                {row.owner.is_none().then(|| view! { <span class="flag flag--risk">"Unowned"</span> })}
+                {row.no_failure_mode.then(|| view! { <span class="flag flag--risk">"No failure mode"</span> })}
+            </p>
+        </div>
+        <div class="grid-2">
+            <section class="card" aria-labelledby="facts-title">
+                <h2 id="facts-title">"Facts"</h2>
+                <dl class="facts">
+                    <dt>"Tool"</dt><dd>{f.tool.label()}</dd>
+                    <dt>"External id"</dt><dd class="mono">{f.external_id.clone()}</dd>
+                    <dt>"Address"</dt>
+                    <dd>{if f.url.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else { view! { <a href=f.url.clone() rel="noopener">{f.url.clone()}</a> }.into_any() }}</dd>
+                    <dt>"Owner"</dt><dd>{row.owner.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                    <dt>"Team"</dt><dd>{row.team.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                    <dt>"Orchestration"</dt>
+                    <dd>{match row.orchestration.clone() {
+                        Some((slug, name)) => view! { <a href=format!("/orchestrations/{slug}")>{name}</a> }.into_any(),
+                        None => view! { <span>"None: it is loose"</span> }.into_any(),
+                    }}</dd>
+                    <dt>"If it fails silently"</dt><dd>{text_or_missing(f.failure_mode.clone())}</dd>
+                    <dt>"Minutes saved per run"</dt><dd>{figure(f.minutes_saved_per_run)}</dd>
+                    <dt>"Runs per week (declared)"</dt><dd>{figure(f.runs_per_week)}</dd>
+                </dl>
+            </section>
+            <LeverageCard ranked=page.leverage/>
+        </div>
+        <section class="card" aria-labelledby="deps-title">
+            <h2 id="deps-title">"Dependencies"</h2>
+            <DependencyEditor this dependencies=page.dependencies changed/>
+        </section>
+        <section class="card danger" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete"</h2>
+            <p>"Deleting removes it from the inventory with its dependencies. A re-import of a file that lists it adds it again."</p>
+            <ActionForm action=delete>
+                <input type="hidden" name="id" value=a.id/>
+                <SaveMessages outcome=delete.value().into()/>
+                <button type="submit" class="button button--danger"
+                    onclick="return confirm('Delete this automation for good?')">"Delete for good"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/automations/new` (`?orchestration=<id>` preselects it).
+#[component]
+pub fn NewAutomationPage() -> impl IntoView {
+    let query = use_query_map();
+    let editor = Resource::new(|| (), |_| open_automation_editor(None));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
+            {move || Suspend::new(async move {
+                match editor.await {
+                    Ok(Some(mut editor)) => {
+                        if let Some(o) = query.with_untracked(|q| q.get("orchestration")) {
+                            editor.form.orchestration_id = o;
+                        }
+                        view! { <AutomationEditorForm editor/> }.into_any()
+                    }
+                    Ok(None) => missing(),
+                    Err(err) => failed("The form could not be loaded", err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/automations/:id/edit`.
+#[component]
+pub fn EditAutomationPage() -> impl IntoView {
+    let id = id_param();
+    let editor = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => open_automation_editor(Some(id)).await,
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
+            {move || Suspend::new(async move {
+                match editor.await {
+                    Ok(Some(editor)) => view! { <AutomationEditorForm editor/> }.into_any(),
+                    Ok(None) => missing(),
+                    Err(err) => failed("The form could not be loaded", err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AutomationEditorForm(editor: AutomationEditor) -> impl IntoView {
+    let save = ServerAction::<SaveAutomation>::new();
+    let outcome = save.value();
+    let errors = Signal::derive(move || outcome.with(|o| errors_of(o.as_ref())));
+    let version = RwSignal::new(editor.version);
+    Effect::new(move |_| {
+        if let Some(Ok(SaveOutcome::Conflict {
+            version: theirs, ..
+        })) = outcome.get()
+        {
+            version.set(theirs);
+        }
+    });
+    follow_saved(outcome.into());
+    let f = editor.form;
+    let (title, back) = match editor.id {
+        Some(id) => (format!("Edit {}", f.name), format!("/automations/{id}")),
+        None => ("Add an automation".to_owned(), "/inventory".to_owned()),
+    };
+    let tools: Vec<(String, String)> = Tool::ALL
+        .into_iter()
+        .map(|t| (t.as_str().to_owned(), t.label().to_owned()))
+        .collect();
+    let people = id_options(&editor.choices.people);
+    view! {
+        <Title text=title.clone()/>
+        <div class="page-header">
+            <p class="breadcrumb"><a href="/inventory">"Inventory"</a>" / "</p>
+            <h1>{title}</h1>
+            <p class="lede">"One automation as its tool knows it: a workflow, a job, a Zap, a scenario, a DAG or a cron line."</p>
+        </div>
+        <ActionForm action=save attr:class="form card" attr:novalidate=true>
+            {editor.id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
+            <input type="hidden" name="version" value=move || version.get()/>
+            <fieldset class="form__group">
+                <legend>"What it is"</legend>
+                <TextField label="Name" key="name" value=f.name errors required=true/>
+                <div class="form__row">
+                    <SelectField label="Tool" key="tool" value=f.tool options=tools errors empty="Choose the tool"/>
+                    <TextField label="External id" key="external_id" value=f.external_id errors required=true
+                        hint="The tool's own id: workflow path, job name, Zap id…"/>
+                </div>
+                <TextField label="Address" key="url" value=f.url errors kind="url" hint="Where it lives in its tool (optional)."/>
+                <TextField label="What it does" key="description" value=f.description errors multiline=true/>
+            </fieldset>
+            <fieldset class="form__group">
+                <legend>"Who answers for it, and where it belongs"</legend>
+                <div class="form__row">
+                    <SelectField label="Owner" key="owner_id" value=f.owner_id options=people errors empty="Nobody yet"/>
+                    <SelectField label="Team" key="team_id" value=f.team_id options=id_options(&editor.choices.teams) errors empty="No team"/>
+                    <SelectField label="Orchestration" key="orchestration_id" value=f.orchestration_id
+                        options=id_options(&editor.choices.orchestrations) errors empty="None (loose)"/>
+                </div>
+                <TextField label="If it fails silently" key="failure_mode" value=f.failure_mode errors multiline=true
+                    hint="What goes wrong, and who notices, when it stops without telling anyone."/>
+            </fieldset>
+            <fieldset class="form__group">
+                <legend>"Figures"</legend>
+                <div class="form__row">
+                    <TextField label="Minutes saved per run" key="minutes_saved_per_run" value=f.minutes_saved_per_run errors kind="number"/>
+                    <TextField label="Runs per week" key="runs_per_week" value=f.runs_per_week errors kind="number"
+                        hint="Declared; replaced by the runs counted once they arrive."/>
+                </div>
+            </fieldset>
+            <SaveMessages outcome=outcome.into()/>
+            <div class="form__actions">
+                <button type="submit" class="button button--primary" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+                <a href=back>"Cancel"</a>
+            </div>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,389 @@
+//! The screens' changes: forms read, checked by the same domain functions
+//! as the API, and answered with an outcome a form can show.
+
+use app::model::catalog::Orchestration;
+use app::model::dependencies::{Dependency, DependencyDraft, Endpoint, NodeRef};
+use app::model::errors::FieldErrors;
+use app::model::forms::{AutomationForm, FieldChange, OrchestrationForm, SaveOutcome, merge};
+use app::model::inventory::{Automation, InventoryFilter, InventorySort};
+use app::services::{AutomationEditor, AutomationPage, FormChoices, OrchestrationEditor};
+
+use super::{Catalog, row, sorted, unavailable};
+use crate::catalog::{self, CatalogError};
+use crate::store::StoreError;
+use crate::{graph, inventory, leverage};
+
+/// Most matches the dependency picker lists.
+const FOUND: u32 = 20;
+
+/// A refusal a form shows, or an error the screen reports as unavailable.
+fn outcome(
+    err: CatalogError,
+    conflict: impl FnOnce(CatalogError) -> SaveOutcome,
+) -> Result<SaveOutcome, String> {
+    match err {
+        CatalogError::Invalid(fields) => Ok(SaveOutcome::Invalid(fields)),
+        CatalogError::NotFound => Ok(SaveOutcome::Refused(
+            "It no longer exists: someone deleted it while you were working.".to_owned(),
+        )),
+        stale @ (CatalogError::Stale { .. } | CatalogError::StaleAutomation { .. }) => {
+            Ok(conflict(stale))
+        }
+        unconfirmed @ CatalogError::Unconfirmed { .. } => {
+            Ok(SaveOutcome::Refused(capitalised(&unconfirmed.to_string())))
+        }
+        CatalogError::Store(err) => Err(unavailable(err)),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn orchestration_path(o: &Orchestration) -> String {
+    format!("/orchestrations/{}", o.fields.slug)
+}
+
+fn touches(d: &Dependency, nodes: &[NodeRef]) -> bool {
+    nodes.contains(&d.upstream.node) || nodes.contains(&d.downstream.node)
+}
+
+impl Catalog {
+    pub(super) async fn choices(&self) -> Result<FormChoices, StoreError> {
+        let names = self.names().await?;
+        let active: Vec<(i64, String)> = self
+            .store
+            .people()
+            .await?
+            .into_iter()
+            .filter(|p| p.active)
+            .map(|p| (p.id, p.display_name))
+            .collect();
+        let mut people = active;
+        people.sort_by_key(|p| p.1.to_lowercase());
+        let mut orchestrations: Vec<(i64, String)> = names
+            .orchestrations
+            .iter()
+            .map(|(id, (_, name))| (*id, name.clone()))
+            .collect();
+        orchestrations.sort_by_key(|o| o.1.to_lowercase());
+        Ok(FormChoices {
+            people,
+            teams: sorted(&names.teams),
+            orchestrations,
+        })
+    }
+
+    /// Turns ids in a form's field into the names a person recognises.
+    fn namer(choices: &FormChoices) -> impl Fn(&str, &str) -> String + '_ {
+        move |field: &str, value: &str| {
+            let list = match field {
+                "owner_id" | "backup_owner_id" => &choices.people,
+                "team_id" => &choices.teams,
+                "orchestration_id" => &choices.orchestrations,
+                _ => return value.to_owned(),
+            };
+            if value.is_empty() {
+                return "none".to_owned();
+            }
+            value
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| list.iter().find(|(i, _)| *i == id))
+                .map_or_else(|| value.to_owned(), |(_, name)| name.clone())
+        }
+    }
+
+    async fn dependencies_touching(
+        &self,
+        nodes: &[NodeRef],
+    ) -> Result<Vec<Dependency>, StoreError> {
+        let all = self.store.dependencies().await?;
+        Ok(all.into_iter().filter(|d| touches(d, nodes)).collect())
+    }
+
+    pub(super) async fn page_dependencies(
+        &self,
+        o: &Orchestration,
+        members: &[Automation],
+    ) -> Result<Vec<Dependency>, StoreError> {
+        let mut nodes = vec![NodeRef::orchestration(o.id)];
+        nodes.extend(members.iter().map(|a| NodeRef::automation(a.id)));
+        self.dependencies_touching(&nodes).await
+    }
+
+    pub(super) async fn automation_page_of(
+        &self,
+        id: i64,
+    ) -> Result<Option<AutomationPage>, String> {
+        let automation = match self.store.automation(id).await {
+            Ok(found) => found,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(other) => return Err(unavailable(other)),
+        };
+        let names = self.names().await.map_err(unavailable)?;
+        let leverage = leverage::for_automation(&*self.store, &automation)
+            .await
+            .map_err(unavailable)?;
+        let dependencies = self
+            .dependencies_touching(&[NodeRef::automation(id)])
+            .await
+            .map_err(unavailable)?;
+        Ok(Some(AutomationPage {
+            row: row(automation.clone(), &names),
+            automation,
+            dependencies,
+            leverage,
+        }))
+    }
+
+    pub(super) async fn orchestration_editor_for(
+        &self,
+        slug: Option<String>,
+    ) -> Result<Option<OrchestrationEditor>, String> {
+        let choices = self.choices().await.map_err(unavailable)?;
+        let Some(slug) = slug else {
+            return Ok(Some(OrchestrationEditor {
+                id: None,
+                version: 0,
+                form: OrchestrationForm {
+                    tier: "3".to_owned(),
+                    lifecycle: "draft".to_owned(),
+                    ..Default::default()
+                },
+                choices,
+            }));
+        };
+        match self.store.orchestration_by_slug(&slug).await {
+            Ok(o) => Ok(Some(OrchestrationEditor {
+                id: Some(o.id),
+                version: o.version,
+                form: OrchestrationForm::from_orchestration(&o),
+                choices,
+            })),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(other) => Err(unavailable(other)),
+        }
+    }
+
+    pub(super) async fn save_orchestration_form(
+        &self,
+        id: Option<i64>,
+        version: i64,
+        form: OrchestrationForm,
+    ) -> Result<SaveOutcome, String> {
+        let (draft, unread) = form.to_draft();
+        if !unread.is_empty() {
+            // Report everything at once: what could not be read, then what
+            // the rest of the draft gets wrong.
+            let checked = draft.validate().err().unwrap_or_default();
+            return Ok(SaveOutcome::Invalid(merge(unread, checked)));
+        }
+        let (store, clock) = (&*self.store, &*self.clock);
+        let saved = match id {
+            None => catalog::create_orchestration(store, clock, draft).await,
+            Some(id) => catalog::update_orchestration(store, clock, id, version, draft).await,
+        };
+        match saved {
+            Ok(o) => Ok(SaveOutcome::Saved {
+                path: orchestration_path(&o),
+            }),
+            Err(err) => {
+                let choices = self.choices().await.map_err(unavailable)?;
+                outcome(err, |stale| {
+                    self.orchestration_conflict(stale, &form, &choices)
+                })
+            }
+        }
+    }
+
+    fn orchestration_conflict(
+        &self,
+        stale: CatalogError,
+        form: &OrchestrationForm,
+        choices: &FormChoices,
+    ) -> SaveOutcome {
+        let CatalogError::Stale { current } = stale else {
+            return SaveOutcome::Refused(stale.to_string());
+        };
+        let theirs = OrchestrationForm::from_orchestration(&current);
+        SaveOutcome::Conflict {
+            version: current.version,
+            changes: form.changes_against(&theirs, &Self::namer(choices)),
+        }
+    }
+
+    pub(super) async fn retire(&self, id: i64, version: i64) -> Result<SaveOutcome, String> {
+        match catalog::retire_orchestration(&*self.store, &*self.clock, id, version).await {
+            Ok(o) => Ok(SaveOutcome::Saved {
+                path: orchestration_path(&o),
+            }),
+            Err(err) => outcome(err, |stale| match stale {
+                CatalogError::Stale { current } => SaveOutcome::Conflict {
+                    version: current.version,
+                    changes: vec![FieldChange {
+                        field: "version".to_owned(),
+                        label: "Saved by someone else".to_owned(),
+                        theirs: format!("version {}", current.version),
+                        yours: format!("version {version}"),
+                    }],
+                },
+                other => SaveOutcome::Refused(other.to_string()),
+            }),
+        }
+    }
+
+    pub(super) async fn delete_orchestration_confirmed(
+        &self,
+        id: i64,
+        confirm: String,
+    ) -> Result<SaveOutcome, String> {
+        match catalog::delete_orchestration(&*self.store, id, &confirm).await {
+            Ok(()) => Ok(SaveOutcome::Saved {
+                path: "/orchestrations".to_owned(),
+            }),
+            Err(err) => outcome(err, |other| SaveOutcome::Refused(other.to_string())),
+        }
+    }
+
+    pub(super) async fn automation_editor_for(
+        &self,
+        id: Option<i64>,
+    ) -> Result<Option<AutomationEditor>, String> {
+        let choices = self.choices().await.map_err(unavailable)?;
+        let Some(id) = id else {
+            return Ok(Some(AutomationEditor {
+                id: None,
+                version: 0,
+                form: AutomationForm::default(),
+                choices,
+            }));
+        };
+        match self.store.automation(id).await {
+            Ok(a) => Ok(Some(AutomationEditor {
+                id: Some(a.id),
+                version: a.version,
+                form: AutomationForm::from_automation(&a),
+                choices,
+            })),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(other) => Err(unavailable(other)),
+        }
+    }
+
+    pub(super) async fn save_automation_form(
+        &self,
+        id: Option<i64>,
+        version: i64,
+        form: AutomationForm,
+    ) -> Result<SaveOutcome, String> {
+        let (draft, unread) = form.to_draft();
+        if !unread.is_empty() {
+            let checked = draft.validate().err().unwrap_or_default();
+            return Ok(SaveOutcome::Invalid(merge(unread, checked)));
+        }
+        let (store, clock) = (&*self.store, &*self.clock);
+        let saved = match id {
+            None => inventory::create_automation(store, clock, draft).await,
+            Some(id) => inventory::update_automation(store, clock, id, version, draft).await,
+        };
+        match saved {
+            Ok(a) => Ok(SaveOutcome::Saved {
+                path: format!("/automations/{}", a.id),
+            }),
+            Err(err) => {
+                let choices = self.choices().await.map_err(unavailable)?;
+                outcome(err, |stale| match stale {
+                    CatalogError::StaleAutomation { current } => SaveOutcome::Conflict {
+                        version: current.version,
+                        changes: form.changes_against(
+                            &AutomationForm::from_automation(&current),
+                            &Self::namer(&choices),
+                        ),
+                    },
+                    other => SaveOutcome::Refused(other.to_string()),
+                })
+            }
+        }
+    }
+
+    pub(super) async fn delete_automation_by_id(&self, id: i64) -> Result<SaveOutcome, String> {
+        match self.store.delete_automation(id).await {
+            Ok(()) => Ok(SaveOutcome::Saved {
+                path: "/inventory".to_owned(),
+            }),
+            Err(err) => outcome(err.into(), |other| SaveOutcome::Refused(other.to_string())),
+        }
+    }
+
+    pub(super) async fn add_edge(
+        &self,
+        upstream: NodeRef,
+        downstream: NodeRef,
+    ) -> Result<SaveOutcome, String> {
+        let draft = DependencyDraft {
+            upstream,
+            downstream,
+            note: String::new(),
+        };
+        match graph::add_dependency(&*self.store, &*self.clock, draft).await {
+            Ok(added) => Ok(SaveOutcome::Saved {
+                path: format!("/api/v1/dependencies/{}", added.id),
+            }),
+            Err(CatalogError::Invalid(fields)) => Ok(SaveOutcome::Refused(first_message(&fields))),
+            Err(err) => outcome(err, |other| SaveOutcome::Refused(other.to_string())),
+        }
+    }
+
+    pub(super) async fn remove_edge(&self, id: i64) -> Result<SaveOutcome, String> {
+        match self.store.delete_dependency(id).await {
+            Ok(()) => Ok(SaveOutcome::Saved {
+                path: String::new(),
+            }),
+            Err(err) => outcome(err.into(), |other| SaveOutcome::Refused(other.to_string())),
+        }
+    }
+
+    pub(super) async fn find(&self, query: String) -> Result<Vec<Endpoint>, String> {
+        let query = query.trim().to_owned();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let needle = query.to_lowercase();
+        let mut found: Vec<Endpoint> = self
+            .store
+            .orchestrations()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .filter(|o| o.fields.name.to_lowercase().contains(&needle))
+            .take(FOUND as usize)
+            .map(|o| leverage::orchestration_endpoint(&o))
+            .collect();
+        let filter = InventoryFilter {
+            q: Some(query),
+            sort: InventorySort::Name,
+            ..Default::default()
+        };
+        let automations = self
+            .store
+            .automations(&filter, FOUND, 0)
+            .await
+            .map_err(unavailable)?;
+        found.extend(automations.iter().map(leverage::automation_endpoint));
+        found.truncate(FOUND as usize);
+        Ok(found)
+    }
+}
+
+fn first_message(fields: &FieldErrors) -> String {
+    fields
+        .0
+        .first()
+        .map(|e| capitalised(&e.message))
+        .unwrap_or_else(|| "The dependency was refused.".to_owned())
+}
