@@ -120,7 +120,10 @@ test('the orchestration page shows the product, its leverage and its graph', asy
   const deps = page.getByRole('region', { name: 'Dependencies' });
   await expect(deps.getByRole('img')).toBeVisible();
   await expect(deps).toContainText('Lead to CRM');
-  await expect(deps.getByRole('link', { name: 'Revenue reporting' })).toBeVisible();
+  await expect(deps.getByRole('link', { name: 'Revenue reporting' }).first()).toHaveAttribute('href', '/orchestrations/revenue-reporting');
+  // The recorded edges, each removable.
+  await expect(deps.getByRole('listitem').filter({ hasText: 'Customer billing feeds Revenue reporting' })).toBeVisible();
+  await expect(deps.getByRole('button', { name: 'Remove: Customer billing feeds Revenue reporting' })).toBeVisible();
   await expect(page.getByRole('table', { name: '1 automation' })).toContainText('Invoice run');
   await page.screenshot({ path: 'screenshots/desktop-orchestration-page.png', fullPage: true });
 
@@ -128,7 +131,10 @@ test('the orchestration page shows the product, its leverage and its graph', asy
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
-  await page.goto('/orchestrations/no-such-thing');
+  const missing = await page.goto('/orchestrations/no-such-thing');
+  expect(missing?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'No such orchestration' })).toBeVisible();
+  expect((await page.goto('/automations/999999'))?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'No such automation' })).toBeVisible();
   expect(errors).toEqual([]);
 });

@@ -175,6 +175,11 @@ test('an owner registers an orchestration, meets a conflict, adds automations an
   expect(await count(request, '/api/v1/dependencies')).toBe(edgesBefore + 1);
   await page.screenshot({ path: 'screenshots/desktop-dependency-cycle.png', fullPage: true });
   await noSeriousA11yIssues(page);
+
+  // Removed from the page, and gone from the API.
+  await deps.getByRole('button', { name: 'Remove: Payroll export feeds Bank upload' }).click();
+  await expect(deps).toContainText('None recorded yet.');
+  expect(await count(request, '/api/v1/dependencies')).toBe(edgesBefore);
   expect(errors).toEqual([]);
 });
 

@@ -272,5 +272,5 @@ fn test(args: &[String]) -> Result<()> {
 }
 
 fn bench() -> Result<()> {
-    run(cargo().args(["bench", "--package", "baton", "--bench", "foundation"]))
+    run(cargo().args(["bench", "--package", "baton", "--bench", "figures"]))
 }

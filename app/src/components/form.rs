@@ -123,7 +123,12 @@ pub fn id_options(list: &[(i64, String)]) -> Vec<(String, String)> {
 /// What the save answered, above the form: a summary of the field
 /// errors, the other person's change, a refusal, or a failure.
 #[component]
-pub fn SaveMessages(outcome: Signal<Option<Result<SaveOutcome, ServerFnError>>>) -> impl IntoView {
+pub fn SaveMessages(
+    outcome: Signal<Option<Result<SaveOutcome, ServerFnError>>>,
+    /// The form's fields, to name each in the summary.
+    #[prop(optional)]
+    labels: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
     move || {
         match outcome.get() {
         Some(Ok(SaveOutcome::Invalid(errors))) => {
@@ -134,7 +139,8 @@ pub fn SaveMessages(outcome: Signal<Option<Result<SaveOutcome, ServerFnError>>>)
                     <ul>
                         {errors.0.into_iter().map(|e| {
                             let href = format!("#field-{}", e.field);
-                            view! { <li><a href=href>{e.message}</a></li> }
+                            let label = labels.iter().find(|(key, _)| *key == e.field).map(|(_, label)| format!("{label}: "));
+                            view! { <li><a href=href>{label}{e.message}</a></li> }
                         }).collect_view()}
                     </ul>
                 </div>

@@ -15,6 +15,8 @@ const COLUMN: i32 = 290;
 const ROW: i32 = 68;
 const TOP: i32 = 36;
 const LEFT: i32 = 16;
+/// How far an arc between two nodes of one column reaches to the right.
+const LOOP: i32 = 40;
 const MAX_LABEL: usize = 26;
 
 fn short(text: &str) -> String {
@@ -72,7 +74,7 @@ fn positions(graph: &Neighbourhood) -> (BTreeMap<NodeRef, (i32, i32)>, i32, i32,
 #[component]
 pub fn DependencyGraph(graph: Neighbourhood, name: String) -> impl IntoView {
     let (at, min, max, tallest) = positions(&graph);
-    let width = LEFT * 2 + (max - min) * COLUMN + NODE_W;
+    let width = LEFT * 2 + (max - min) * COLUMN + NODE_W + LOOP;
     let height = TOP + tallest * ROW;
     let upstream = graph.upstream().count();
     let downstream = graph.downstream().count();
@@ -98,14 +100,22 @@ pub fn DependencyGraph(graph: Neighbourhood, name: String) -> impl IntoView {
             let (x1, y1) = at.get(up)?;
             let (x2, y2) = at.get(down)?;
             let (sx, sy) = (x1 + NODE_W, y1 + NODE_H / 2);
-            let (ex, ey) = (*x2, y2 + NODE_H / 2);
-            let bend = ((ex - sx).abs() / 2).max(40);
-            let d = format!(
-                "M{sx},{sy} C{},{sy} {},{ey} {},{ey}",
-                sx + bend,
-                ex - bend,
-                ex - 6
-            );
+            let d = if x1 == x2 {
+                // Both in one column (two automations of the orchestration):
+                // an arc out to the right and back into the target's side.
+                let out = sx + LOOP;
+                let ey = y2 + NODE_H / 2;
+                format!("M{sx},{sy} C{out},{sy} {out},{ey} {},{ey}", sx + 6)
+            } else {
+                let (ex, ey) = (*x2, y2 + NODE_H / 2);
+                let bend = ((ex - sx).abs() / 2).max(40);
+                format!(
+                    "M{sx},{sy} C{},{sy} {},{ey} {},{ey}",
+                    sx + bend,
+                    ex - bend,
+                    ex - 6
+                )
+            };
             Some(view! { <path class="graph__edge" d=d marker-end="url(#graph-arrow)"></path> })
         })
         .collect_view();

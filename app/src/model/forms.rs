@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{Link, Orchestration, OrchestrationDraft};
+use super::catalog::{Link, Orchestration, OrchestrationDraft, OrchestrationFields};
 use super::errors::FieldErrors;
-use super::inventory::{Automation, AutomationDraft};
+use super::inventory::{Automation, AutomationDraft, AutomationFields};
 
 /// The orchestration form. Tags are comma-separated; links one a line,
 /// `label | URL`; the success-rate target is a percentage.
@@ -145,7 +145,11 @@ fn read_links(errors: &mut FieldErrors, text: &str) -> Vec<Link> {
 impl OrchestrationForm {
     /// The form as it opens on a stored orchestration.
     pub fn from_orchestration(o: &Orchestration) -> Self {
-        let f = &o.fields;
+        Self::from_fields(&o.fields)
+    }
+
+    /// The form that describes these validated fields.
+    pub fn from_fields(f: &OrchestrationFields) -> Self {
         Self {
             name: f.name.clone(),
             slug: f.slug.clone(),
@@ -172,6 +176,16 @@ impl OrchestrationForm {
                 .success_rate_target
                 .map(|t| format!("{}", (t * 1000.0).round() / 10.0))
                 .unwrap_or_default(),
+        }
+    }
+
+    /// The form as it would be saved (trimmed, defaults filled in, tags
+    /// normalised), or as typed when it does not validate.
+    pub fn normalised(&self) -> Self {
+        let (draft, unread) = self.to_draft();
+        match draft.validate() {
+            Ok(fields) if unread.is_empty() => Self::from_fields(&fields),
+            _ => self.clone(),
         }
     }
 
@@ -237,67 +251,70 @@ impl OrchestrationForm {
         (draft, errors)
     }
 
-    fn labelled(&self) -> [(&'static str, &'static str, &str); 17] {
+    /// Each field's key and label, in the form's order.
+    pub const LABELS: [(&'static str, &'static str); 17] = [
+        ("name", "Name"),
+        ("slug", "Slug"),
+        ("purpose", "Purpose"),
+        ("tier", "Criticality tier"),
+        ("lifecycle", "Lifecycle"),
+        ("tags", "Tags"),
+        ("owner_id", "Owner"),
+        ("backup_owner_id", "Backup owner"),
+        ("team_id", "Team"),
+        ("inputs", "Inputs"),
+        ("outputs", "Outputs"),
+        ("failure_mode", "If it fails silently"),
+        ("fallback", "Fallback"),
+        ("links", "Links"),
+        ("minutes_saved_per_run", "Minutes saved per run"),
+        ("expected_runs_per_week", "Expected runs per week"),
+        ("success_rate_target", "Success-rate target (%)"),
+    ];
+
+    /// The values, in [`Self::LABELS`] order.
+    fn values(&self) -> [&str; 17] {
         [
-            ("name", "Name", &self.name),
-            ("slug", "Slug", &self.slug),
-            ("purpose", "Purpose", &self.purpose),
-            ("owner_id", "Owner", &self.owner_id),
-            ("backup_owner_id", "Backup owner", &self.backup_owner_id),
-            ("team_id", "Team", &self.team_id),
-            ("inputs", "Inputs", &self.inputs),
-            ("outputs", "Outputs", &self.outputs),
-            ("failure_mode", "If it fails silently", &self.failure_mode),
-            ("fallback", "Fallback", &self.fallback),
-            ("tier", "Tier", &self.tier),
-            ("lifecycle", "Lifecycle", &self.lifecycle),
-            ("tags", "Tags", &self.tags),
-            ("links", "Links", &self.links),
-            (
-                "minutes_saved_per_run",
-                "Minutes saved per run",
-                &self.minutes_saved_per_run,
-            ),
-            (
-                "expected_runs_per_week",
-                "Expected runs per week",
-                &self.expected_runs_per_week,
-            ),
-            (
-                "success_rate_target",
-                "Success-rate target (%)",
-                &self.success_rate_target,
-            ),
+            &self.name,
+            &self.slug,
+            &self.purpose,
+            &self.tier,
+            &self.lifecycle,
+            &self.tags,
+            &self.owner_id,
+            &self.backup_owner_id,
+            &self.team_id,
+            &self.inputs,
+            &self.outputs,
+            &self.failure_mode,
+            &self.fallback,
+            &self.links,
+            &self.minutes_saved_per_run,
+            &self.expected_runs_per_week,
+            &self.success_rate_target,
         ]
     }
 
-    /// The fields where `theirs` (stored now) differs from `self` (typed).
-    /// Text is compared trimmed, so whitespace alone is no difference;
-    /// `names` turns a person's or a team's id into the name shown.
+    /// The fields where `theirs` (stored now) differs from `self` (typed;
+    /// normalise it first so defaults are no difference). Text is compared
+    /// trimmed; `names` turns a person's or a team's id into the name shown.
     pub fn changes_against(
         &self,
         theirs: &OrchestrationForm,
         names: &dyn Fn(&str, &str) -> String,
     ) -> Vec<FieldChange> {
-        self.labelled()
-            .into_iter()
-            .zip(theirs.labelled())
-            .filter(|((_, _, yours), (_, _, theirs))| yours.trim() != theirs.trim())
-            .filter(|((field, _, yours), _)| *field != "slug" || !yours.trim().is_empty())
-            .map(|((field, label, yours), (_, _, theirs))| FieldChange {
-                field: field.to_owned(),
-                label: label.to_owned(),
-                theirs: names(field, theirs.trim()),
-                yours: names(field, yours.trim()),
-            })
-            .collect()
+        changes(&Self::LABELS, self.values(), theirs.values(), names)
     }
 }
 
 impl AutomationForm {
     /// The form as it opens on a stored automation.
     pub fn from_automation(a: &Automation) -> Self {
-        let f = &a.fields;
+        Self::from_fields(&a.fields)
+    }
+
+    /// The form that describes these validated fields.
+    pub fn from_fields(f: &AutomationFields) -> Self {
         Self {
             name: f.name.clone(),
             tool: f.tool.as_str().to_owned(),
@@ -310,6 +327,15 @@ impl AutomationForm {
             failure_mode: f.failure_mode.clone(),
             minutes_saved_per_run: figure_or_empty(f.minutes_saved_per_run),
             runs_per_week: figure_or_empty(f.runs_per_week),
+        }
+    }
+
+    /// The form as it would be saved, or as typed when it does not validate.
+    pub fn normalised(&self) -> Self {
+        let (draft, unread) = self.to_draft();
+        match draft.validate() {
+            Ok(fields) if unread.is_empty() => Self::from_fields(&fields),
+            _ => self.clone(),
         }
     }
 
@@ -336,23 +362,35 @@ impl AutomationForm {
         (draft, errors)
     }
 
-    fn labelled(&self) -> [(&'static str, &'static str, &str); 11] {
+    /// Each field's key and label, in the form's order.
+    pub const LABELS: [(&'static str, &'static str); 11] = [
+        ("name", "Name"),
+        ("tool", "Tool"),
+        ("external_id", "External id"),
+        ("url", "Address"),
+        ("description", "What it does"),
+        ("owner_id", "Owner"),
+        ("team_id", "Team"),
+        ("orchestration_id", "Orchestration"),
+        ("failure_mode", "If it fails silently"),
+        ("minutes_saved_per_run", "Minutes saved per run"),
+        ("runs_per_week", "Runs per week"),
+    ];
+
+    /// The values, in [`Self::LABELS`] order.
+    fn values(&self) -> [&str; 11] {
         [
-            ("name", "Name", &self.name),
-            ("tool", "Tool", &self.tool),
-            ("external_id", "External id", &self.external_id),
-            ("url", "Address", &self.url),
-            ("description", "What it does", &self.description),
-            ("owner_id", "Owner", &self.owner_id),
-            ("team_id", "Team", &self.team_id),
-            ("orchestration_id", "Orchestration", &self.orchestration_id),
-            ("failure_mode", "If it fails silently", &self.failure_mode),
-            (
-                "minutes_saved_per_run",
-                "Minutes saved per run",
-                &self.minutes_saved_per_run,
-            ),
-            ("runs_per_week", "Runs per week", &self.runs_per_week),
+            &self.name,
+            &self.tool,
+            &self.external_id,
+            &self.url,
+            &self.description,
+            &self.owner_id,
+            &self.team_id,
+            &self.orchestration_id,
+            &self.failure_mode,
+            &self.minutes_saved_per_run,
+            &self.runs_per_week,
         ]
     }
 
@@ -362,18 +400,28 @@ impl AutomationForm {
         theirs: &AutomationForm,
         names: &dyn Fn(&str, &str) -> String,
     ) -> Vec<FieldChange> {
-        self.labelled()
-            .into_iter()
-            .zip(theirs.labelled())
-            .filter(|((_, _, yours), (_, _, theirs))| yours.trim() != theirs.trim())
-            .map(|((field, label, yours), (_, _, theirs))| FieldChange {
-                field: field.to_owned(),
-                label: label.to_owned(),
-                theirs: names(field, theirs.trim()),
-                yours: names(field, yours.trim()),
-            })
-            .collect()
+        changes(&Self::LABELS, self.values(), theirs.values(), names)
     }
+}
+
+/// The fields whose values differ, trimmed, each with its label.
+fn changes<const N: usize>(
+    labels: &[(&'static str, &'static str); N],
+    yours: [&str; N],
+    theirs: [&str; N],
+    names: &dyn Fn(&str, &str) -> String,
+) -> Vec<FieldChange> {
+    labels
+        .iter()
+        .zip(yours.into_iter().zip(theirs))
+        .filter(|(_, (yours, theirs))| yours.trim() != theirs.trim())
+        .map(|((field, label), (yours, theirs))| FieldChange {
+            field: (*field).to_owned(),
+            label: (*label).to_owned(),
+            theirs: names(field, theirs.trim()),
+            yours: names(field, yours.trim()),
+        })
+        .collect()
 }
 
 /// Merges what could not be read with what the draft's validation found,
@@ -385,6 +433,18 @@ pub fn merge(mut unread: FieldErrors, checked: FieldErrors) -> FieldErrors {
         }
     }
     unread
+}
+
+/// The errors in the order of the form's fields (`labels`), each message
+/// kept; a field the form does not show goes last.
+pub fn in_form_order(mut errors: FieldErrors, labels: &[(&str, &str)]) -> FieldErrors {
+    errors.0.sort_by_key(|e| {
+        labels
+            .iter()
+            .position(|(key, _)| *key == e.field)
+            .unwrap_or(labels.len())
+    });
+    errors
 }
 
 #[cfg(test)]
@@ -425,6 +485,17 @@ mod tests {
         );
         assert!(errors.get("links").unwrap().starts_with("line 3"));
         assert!(errors.get("name").is_none());
+        let ordered = in_form_order(errors, &OrchestrationForm::LABELS);
+        let fields: Vec<&str> = ordered.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "owner_id",
+                "links",
+                "expected_runs_per_week",
+                "success_rate_target"
+            ]
+        );
     }
 
     #[test]
@@ -479,7 +550,9 @@ mod tests {
                 value.to_owned()
             }
         };
-        let changes = mine.changes_against(&theirs, &names);
+        let changes = mine
+            .normalised()
+            .changes_against(&theirs.normalised(), &names);
         let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, vec!["purpose", "owner_id"]);
         assert_eq!(changes[1].theirs, "person 2");

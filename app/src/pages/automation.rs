@@ -10,8 +10,9 @@ use crate::components::dependencies::DependencyEditor;
 use crate::components::form::{SaveMessages, SelectField, TextField, errors_of, id_options};
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::NodeRef;
-use crate::model::forms::SaveOutcome;
+use crate::model::forms::{AutomationForm, SaveOutcome};
 use crate::model::inventory::Tool;
+use crate::pages::not_found::answer_not_found;
 use crate::pages::orchestration_edit::follow_saved;
 use crate::server_fns::editing::{
     DeleteAutomation, SaveAutomation, load_automation, open_automation_editor,
@@ -24,6 +25,7 @@ fn id_param() -> Memo<Option<i64>> {
 }
 
 fn missing() -> AnyView {
+    answer_not_found();
     view! {
         <Title text="Not found"/>
         <section class="card">
@@ -260,7 +262,7 @@ fn AutomationEditorForm(editor: AutomationEditor) -> impl IntoView {
                         hint="Declared; replaced by the runs counted once they arrive."/>
                 </div>
             </fieldset>
-            <SaveMessages outcome=outcome.into()/>
+            <SaveMessages outcome=outcome.into() labels=&AutomationForm::LABELS/>
             <div class="form__actions">
                 <button type="submit" class="button button--primary" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}

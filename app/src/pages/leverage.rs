@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::model::dependencies::{Endpoint, NodeKind};
+use crate::model::inventory::Tool;
 use crate::model::leverage::{LeverageReport, Ranked};
 use crate::server_fns::editing::load_leverage;
 
@@ -16,6 +17,20 @@ fn href(e: &Endpoint) -> String {
     match (e.node.kind, &e.slug) {
         (NodeKind::Orchestration, Some(slug)) => format!("/orchestrations/{slug}"),
         _ => format!("/automations/{}", e.node.id),
+    }
+}
+
+fn kind(e: &Endpoint) -> String {
+    match e.node.kind {
+        NodeKind::Orchestration => "Orchestration".to_owned(),
+        NodeKind::Automation => {
+            let tool = e
+                .tool
+                .as_deref()
+                .and_then(Tool::parse)
+                .map_or("", Tool::label);
+            format!("Loose automation · {tool}")
+        }
     }
 }
 
@@ -55,8 +70,9 @@ fn Report(report: LeverageReport) -> impl IntoView {
         .take(AUTOMATIONS_SHOWN)
         .collect();
     view! {
-        <section aria-labelledby="top-three">
+        <section class="block" aria-labelledby="top-three">
             <h2 id="top-three">"The three flows that would unlock the most"</h2>
+            <p class="muted">"Chosen among the orchestrations and the loose automations; an automation that belongs to an orchestration counts through it."</p>
             {if report.top_three.is_empty() {
                 view! { <p class="muted">"Nothing to rank yet: register orchestrations or automations with their minutes saved and runs per week."</p> }.into_any()
             } else {
@@ -64,8 +80,9 @@ fn Report(report: LeverageReport) -> impl IntoView {
                     <ol class="top-three">
                         {report.top_three.into_iter().map(|r| view! {
                             <li class="card">
+                                <p class="muted top-three__kind">{kind(&r.endpoint)}</p>
                                 <a class="top-three__name" href=href(&r.endpoint)>{r.endpoint.name.clone()}</a>
-                                <span class="big-figure">{format!("{:.0}", r.leverage.score)}</span>
+                                <p class="big-figure">{format!("{:.0}", r.leverage.score)}<span class="big-figure__unit">" leverage"</span></p>
                                 <p>{r.why}</p>
                             </li>
                         }).collect_view()}
@@ -73,7 +90,7 @@ fn Report(report: LeverageReport) -> impl IntoView {
                 }.into_any()
             }}
         </section>
-        <section aria-labelledby="suggestions">
+        <section class="block" aria-labelledby="suggestions">
             <h2 id="suggestions">"Loose automations to group"</h2>
             {if report.suggestions.is_empty() {
                 view! { <p class="muted">"No loose automations share a dependency chain, an owner or a tool."</p> }.into_any()
@@ -102,7 +119,7 @@ fn Report(report: LeverageReport) -> impl IntoView {
 fn RankedTable(title: &'static str, list: Vec<Ranked>, more: usize) -> impl IntoView {
     let count = list.len();
     view! {
-        <section>
+        <section class="block">
             <h2>{title}</h2>
             {if list.is_empty() {
                 view! { <p class="muted">"None yet."</p> }.into_any()

@@ -4,8 +4,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
+/// Answers this request 404 (on the server; in the browser there is no
+/// status to set). A page that names a missing thing calls it.
+pub fn answer_not_found() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
+    answer_not_found();
     let path = use_location().pathname;
     view! {
         <Title text="Page not found"/>

@@ -2,6 +2,8 @@
 //! it is made of, its automations, and what feeds it and what it feeds.
 
 use leptos::prelude::*;
+
+use crate::pages::not_found::answer_not_found;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -24,14 +26,17 @@ pub fn OrchestrationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(Some(page)) => view! { <Product page changed/> }.into_any(),
-                    Ok(None) => view! {
-                        <Title text="Not found"/>
-                        <section class="card" aria-labelledby="missing">
-                            <h1 id="missing">"No such orchestration"</h1>
-                            <p>"It may have been deleted or renamed. "<a href="/orchestrations">"See every orchestration"</a>"."</p>
-                        </section>
+                    Ok(None) => {
+                        answer_not_found();
+                        view! {
+                            <Title text="Not found"/>
+                            <section class="card" aria-labelledby="missing">
+                                <h1 id="missing">"No such orchestration"</h1>
+                                <p>"It may have been deleted or renamed. "<a href="/orchestrations">"See every orchestration"</a>"."</p>
+                            </section>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Err(err) => view! {
                         <div class="card notice notice--error" role="alert">
                             <h2>"The orchestration could not be loaded"</h2>

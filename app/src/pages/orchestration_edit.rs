@@ -2,12 +2,14 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::pages::not_found::answer_not_found;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::form::{SaveMessages, SelectField, TextField, errors_of, id_options};
 use crate::model::catalog::{Lifecycle, TIERS};
-use crate::model::forms::SaveOutcome;
+use crate::model::forms::{OrchestrationForm, SaveOutcome};
 use crate::server_fns::editing::{
     DeleteOrchestration, RetireOrchestration, SaveOrchestration, open_orchestration_editor,
 };
@@ -41,14 +43,17 @@ fn EditorLoader(
             {move || Suspend::new(async move {
                 match editor.await {
                     Ok(Some(editor)) => view! { <Editor editor/> }.into_any(),
-                    Ok(None) => view! {
-                        <Title text="Not found"/>
-                        <section class="card">
-                            <h1>"No such orchestration"</h1>
-                            <p><a href="/orchestrations">"See every orchestration"</a></p>
-                        </section>
+                    Ok(None) => {
+                        answer_not_found();
+                        view! {
+                            <Title text="Not found"/>
+                            <section class="card">
+                                <h1>"No such orchestration"</h1>
+                                <p><a href="/orchestrations">"See every orchestration"</a></p>
+                            </section>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Err(err) => view! {
                         <div class="card notice notice--error" role="alert">
                             <h2>"The form could not be loaded"</h2>
@@ -173,7 +178,7 @@ fn Editor(editor: OrchestrationEditor) -> impl IntoView {
                         hint="Such as 95"/>
                 </div>
             </fieldset>
-            <SaveMessages outcome=outcome.into()/>
+            <SaveMessages outcome=outcome.into() labels=&OrchestrationForm::LABELS/>
             <div class="form__actions">
                 <button type="submit" class="button button--primary" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { "Saving…" } else { "Save" }}

@@ -15,6 +15,7 @@ mod helpers;
 mod inventory_plans;
 mod leverage;
 mod orchestrations;
+mod screens;
 mod shutdown;
 mod store_contract;
 mod transfer;

@@ -4,7 +4,9 @@
 use app::model::catalog::Orchestration;
 use app::model::dependencies::{Dependency, DependencyDraft, Endpoint, NodeRef};
 use app::model::errors::FieldErrors;
-use app::model::forms::{AutomationForm, FieldChange, OrchestrationForm, SaveOutcome, merge};
+use app::model::forms::{
+    AutomationForm, FieldChange, OrchestrationForm, SaveOutcome, in_form_order, merge,
+};
 use app::model::inventory::{Automation, InventoryFilter, InventorySort};
 use app::services::{AutomationEditor, AutomationPage, FormChoices, OrchestrationEditor};
 
@@ -181,7 +183,10 @@ impl Catalog {
             // Report everything at once: what could not be read, then what
             // the rest of the draft gets wrong.
             let checked = draft.validate().err().unwrap_or_default();
-            return Ok(SaveOutcome::Invalid(merge(unread, checked)));
+            return Ok(SaveOutcome::Invalid(in_form_order(
+                merge(unread, checked),
+                &OrchestrationForm::LABELS,
+            )));
         }
         let (store, clock) = (&*self.store, &*self.clock);
         let saved = match id {
@@ -213,7 +218,9 @@ impl Catalog {
         let theirs = OrchestrationForm::from_orchestration(&current);
         SaveOutcome::Conflict {
             version: current.version,
-            changes: form.changes_against(&theirs, &Self::namer(choices)),
+            changes: form
+                .normalised()
+                .changes_against(&theirs, &Self::namer(choices)),
         }
     }
 
@@ -284,7 +291,10 @@ impl Catalog {
         let (draft, unread) = form.to_draft();
         if !unread.is_empty() {
             let checked = draft.validate().err().unwrap_or_default();
-            return Ok(SaveOutcome::Invalid(merge(unread, checked)));
+            return Ok(SaveOutcome::Invalid(in_form_order(
+                merge(unread, checked),
+                &AutomationForm::LABELS,
+            )));
         }
         let (store, clock) = (&*self.store, &*self.clock);
         let saved = match id {
@@ -295,12 +305,16 @@ impl Catalog {
             Ok(a) => Ok(SaveOutcome::Saved {
                 path: format!("/automations/{}", a.id),
             }),
+            Err(CatalogError::Invalid(errors)) => Ok(SaveOutcome::Invalid(in_form_order(
+                errors,
+                &AutomationForm::LABELS,
+            ))),
             Err(err) => {
                 let choices = self.choices().await.map_err(unavailable)?;
                 outcome(err, |stale| match stale {
                     CatalogError::StaleAutomation { current } => SaveOutcome::Conflict {
                         version: current.version,
-                        changes: form.changes_against(
+                        changes: form.normalised().changes_against(
                             &AutomationForm::from_automation(&current),
                             &Self::namer(&choices),
                         ),

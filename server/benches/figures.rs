@@ -1,7 +1,9 @@
-//! Foundation benchmarks: how fast deliveries are kept durably (the group-
-//! commit writer on each backend), and how fast a running Baton answers its
-//! probes and renders a page. Run with `cargo xtask bench`; figures go to
-//! BENCHMARKS.md. Not a test: nothing here passes or fails on speed.
+//! Baton's benchmarks, on each backend: how fast deliveries are kept
+//! durably (the group-commit writer), how fast a running Baton answers its
+//! probes and renders a page, and the catalog at 10,000 automations (a CSV
+//! import previewed, committed and repeated; the inventory searched and
+//! paged). Run with `cargo xtask bench`; figures go to BENCHMARKS.md. Not a
+//! test: nothing here passes or fails on speed.
 
 #![expect(
     clippy::unwrap_used,
@@ -59,6 +61,90 @@ async fn keep_deliveries(store: SharedStore, producers: usize, total: usize) -> 
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Rows in the inventory file the catalog figures import.
+const ROWS: usize = 10_000;
+
+fn inventory_file() -> String {
+    let mut file = String::from(
+        "tool,external_id,name,description,failure_mode,minutes_saved_per_run,runs_per_week\n",
+    );
+    let tools = ["cron", "zapier", "github_actions", "n8n", "airflow"];
+    for i in 0..ROWS {
+        file.push_str(&format!(
+            "{},job-{i:05},Job {i:05},Moves batch {i} along,Reports go stale,{},7\n",
+            tools[i % tools.len()],
+            i % 30
+        ));
+    }
+    file
+}
+
+/// Imports the file; returns the time to the answer's end and, when
+/// committing, to its first progress line.
+async fn import(
+    client: &reqwest::Client,
+    base: &str,
+    file: &str,
+    commit: bool,
+) -> (Duration, Option<Duration>) {
+    let started = Instant::now();
+    let mut res = client
+        .post(format!("{base}/api/v1/import/inventory?commit={commit}"))
+        .header(
+            "accept",
+            if commit {
+                "application/x-ndjson"
+            } else {
+                "application/json"
+            },
+        )
+        .body(file.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let mut first = None;
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        if first.is_none() && commit && chunk.windows(9).any(|w| w == b"\"written\"") {
+            first = Some(started.elapsed());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    assert!(
+        !body.windows(7).any(|w| w == b"\"error\""),
+        "the import failed"
+    );
+    (started.elapsed(), first)
+}
+
+async fn catalog_figures(name: &str, client: &reqwest::Client, base: &str) {
+    let file = inventory_file();
+    let (preview, _) = import(client, base, &file, false).await;
+    println!("| {name} | CSV import of {ROWS} rows: preview of every row | {preview:.2?} |");
+    let (commit, first) = import(client, base, &file, true).await;
+    let first = first.unwrap_or_default();
+    println!(
+        "| {name} | CSV import of {ROWS} rows: commit in one transaction | {commit:.2?} (first progress line after {first:.2?}) |"
+    );
+    let (again, _) = import(client, base, &file, true).await;
+    println!("| {name} | the same file again (every row unchanged) | {again:.2?} |");
+    for (what, path) in [
+        ("API search", "/api/v1/automations?q=job%2009&limit=50"),
+        ("inventory page, search by name", "/inventory?q=job%2009"),
+        (
+            "inventory page, tool filter, newest first",
+            "/inventory?tool=zapier&sort=updated",
+        ),
+        ("inventory page 150 of 200", "/inventory?page=150"),
+    ] {
+        let (p50, p99) = latency(client, &format!("{base}{path}"), 200).await;
+        println!(
+            "| {name} | {what} at {ROWS} automations (`{path}`), 200 requests | p50 {p50:.2?}, p99 {p99:.2?} |"
+        );
+    }
 }
 
 async fn latency(client: &reqwest::Client, url: &str, rounds: usize) -> (Duration, Duration) {
@@ -132,6 +218,7 @@ async fn main() {
                 "| {name} | GET {path}, sequential, 2000 requests | p50 {p50:.2?}, p99 {p99:.2?} |"
             );
         }
+        catalog_figures(name, &client, &base).await;
         let _ = stop_tx.send(());
         let _ = server.await;
     }
