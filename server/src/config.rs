@@ -27,12 +27,52 @@ pub struct Cli {
     pub options: Options,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
 pub enum Command {
     /// Run the web server and its background jobs (the default)
     Serve,
     /// Apply pending database migrations, then exit
     Migrate,
+    /// Manage the people who can sign in
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Create a person who can sign in. The password is asked for twice at
+    /// a terminal, or read from the first line of standard input when that
+    /// is not a terminal; it is never a flag
+    Create {
+        /// Their email, which they sign in with
+        #[arg(long)]
+        email: String,
+        /// The name Baton shows; the part of the email before the @ when not given
+        #[arg(long)]
+        name: Option<String>,
+        /// What they may do: viewer (see everything, change nothing), editor
+        /// (create, and edit what they own or back up) or admin (everything)
+        #[arg(long, value_enum, default_value_t = RoleArg::Viewer)]
+        role: RoleArg,
+    },
+}
+
+/// A role as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Viewer,
+    Editor,
+    Admin,
+}
+
+impl From<RoleArg> for app::model::accounts::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Viewer => Self::Viewer,
+            RoleArg::Editor => Self::Editor,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use baton::accounts::password::Password;
+use baton::accounts::{AccountError, NewAccount, create_account};
 use baton::clock::SystemClock;
-use baton::config::{Cli, Command, Config};
+use baton::config::{Cli, Command, Config, UserCommand};
 use baton::startup::{Application, shutdown_signal};
 use baton::store;
 
@@ -44,6 +46,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// A new password: asked for twice at a terminal, else the first line of
+/// standard input (for scripts: `printf '%s\n' "$PASSWORD" | baton user create …`).
+fn read_new_password() -> anyhow::Result<Password> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("The same password again: ")?;
+        anyhow::ensure!(
+            first == again,
+            "the two passwords differ; nothing was created"
+        );
+        return Ok(Password::new(first));
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password on standard input; nothing was created"
+    );
+    Ok(Password::new(password))
+}
+
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Migrate => {
@@ -51,6 +76,39 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             store.migrate().await?;
             tracing::info!(database = %config.database_url, "migrations applied");
             Ok(())
+        }
+        Command::User(UserCommand::Create { email, name, role }) => {
+            let password = read_new_password()?;
+            let store = store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let display_name =
+                name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let role = role.into();
+            let account = NewAccount {
+                email: email.clone(),
+                display_name,
+                role,
+                password,
+            };
+            match create_account(&*store, &SystemClock, account).await {
+                Ok(id) => {
+                    println!(
+                        "Created {} {} (user {id}).",
+                        role.as_str(),
+                        email.trim().to_lowercase()
+                    );
+                    Ok(())
+                }
+                Err(AccountError::Invalid(fields)) => {
+                    let lines: Vec<String> = fields
+                        .0
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect();
+                    anyhow::bail!("the user was not created: {}", lines.join("; "))
+                }
+                Err(AccountError::Other(err)) => Err(err),
+            }
         }
         Command::Serve => {
             let app = Application::build(config, Arc::new(SystemClock)).await?;

@@ -2,6 +2,7 @@
 //! answer with: the other person's change, or a refusal.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 use crate::model::errors::FieldErrors;
 use crate::model::forms::{FieldChange, SaveOutcome};
@@ -11,6 +12,66 @@ pub fn errors_of(outcome: Option<&Result<SaveOutcome, ServerFnError>>) -> FieldE
     match outcome {
         Some(Ok(SaveOutcome::Invalid(errors))) => errors.clone(),
         _ => FieldErrors::default(),
+    }
+}
+
+/// What a save answers, as a form holds it.
+pub type Outcome = Signal<Option<Result<SaveOutcome, ServerFnError>>>;
+
+/// Follows a saved outcome to its page.
+pub fn follow_saved(outcome: Outcome) {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(SaveOutcome::Saved { path })) = outcome.get() {
+            navigate(&path, Default::default());
+        }
+    });
+}
+
+/// A form's save: the field errors its outcome holds, and the version the
+/// next save names. A conflict moves that version onto the other person's,
+/// so saving again is a deliberate choice to replace their change; a saved
+/// outcome is followed to its page.
+pub fn track_save(outcome: Outcome, opened_on: i64) -> (Signal<FieldErrors>, RwSignal<i64>) {
+    let errors = Signal::derive(move || outcome.with(|o| errors_of(o.as_ref())));
+    let version = RwSignal::new(opened_on);
+    Effect::new(move |_| {
+        if let Some(Ok(SaveOutcome::Conflict {
+            version: theirs, ..
+        })) = outcome.get()
+        {
+            version.set(theirs);
+        }
+    });
+    follow_saved(outcome);
+    (errors, version)
+}
+
+/// The end of a form: what the save answered, then Save and Cancel.
+#[component]
+pub fn FormFooter(
+    outcome: Outcome,
+    labels: &'static [(&'static str, &'static str)],
+    pending: Signal<bool>,
+    back: String,
+) -> impl IntoView {
+    view! {
+        <SaveMessages outcome labels/>
+        <div class="form__actions">
+            <button type="submit" class="button button--primary" disabled=move || pending.get()>
+                {move || if pending.get() { "Saving…" } else { "Save" }}
+            </button>
+            <a href=back>"Cancel"</a>
+        </div>
+    }
+}
+
+/// Text a person wrote, or says it is not written yet.
+pub fn text_or_missing(text: String) -> AnyView {
+    if text.trim().is_empty() {
+        view! { <span class="muted">"Not written yet"</span> }.into_any()
+    } else {
+        view! { <span class="prose">{text}</span> }.into_any()
     }
 }
 
@@ -124,7 +185,7 @@ pub fn id_options(list: &[(i64, String)]) -> Vec<(String, String)> {
 /// errors, the other person's change, a refusal, or a failure.
 #[component]
 pub fn SaveMessages(
-    outcome: Signal<Option<Result<SaveOutcome, ServerFnError>>>,
+    outcome: Outcome,
     /// The form's fields, to name each in the summary.
     #[prop(optional)]
     labels: &'static [(&'static str, &'static str)],

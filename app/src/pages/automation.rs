@@ -7,13 +7,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::dependencies::DependencyEditor;
-use crate::components::form::{SaveMessages, SelectField, TextField, errors_of, id_options};
+use crate::components::form::{
+    FormFooter, SaveMessages, SelectField, TextField, follow_saved, id_options, text_or_missing,
+    track_save,
+};
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::NodeRef;
-use crate::model::forms::{AutomationForm, SaveOutcome};
+use crate::model::forms::AutomationForm;
 use crate::model::inventory::Tool;
 use crate::pages::not_found::answer_not_found;
-use crate::pages::orchestration_edit::follow_saved;
 use crate::server_fns::editing::{
     DeleteAutomation, SaveAutomation, load_automation, open_automation_editor,
 };
@@ -70,14 +72,6 @@ pub fn AutomationPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-fn text_or_missing(text: String) -> AnyView {
-    if text.trim().is_empty() {
-        view! { <span class="muted">"Not written yet"</span> }.into_any()
-    } else {
-        view! { <span class="prose">{text}</span> }.into_any()
     }
 }
 
@@ -201,17 +195,7 @@ pub fn EditAutomationPage() -> impl IntoView {
 fn AutomationEditorForm(editor: AutomationEditor) -> impl IntoView {
     let save = ServerAction::<SaveAutomation>::new();
     let outcome = save.value();
-    let errors = Signal::derive(move || outcome.with(|o| errors_of(o.as_ref())));
-    let version = RwSignal::new(editor.version);
-    Effect::new(move |_| {
-        if let Some(Ok(SaveOutcome::Conflict {
-            version: theirs, ..
-        })) = outcome.get()
-        {
-            version.set(theirs);
-        }
-    });
-    follow_saved(outcome.into());
+    let (errors, version) = track_save(outcome.into(), editor.version);
     let f = editor.form;
     let (title, back) = match editor.id {
         Some(id) => (format!("Edit {}", f.name), format!("/automations/{id}")),
@@ -262,13 +246,7 @@ fn AutomationEditorForm(editor: AutomationEditor) -> impl IntoView {
                         hint="Declared; replaced by the runs counted once they arrive."/>
                 </div>
             </fieldset>
-            <SaveMessages outcome=outcome.into() labels=&AutomationForm::LABELS/>
-            <div class="form__actions">
-                <button type="submit" class="button button--primary" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
-                </button>
-                <a href=back>"Cancel"</a>
-            </div>
+            <FormFooter outcome=outcome.into() labels=&AutomationForm::LABELS pending=save.pending().into() back/>
         </ActionForm>
     }
 }

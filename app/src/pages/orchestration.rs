@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::automations::AutomationTable;
 use crate::components::dependencies::DependencyEditor;
+use crate::components::form::text_or_missing;
 use crate::components::graph::{DependencyGraph, kind_label};
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
@@ -52,14 +53,6 @@ pub fn OrchestrationPage() -> impl IntoView {
 
 fn figure(value: Option<f64>, unit: &str) -> String {
     value.map_or("—".to_owned(), |v| format!("{v} {unit}"))
-}
-
-fn text_or_missing(text: String) -> AnyView {
-    if text.trim().is_empty() {
-        view! { <span class="muted">"Not written yet"</span> }.into_any()
-    } else {
-        view! { <span class="prose">{text}</span> }.into_any()
-    }
 }
 
 #[component]

@@ -5,11 +5,13 @@ use leptos::prelude::*;
 
 use crate::pages::not_found::answer_not_found;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
-use crate::components::form::{SaveMessages, SelectField, TextField, errors_of, id_options};
+use crate::components::form::{
+    FormFooter, SaveMessages, SelectField, TextField, follow_saved, id_options, track_save,
+};
 use crate::model::catalog::{Lifecycle, TIERS};
-use crate::model::forms::{OrchestrationForm, SaveOutcome};
+use crate::model::forms::OrchestrationForm;
 use crate::server_fns::editing::{
     DeleteOrchestration, RetireOrchestration, SaveOrchestration, open_orchestration_editor,
 };
@@ -67,33 +69,11 @@ fn EditorLoader(
     }
 }
 
-/// Follows a saved outcome to its page.
-pub fn follow_saved(outcome: Signal<Option<Result<SaveOutcome, ServerFnError>>>) {
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(SaveOutcome::Saved { path })) = outcome.get() {
-            navigate(&path, Default::default());
-        }
-    });
-}
-
 #[component]
 fn Editor(editor: OrchestrationEditor) -> impl IntoView {
     let save = ServerAction::<SaveOrchestration>::new();
     let outcome = save.value();
-    let errors = Signal::derive(move || outcome.with(|o| errors_of(o.as_ref())));
-    // A conflict moves the form onto the other person's version: saving
-    // again is then a deliberate choice to replace their change.
-    let version = RwSignal::new(editor.version);
-    Effect::new(move |_| {
-        if let Some(Ok(SaveOutcome::Conflict {
-            version: theirs, ..
-        })) = outcome.get()
-        {
-            version.set(theirs);
-        }
-    });
-    follow_saved(outcome.into());
+    let (errors, version) = track_save(outcome.into(), editor.version);
     let f = editor.form.clone();
     let title = if editor.id.is_some() {
         format!("Edit {}", f.name)
@@ -178,13 +158,7 @@ fn Editor(editor: OrchestrationEditor) -> impl IntoView {
                         hint="Such as 95"/>
                 </div>
             </fieldset>
-            <SaveMessages outcome=outcome.into() labels=&OrchestrationForm::LABELS/>
-            <div class="form__actions">
-                <button type="submit" class="button button--primary" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
-                </button>
-                <a href=back>"Cancel"</a>
-            </div>
+            <FormFooter outcome=outcome.into() labels=&OrchestrationForm::LABELS pending=save.pending().into() back/>
         </ActionForm>
         {editor.id.map(|id| view! { <DangerZone id version slug=editor.form.slug.clone() retired=editor.form.lifecycle == "retired"/> })}
     }

@@ -9,6 +9,16 @@ pub const INSERT_TEAM: &str =
 pub const INSERT_USER: &str = "\
 INSERT INTO users (email, display_name, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
 
+pub const INSERT_ACCOUNT: &str = "\
+INSERT INTO users (email, display_name, role, password_hash, created_at)
+VALUES ($1, $2, $3, $4, $5) RETURNING id";
+
+pub const CREDENTIALS: &str = "\
+SELECT id, display_name, role, password_hash, deactivated_at IS NULL AS active
+FROM users WHERE email = $1";
+
+pub const COUNT_USERS: &str = "SELECT count(*) FROM users";
+
 pub const USER_EXISTS: &str = "SELECT count(*) FROM users WHERE id = $1 AND deactivated_at IS NULL";
 pub const TEAM_EXISTS: &str = "SELECT count(*) FROM teams WHERE id = $1";
 pub const USER_NAMES: &str = "SELECT id, display_name FROM users ORDER BY id";
@@ -163,6 +173,41 @@ macro_rules! catalog_queries {
                 .bind(now)
                 .fetch_one(pool)
                 .await?)
+        }
+
+        pub async fn create_account(
+            pool: &$pool,
+            email: &str,
+            display_name: &str,
+            role: &str,
+            password_hash: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar(csql::INSERT_ACCOUNT)
+                .bind(email)
+                .bind(display_name)
+                .bind(role)
+                .bind(password_hash)
+                .bind(now)
+                .fetch_one(pool)
+                .await?)
+        }
+
+        pub async fn credentials(
+            pool: &$pool,
+            email: &str,
+        ) -> StoreResult<Option<$crate::store::Credentials>> {
+            Ok(sqlx::query_as(csql::CREDENTIALS)
+                .bind(email)
+                .fetch_optional(pool)
+                .await?)
+        }
+
+        pub async fn count_users(pool: &$pool) -> StoreResult<u64> {
+            let n: i64 = sqlx::query_scalar(csql::COUNT_USERS)
+                .fetch_one(pool)
+                .await?;
+            Ok(u64::try_from(n).unwrap_or_default())
         }
 
         pub async fn user_is_active(pool: &$pool, id: i64) -> StoreResult<bool> {

@@ -64,6 +64,36 @@ macro_rules! impl_store {
                 queries::insert_user(&self.pool, email, display_name, role.as_str(), now).await
             }
 
+            async fn create_account(
+                &self,
+                email: &str,
+                display_name: &str,
+                role: app::model::accounts::Role,
+                password_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                queries::create_account(
+                    &self.pool,
+                    email,
+                    display_name,
+                    role.as_str(),
+                    password_hash,
+                    now,
+                )
+                .await
+            }
+
+            async fn credentials(
+                &self,
+                email: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Credentials>> {
+                queries::credentials(&self.pool, email).await
+            }
+
+            async fn count_users(&self) -> $crate::store::StoreResult<u64> {
+                queries::count_users(&self.pool).await
+            }
+
             async fn user_is_active(&self, id: i64) -> $crate::store::StoreResult<bool> {
                 queries::user_is_active(&self.pool, id).await
             }

@@ -26,8 +26,9 @@ use tokio::sync::broadcast;
 use crate::config::DatabaseUrl;
 pub use error::{StoreError, StoreResult};
 pub use types::{
-    AutomationWrite, Backend, CatalogPlan, Change, Delivery, DeliveryOutcome, EdgeRefusal,
-    NewDelivery, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery, Team,
+    AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery, DeliveryOutcome,
+    EdgeRefusal, NewDelivery, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery,
+    Team,
 };
 
 /// The shared handle to the store in use.
@@ -86,6 +87,24 @@ pub trait Store: Send + Sync + 'static {
         role: Role,
         now: DateTime<Utc>,
     ) -> StoreResult<i64>;
+
+    /// Adds a person who can sign in, with their password's hash, in one
+    /// write. `email` must already be normalised; it is unique.
+    async fn create_account(
+        &self,
+        email: &str,
+        display_name: &str,
+        role: Role,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
+    /// What signing in as `email` (normalised) checks; `None` when nobody
+    /// has that email.
+    async fn credentials(&self, email: &str) -> StoreResult<Option<Credentials>>;
+
+    /// How many people there are, deactivated ones included.
+    async fn count_users(&self) -> StoreResult<u64>;
 
     /// Whether the user exists and is not deactivated.
     async fn user_is_active(&self, id: i64) -> StoreResult<bool>;

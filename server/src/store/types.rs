@@ -125,6 +125,27 @@ pub enum EdgeRefusal {
     Cycle(Vec<app::model::dependencies::NodeRef>),
 }
 
+/// What signing in checks about a person.
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub display_name: String,
+    pub role: String,
+    /// `None` for someone who never set a password (added by an import).
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A person as the catalog refers to them.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Person {

@@ -136,3 +136,131 @@ fn an_unreachable_postgres_fails_with_a_clear_message() {
     assert!(stderr.contains("cannot connect to PostgreSQL"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Runs `baton user create` with `stdin` as its standard input.
+fn user_create(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = baton()
+        .args(["--database-url", database_url, "user", "create"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[rstest::rstest]
+#[case::sqlite(crate::helpers::Backend::Sqlite)]
+#[case::postgres(crate::helpers::Backend::Postgres)]
+#[tokio::test]
+async fn user_create_takes_the_password_from_stdin_never_from_a_flag(
+    #[case] backend: crate::helpers::Backend,
+) {
+    use baton::accounts::password::{Password, verify};
+    let db = crate::helpers::TestDb::new(backend).await;
+    let url = db.url();
+    let store = db.store().await;
+    let admin = [
+        "--email",
+        " Ada@Example.com ",
+        "--name",
+        "Ada Lovelace",
+        "--role",
+        "admin",
+    ];
+
+    // A password flag does not exist: clap refuses it, nothing is created.
+    let out = baton()
+        .args([
+            "--database-url",
+            &url,
+            "user",
+            "create",
+            "--email",
+            "a@b.co",
+            "--password",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--password"));
+
+    // No password, then a short one: refused with the reason, nothing created.
+    let out = user_create(&url, &admin, "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no password on standard input"));
+    let out = user_create(&url, &admin, "short\n");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("password: use at least 12 characters"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = user_create(
+        &url,
+        &["--email", "not-an-email"],
+        "a long enough password\n",
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("email: give an email address"));
+    assert_eq!(store.count_users().await.unwrap(), 0);
+
+    let out = user_create(&url, &admin, "correct horse battery staple\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        said.starts_with("Created admin ada@example.com (user "),
+        "{said}"
+    );
+
+    // Stored lower-case, as an admin, with an argon2id hash of that password.
+    let found = store.credentials("ada@example.com").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            found.display_name.as_str(),
+            found.role.as_str(),
+            found.active
+        ),
+        ("Ada Lovelace", "admin", true)
+    );
+    let hash = found.password_hash.clone().unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assert!(
+        verify(
+            Password::new("correct horse battery staple"),
+            Some(hash.clone())
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !verify(Password::new("wrong horse battery staple"), Some(hash))
+            .await
+            .unwrap()
+    );
+
+    // The same email again is refused; still one person.
+    let out = user_create(
+        &url,
+        &["--email", "ada@example.com"],
+        "another long password\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ada@example.com already has an account")
+    );
+    assert_eq!(store.count_users().await.unwrap(), 1);
+}

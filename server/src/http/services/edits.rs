@@ -38,6 +38,24 @@ fn outcome(
     }
 }
 
+/// The draft a form describes, or, when part of it cannot even be read,
+/// the outcome listing that and everything `check` finds wrong with the
+/// rest, all at once, in the form's order.
+fn readable<D>(
+    (draft, unread): (D, FieldErrors),
+    check: impl FnOnce(D) -> Option<FieldErrors>,
+    labels: &[(&str, &str)],
+) -> Result<D, SaveOutcome> {
+    if unread.is_empty() {
+        return Ok(draft);
+    }
+    let checked = check(draft).unwrap_or_default();
+    Err(SaveOutcome::Invalid(in_form_order(
+        merge(unread, checked),
+        labels,
+    )))
+}
+
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
@@ -178,30 +196,39 @@ impl Catalog {
         version: i64,
         form: OrchestrationForm,
     ) -> Result<SaveOutcome, String> {
-        let (draft, unread) = form.to_draft();
-        if !unread.is_empty() {
-            // Report everything at once: what could not be read, then what
-            // the rest of the draft gets wrong.
-            let checked = draft.validate().err().unwrap_or_default();
-            return Ok(SaveOutcome::Invalid(in_form_order(
-                merge(unread, checked),
-                &OrchestrationForm::LABELS,
-            )));
-        }
+        const LABELS: &[(&str, &str)] = &OrchestrationForm::LABELS;
+        let draft = match readable(form.to_draft(), |d| d.validate().err(), LABELS) {
+            Ok(draft) => draft,
+            Err(outcome) => return Ok(outcome),
+        };
         let (store, clock) = (&*self.store, &*self.clock);
         let saved = match id {
             None => catalog::create_orchestration(store, clock, draft).await,
             Some(id) => catalog::update_orchestration(store, clock, id, version, draft).await,
         };
+        self.settle(saved, orchestration_path, LABELS, |stale, choices| {
+            self.orchestration_conflict(stale, &form, choices)
+        })
+        .await
+    }
+
+    /// What a save came to: the page to go to, the fields to correct (in
+    /// the form's order), or the other person's change.
+    async fn settle<T>(
+        &self,
+        saved: Result<T, CatalogError>,
+        path: impl FnOnce(&T) -> String,
+        labels: &[(&str, &str)],
+        conflict: impl FnOnce(CatalogError, &FormChoices) -> SaveOutcome,
+    ) -> Result<SaveOutcome, String> {
         match saved {
-            Ok(o) => Ok(SaveOutcome::Saved {
-                path: orchestration_path(&o),
-            }),
+            Ok(saved) => Ok(SaveOutcome::Saved { path: path(&saved) }),
+            Err(CatalogError::Invalid(errors)) => {
+                Ok(SaveOutcome::Invalid(in_form_order(errors, labels)))
+            }
             Err(err) => {
                 let choices = self.choices().await.map_err(unavailable)?;
-                outcome(err, |stale| {
-                    self.orchestration_conflict(stale, &form, &choices)
-                })
+                outcome(err, |stale| conflict(stale, &choices))
             }
         }
     }
@@ -288,41 +315,28 @@ impl Catalog {
         version: i64,
         form: AutomationForm,
     ) -> Result<SaveOutcome, String> {
-        let (draft, unread) = form.to_draft();
-        if !unread.is_empty() {
-            let checked = draft.validate().err().unwrap_or_default();
-            return Ok(SaveOutcome::Invalid(in_form_order(
-                merge(unread, checked),
-                &AutomationForm::LABELS,
-            )));
-        }
+        const LABELS: &[(&str, &str)] = &AutomationForm::LABELS;
+        let draft = match readable(form.to_draft(), |d| d.validate().err(), LABELS) {
+            Ok(draft) => draft,
+            Err(outcome) => return Ok(outcome),
+        };
         let (store, clock) = (&*self.store, &*self.clock);
         let saved = match id {
             None => inventory::create_automation(store, clock, draft).await,
             Some(id) => inventory::update_automation(store, clock, id, version, draft).await,
         };
-        match saved {
-            Ok(a) => Ok(SaveOutcome::Saved {
-                path: format!("/automations/{}", a.id),
-            }),
-            Err(CatalogError::Invalid(errors)) => Ok(SaveOutcome::Invalid(in_form_order(
-                errors,
-                &AutomationForm::LABELS,
-            ))),
-            Err(err) => {
-                let choices = self.choices().await.map_err(unavailable)?;
-                outcome(err, |stale| match stale {
-                    CatalogError::StaleAutomation { current } => SaveOutcome::Conflict {
-                        version: current.version,
-                        changes: form.normalised().changes_against(
-                            &AutomationForm::from_automation(&current),
-                            &Self::namer(&choices),
-                        ),
-                    },
-                    other => SaveOutcome::Refused(other.to_string()),
-                })
-            }
-        }
+        let path = |a: &Automation| format!("/automations/{}", a.id);
+        self.settle(saved, path, LABELS, |stale, choices| match stale {
+            CatalogError::StaleAutomation { current } => SaveOutcome::Conflict {
+                version: current.version,
+                changes: form.normalised().changes_against(
+                    &AutomationForm::from_automation(&current),
+                    &Self::namer(choices),
+                ),
+            },
+            other => SaveOutcome::Refused(other.to_string()),
+        })
+        .await
     }
 
     pub(super) async fn delete_automation_by_id(&self, id: i64) -> Result<SaveOutcome, String> {
