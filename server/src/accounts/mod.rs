@@ -2,6 +2,7 @@
 //! hashed), and the rules a person's details follow.
 
 pub mod password;
+pub mod sessions;
 
 use app::model::accounts::Role;
 use app::model::errors::FieldErrors;

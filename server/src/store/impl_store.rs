@@ -94,6 +94,43 @@ macro_rules! impl_store {
                 queries::count_users(&self.pool).await
             }
 
+            async fn insert_session(
+                &self,
+                session: &$crate::store::StoredSession,
+            ) -> $crate::store::StoreResult<bool> {
+                queries::insert_session(&self.pool, session).await
+            }
+
+            async fn save_session(
+                &self,
+                session: &$crate::store::StoredSession,
+            ) -> $crate::store::StoreResult<()> {
+                queries::save_session(&self.pool, session).await
+            }
+
+            async fn load_session(
+                &self,
+                id: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<String>> {
+                queries::load_session(&self.pool, id, now).await
+            }
+
+            async fn delete_session(&self, id: &str) -> $crate::store::StoreResult<()> {
+                queries::delete_session(&self.pool, id).await
+            }
+
+            async fn delete_user_sessions(&self, user_id: i64) -> $crate::store::StoreResult<u64> {
+                queries::delete_user_sessions(&self.pool, user_id).await
+            }
+
+            async fn delete_expired_sessions(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                queries::delete_expired_sessions(&self.pool, now).await
+            }
+
             async fn user_is_active(&self, id: i64) -> $crate::store::StoreResult<bool> {
                 queries::user_is_active(&self.pool, id).await
             }

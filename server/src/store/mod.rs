@@ -8,6 +8,7 @@ mod graph_sql;
 mod impl_store;
 mod inventory_sql;
 pub mod postgres;
+mod session_sql;
 mod sql;
 pub mod sqlite;
 mod transfer_sql;
@@ -28,7 +29,7 @@ pub use error::{StoreError, StoreResult};
 pub use types::{
     AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery, DeliveryOutcome,
     EdgeRefusal, NewDelivery, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery,
-    Team,
+    StoredSession, Team,
 };
 
 /// The shared handle to the store in use.
@@ -105,6 +106,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many people there are, deactivated ones included.
     async fn count_users(&self) -> StoreResult<u64>;
+
+    /// Keeps a new sign-in session; `false` (nothing written) when its id
+    /// is already taken.
+    async fn insert_session(&self, session: &StoredSession) -> StoreResult<bool>;
+
+    /// Keeps a session, replacing what was kept under its id.
+    async fn save_session(&self, session: &StoredSession) -> StoreResult<()>;
+
+    /// The record of the session with this id, unless it expired by `now`.
+    async fn load_session(&self, id: &str, now: DateTime<Utc>) -> StoreResult<Option<String>>;
+
+    async fn delete_session(&self, id: &str) -> StoreResult<()>;
+
+    /// Ends every session of one person (signed out everywhere); how many.
+    async fn delete_user_sessions(&self, user_id: i64) -> StoreResult<u64>;
+
+    /// Forgets the sessions expired by `now`; how many.
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// Whether the user exists and is not deactivated.
     async fn user_is_active(&self, id: i64) -> StoreResult<bool>;

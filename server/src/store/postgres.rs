@@ -19,6 +19,7 @@ mod queries {
     crate::store::inventory_sql::inventory_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::graph_sql::graph_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::transfer_sql::transfer_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::session_sql::session_queries!(sqlx::Postgres, sqlx::PgPool);
 }
 
 /// The key of the advisory lock that serialises changes to the dependency

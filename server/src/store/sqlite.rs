@@ -20,6 +20,7 @@ mod queries {
     crate::store::inventory_sql::inventory_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::graph_sql::graph_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::transfer_sql::transfer_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::session_sql::session_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.

@@ -125,6 +125,26 @@ pub enum EdgeRefusal {
     Cycle(Vec<app::model::dependencies::NodeRef>),
 }
 
+/// A sign-in session as kept: its serialised record, whose person it is
+/// (`None` before sign-in), and when it expires.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub id: String,
+    pub user_id: Option<i64>,
+    pub record: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl std::fmt::Debug for StoredSession {
+    /// The id and the record are secrets: neither is printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSession")
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What signing in checks about a person.
 #[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Credentials {

@@ -16,6 +16,7 @@ mod inventory_plans;
 mod leverage;
 mod orchestrations;
 mod screens;
+mod sessions;
 mod shutdown;
 mod store_contract;
 mod transfer;

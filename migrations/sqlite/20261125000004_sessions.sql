@@ -1,0 +1,12 @@
+-- Sign-in sessions, kept server-side so they can be revoked: the record as
+-- the session layer serialises it, and whose session it is.
+
+CREATE TABLE sessions (
+    id         TEXT PRIMARY KEY NOT NULL,
+    user_id    INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    record     TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+CREATE INDEX sessions_user ON sessions (user_id);

@@ -1,0 +1,109 @@
+//! Where sign-in sessions live: tower-sessions' [`SessionStore`] on Baton's
+//! own [`Store`], so sessions sit in the same SQLite file or PostgreSQL
+//! database as everything else, are shared by every instance, and can be
+//! revoked. Expiry is read from Baton's [`Clock`].
+
+use async_trait::async_trait;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error, Result};
+
+use crate::clock::SharedClock;
+use crate::store::{SharedStore, StoredSession};
+
+/// The key, in a session's data, of the signed-in person's id.
+pub const USER_KEY: &str = "user_id";
+
+/// Tries at a fresh id when a new one collides (128 random bits: never,
+/// in practice).
+const ID_TRIES: usize = 8;
+
+#[derive(Clone)]
+pub struct BatonSessions {
+    store: SharedStore,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for BatonSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BatonSessions")
+    }
+}
+
+impl BatonSessions {
+    pub fn new(store: SharedStore, clock: SharedClock) -> Self {
+        Self { store, clock }
+    }
+
+    /// Forgets expired sessions; how many.
+    pub async fn delete_expired(&self) -> crate::store::StoreResult<u64> {
+        self.store.delete_expired_sessions(self.clock.now()).await
+    }
+}
+
+fn backend(err: impl std::fmt::Display) -> Error {
+    Error::Backend(err.to_string())
+}
+
+fn stored(record: &Record) -> Result<StoredSession> {
+    let expires_at = chrono::DateTime::from_timestamp(
+        record.expiry_date.unix_timestamp(),
+        record.expiry_date.nanosecond(),
+    )
+    .ok_or_else(|| Error::Encode("the expiry is out of range".to_owned()))?;
+    Ok(StoredSession {
+        id: record.id.to_string(),
+        user_id: record
+            .data
+            .get(USER_KEY)
+            .and_then(serde_json::Value::as_i64),
+        record: serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?,
+        expires_at,
+    })
+}
+
+#[async_trait]
+impl SessionStore for BatonSessions {
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        for _ in 0..ID_TRIES {
+            if self
+                .store
+                .insert_session(&stored(record)?)
+                .await
+                .map_err(backend)?
+            {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(Error::Backend("no free session id was found".to_owned()))
+    }
+
+    async fn save(&self, record: &Record) -> Result<()> {
+        self.store
+            .save_session(&stored(record)?)
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let Some(text) = self
+            .store
+            .load_session(&id.to_string(), self.clock.now())
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        self.store
+            .delete_session(&id.to_string())
+            .await
+            .map_err(backend)
+    }
+}
