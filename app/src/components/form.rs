@@ -66,6 +66,19 @@ pub fn FormFooter(
     }
 }
 
+/// What a page shows when its data could not be loaded: what failed, the
+/// server's reason, and what to do.
+pub fn load_failed(what: &str, err: ServerFnError) -> AnyView {
+    view! {
+        <div class="card notice notice--error" role="alert">
+            <h2>{what.to_owned()}</h2>
+            <p>{err.to_string()}</p>
+            <p>"Reload the page to try again."</p>
+        </div>
+    }
+    .into_any()
+}
+
 /// Text a person wrote, or says it is not written yet.
 pub fn text_or_missing(text: String) -> AnyView {
     if text.trim().is_empty() {

@@ -8,8 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::dependencies::DependencyEditor;
 use crate::components::form::{
-    FormFooter, SaveMessages, SelectField, TextField, follow_saved, id_options, text_or_missing,
-    track_save,
+    FormFooter, SaveMessages, SelectField, TextField, follow_saved, id_options, load_failed,
+    text_or_missing, track_save,
 };
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::NodeRef;
@@ -38,16 +38,6 @@ fn missing() -> AnyView {
     .into_any()
 }
 
-fn failed(what: &'static str, err: ServerFnError) -> AnyView {
-    view! {
-        <div class="card notice notice--error" role="alert">
-            <h2>{what}</h2>
-            <p>{err.to_string()}</p>
-        </div>
-    }
-    .into_any()
-}
-
 /// `/automations/:id`.
 #[component]
 pub fn AutomationPage() -> impl IntoView {
@@ -68,7 +58,7 @@ pub fn AutomationPage() -> impl IntoView {
                 match page.await {
                     Ok(Some(page)) => view! { <Details page changed/> }.into_any(),
                     Ok(None) => missing(),
-                    Err(err) => failed("The automation could not be loaded", err),
+                    Err(err) => load_failed("The automation could not be loaded", err),
                 }
             })}
         </Suspense>
@@ -158,7 +148,7 @@ pub fn NewAutomationPage() -> impl IntoView {
                         view! { <AutomationEditorForm editor/> }.into_any()
                     }
                     Ok(None) => missing(),
-                    Err(err) => failed("The form could not be loaded", err),
+                    Err(err) => load_failed("The form could not be loaded", err),
                 }
             })}
         </Suspense>
@@ -184,7 +174,7 @@ pub fn EditAutomationPage() -> impl IntoView {
                 match editor.await {
                     Ok(Some(editor)) => view! { <AutomationEditorForm editor/> }.into_any(),
                     Ok(None) => missing(),
-                    Err(err) => failed("The form could not be loaded", err),
+                    Err(err) => load_failed("The form could not be loaded", err),
                 }
             })}
         </Suspense>

@@ -3,6 +3,8 @@
 //! the address so a view can be shared. Export links beside it.
 
 use leptos::prelude::*;
+
+use crate::components::form::load_failed;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -59,14 +61,7 @@ pub fn InventoryPage() -> impl IntoView {
                 let (filter, _) = asked.get();
                 match page.await {
                     Ok(page) => view! { <Inventory page filter/> }.into_any(),
-                    Err(err) => view! {
-                        <div class="card notice notice--error" role="alert">
-                            <h2>"The inventory could not be loaded"</h2>
-                            <p>{err.to_string()}</p>
-                            <p>"Reload the page to try again."</p>
-                        </div>
-                    }
-                    .into_any(),
+                    Err(err) => load_failed("The inventory could not be loaded", err),
                 }
             })}
         </Suspense>

@@ -3,6 +3,8 @@
 //! automations worth grouping into one orchestration.
 
 use leptos::prelude::*;
+
+use crate::components::form::load_failed;
 use leptos_meta::Title;
 
 use crate::model::dependencies::{Endpoint, NodeKind};
@@ -48,13 +50,7 @@ pub fn LeveragePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match report.await {
                     Ok(report) => view! { <Report report/> }.into_any(),
-                    Err(err) => view! {
-                        <div class="card notice notice--error" role="alert">
-                            <h2>"The ranking could not be computed"</h2>
-                            <p>{err.to_string()}</p>
-                        </div>
-                    }
-                    .into_any(),
+                    Err(err) => load_failed("The ranking could not be computed", err),
                 }
             })}
         </Suspense>

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::automations::AutomationTable;
 use crate::components::dependencies::DependencyEditor;
-use crate::components::form::text_or_missing;
+use crate::components::form::{load_failed, text_or_missing};
 use crate::components::graph::{DependencyGraph, kind_label};
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
@@ -38,13 +38,7 @@ pub fn OrchestrationPage() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(err) => view! {
-                        <div class="card notice notice--error" role="alert">
-                            <h2>"The orchestration could not be loaded"</h2>
-                            <p>{err.to_string()}</p>
-                        </div>
-                    }
-                    .into_any(),
+                    Err(err) => load_failed("The orchestration could not be loaded", err),
                 }
             })}
         </Suspense>

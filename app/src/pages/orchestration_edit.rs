@@ -8,7 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::form::{
-    FormFooter, SaveMessages, SelectField, TextField, follow_saved, id_options, track_save,
+    FormFooter, SaveMessages, SelectField, TextField, follow_saved, id_options, load_failed,
+    track_save,
 };
 use crate::model::catalog::{Lifecycle, TIERS};
 use crate::model::forms::OrchestrationForm;
@@ -56,13 +57,7 @@ fn EditorLoader(
                         }
                         .into_any()
                     }
-                    Err(err) => view! {
-                        <div class="card notice notice--error" role="alert">
-                            <h2>"The form could not be loaded"</h2>
-                            <p>{err.to_string()}</p>
-                        </div>
-                    }
-                    .into_any(),
+                    Err(err) => load_failed("The form could not be loaded", err),
                 }
             })}
         </Suspense>

@@ -2,6 +2,8 @@
 //! lifecycle, and what makes it a risk.
 
 use leptos::prelude::*;
+
+use crate::components::form::load_failed;
 use leptos_meta::Title;
 
 use crate::sections::Section;
@@ -27,14 +29,7 @@ pub fn OrchestrationsPage() -> impl IntoView {
                 match orchestrations.await {
                     Ok(list) if list.is_empty() => view! { <EmptyCatalog/> }.into_any(),
                     Ok(list) => view! { <OrchestrationTable list/> }.into_any(),
-                    Err(err) => view! {
-                        <div class="card notice notice--error" role="alert">
-                            <h2>"The orchestrations could not be loaded"</h2>
-                            <p>{err.to_string()}</p>
-                            <p>"Reload the page to try again."</p>
-                        </div>
-                    }
-                    .into_any(),
+                    Err(err) => load_failed("The orchestrations could not be loaded", err),
                 }
             })}
         </Suspense>

@@ -25,13 +25,10 @@ impl TestApp {
     }
 
     async fn orchestration_count(&self) -> usize {
-        let list: Vec<Value> = self
-            .get("/api/v1/orchestrations")
+        self.get_json("/api/v1/orchestrations")
             .await
-            .json()
-            .await
-            .unwrap();
-        list.len()
+            .as_array()
+            .map_or(0, Vec::len)
     }
 }
 
@@ -135,12 +132,7 @@ async fn the_orchestration_form_reports_by_field_saves_and_shows_conflicts(
         outcome,
         json!({"Saved": {"path": "/orchestrations/payroll"}})
     );
-    let saved: Value = app
-        .get("/api/v1/orchestrations/payroll")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let saved = app.get_json("/api/v1/orchestrations/payroll").await;
     assert_eq!(saved["success_rate_target"], 0.995);
     assert_eq!(saved["tags"], json!(["hr", "money"]));
     assert_eq!(saved["links"][0]["label"], "Handbook");
@@ -184,12 +176,7 @@ async fn the_orchestration_form_reports_by_field_saves_and_shows_conflicts(
             {"field": "owner_id", "label": "Owner", "theirs": "Grace", "yours": "Ada"},
         ])
     );
-    let now: Value = app
-        .get("/api/v1/orchestrations/payroll")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let now = app.get_json("/api/v1/orchestrations/payroll").await;
     assert_eq!(now["purpose"], "Pay everyone");
     assert_eq!(now["version"], 2);
 
@@ -201,12 +188,7 @@ async fn the_orchestration_form_reports_by_field_saves_and_shows_conflicts(
         outcome,
         json!({"Saved": {"path": "/orchestrations/payroll"}})
     );
-    let now: Value = app
-        .get("/api/v1/orchestrations/payroll")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let now = app.get_json("/api/v1/orchestrations/payroll").await;
     assert_eq!(now["purpose"], "Pay staff monthly");
     assert_eq!(now["version"], 3);
 
@@ -228,12 +210,7 @@ async fn the_orchestration_form_reports_by_field_saves_and_shows_conflicts(
         outcome,
         json!({"Saved": {"path": "/orchestrations/payroll"}})
     );
-    let now: Value = app
-        .get("/api/v1/orchestrations/payroll")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let now = app.get_json("/api/v1/orchestrations/payroll").await;
     assert_eq!(now["lifecycle"], "retired");
 
     // Delete: refused until confirmed with the slug, then gone.
@@ -296,12 +273,9 @@ async fn the_automation_form_and_the_dependency_picker_follow_the_api_rules(
         .await;
     let path = outcome["Saved"]["path"].as_str().unwrap().to_owned();
     let invoice_id: i64 = path.trim_start_matches("/automations/").parse().unwrap();
-    let stored: Value = app
-        .get(&format!("/api/v1/automations/{invoice_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored = app
+        .get_json(&format!("/api/v1/automations/{invoice_id}"))
+        .await;
     assert_eq!(stored["orchestration_id"], billing["id"]);
     assert_eq!(stored["runs_per_week"], 5.0);
 
@@ -338,8 +312,8 @@ async fn the_automation_form_and_the_dependency_picker_follow_the_api_rules(
         message(&outcome, "url"),
         "give an http(s) address, or leave it empty"
     );
-    let list: Vec<Value> = app.get("/api/v1/automations").await.json().await.unwrap();
-    assert_eq!(list.len(), 1);
+    let list = app.get_json("/api/v1/automations").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
 
     // The picker finds by name, orchestrations and automations alike.
     let upload = app
@@ -381,8 +355,8 @@ async fn the_automation_form_and_the_dependency_picker_follow_the_api_rules(
         outcome["Refused"],
         "This would close a cycle: Bank upload → Invoice run → Bank upload (a dependency chain must not lead back to where it started)"
     );
-    let edges: Vec<Value> = app.get("/api/v1/dependencies").await.json().await.unwrap();
-    assert_eq!(edges.len(), 1);
+    let edges = app.get_json("/api/v1/dependencies").await;
+    assert_eq!(edges.as_array().unwrap().len(), 1);
 
     // The automation page carries its leverage parts and its edges.
     let page: Value = app
