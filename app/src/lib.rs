@@ -10,6 +10,7 @@ pub mod pages;
 pub mod sections;
 pub mod server_fns;
 pub mod services;
+pub mod session;
 pub mod theme;
 
 use leptos::prelude::*;
@@ -19,6 +20,7 @@ use leptos_router::{SsrMode, path};
 
 use components::layout::Layout;
 use pages::{
+    account::{SetupPage, SignInPage},
     automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
     import::ImportPage,
     inventory::InventoryPage,
@@ -59,6 +61,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    session::provide_me();
     mark_hydrated();
     view! {
         <Stylesheet id="baton" href="/pkg/baton.css"/>
@@ -69,6 +72,8 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Placeholder section=Section::Dashboard/> }/>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/setup") view=SetupPage/>
                     // Catalog pages wait for their data before the HTML is sent,
                     // so they read completely without JavaScript.
                     <Route path=path!("/inventory") view=InventoryPage ssr=SsrMode::Async/>

@@ -75,6 +75,9 @@ pub struct OrchestrationPage {
     pub team: Option<String>,
     pub automations: Vec<InventoryRow>,
     pub graph: Neighbourhood,
+    /// Whether the person asking may change it (the page shows its edit
+    /// controls only then).
+    pub can_edit: bool,
     /// The edges that touch it or one of its automations, to remove one.
     pub dependencies: Vec<Dependency>,
     pub leverage: Ranked,
@@ -87,6 +90,8 @@ pub struct AutomationPage {
     pub row: InventoryRow,
     pub dependencies: Vec<Dependency>,
     pub leverage: Ranked,
+    /// Whether the person asking may change it.
+    pub can_edit: bool,
 }
 
 /// What a form may choose from: every active person, team and
@@ -117,6 +122,23 @@ pub struct AutomationEditor {
     pub choices: FormChoices,
 }
 
+/// Why the server did not do what a screen asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceError {
+    /// The person may not do this; says why.
+    Forbidden(String),
+    /// Something failed on the server; the cause is in its log.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServiceError::Forbidden(why) | ServiceError::Unavailable(why) => f.write_str(why),
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub use ports::*;
 
@@ -127,9 +149,10 @@ mod ports {
     use std::sync::Arc;
 
     use super::{
-        AutomationEditor, AutomationPage, InventoryPage, OrchestrationEditor, OrchestrationPage,
+        AutomationEditor, ServiceError, AutomationPage, InventoryPage, OrchestrationEditor, OrchestrationPage,
         OrchestrationSummary,
     };
+    use crate::model::accounts::Actor;
     use crate::model::dependencies::{Endpoint, NodeRef};
     use crate::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
     use crate::model::inventory::InventoryFilter;
@@ -142,35 +165,35 @@ mod ports {
         /// Every orchestration, by name.
         fn orchestration_summaries(
             &self,
-        ) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, String>>;
+        ) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, ServiceError>>;
 
         /// One page (from 1) of the automations matching `filter`.
         fn inventory_page(
             &self,
             filter: InventoryFilter,
             page: u32,
-        ) -> BoxFuture<'_, Result<InventoryPage, String>>;
+        ) -> BoxFuture<'_, Result<InventoryPage, ServiceError>>;
 
         /// The orchestration with this slug, with all its page shows;
         /// `None` when there is none.
         fn orchestration_page(
             &self,
             slug: String,
-        ) -> BoxFuture<'_, Result<Option<OrchestrationPage>, String>>;
+        ) -> BoxFuture<'_, Result<Option<OrchestrationPage>, ServiceError>>;
 
         /// The automation with this id and all its page shows.
         fn automation_page(&self, id: i64)
-        -> BoxFuture<'_, Result<Option<AutomationPage>, String>>;
+        -> BoxFuture<'_, Result<Option<AutomationPage>, ServiceError>>;
 
         /// The ranked list, the top three and the grouping suggestions.
-        fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, String>>;
+        fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, ServiceError>>;
 
         /// The orchestration form: empty for `None`, else opened on the
         /// orchestration with this slug (`None` when there is none).
         fn orchestration_editor(
             &self,
             slug: Option<String>,
-        ) -> BoxFuture<'_, Result<Option<OrchestrationEditor>, String>>;
+        ) -> BoxFuture<'_, Result<Option<OrchestrationEditor>, ServiceError>>;
 
         /// Registers (`id` is `None`) or changes an orchestration.
         fn save_orchestration(
@@ -178,26 +201,26 @@ mod ports {
             id: Option<i64>,
             version: i64,
             form: OrchestrationForm,
-        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         fn retire_orchestration(
             &self,
             id: i64,
             version: i64,
-        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         /// Deletes for good once `confirm` is the orchestration's slug.
         fn delete_orchestration(
             &self,
             id: i64,
             confirm: String,
-        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         /// The automation form: empty for `None`, else opened on `id`.
         fn automation_editor(
             &self,
             id: Option<i64>,
-        ) -> BoxFuture<'_, Result<Option<AutomationEditor>, String>>;
+        ) -> BoxFuture<'_, Result<Option<AutomationEditor>, ServiceError>>;
 
         /// Adds (`id` is `None`) or changes an automation.
         fn save_automation(
@@ -205,26 +228,37 @@ mod ports {
             id: Option<i64>,
             version: i64,
             form: AutomationForm,
-        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
-        fn delete_automation(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+        fn delete_automation(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         /// Records that `upstream` feeds `downstream`; a cycle is refused.
         fn add_dependency(
             &self,
             upstream: NodeRef,
             downstream: NodeRef,
-        ) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
-        fn remove_dependency(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>>;
+        fn remove_dependency(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         /// Up to 20 automations and orchestrations whose name contains `query`.
-        fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, String>>;
+        fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, ServiceError>>;
     }
+
+    /// Makes the catalog as one person sees and may change it.
+    pub type CatalogFor = Arc<dyn Fn(Actor) -> Arc<dyn CatalogService> + Send + Sync>;
 
     /// What the server provides to server functions, in Leptos' context.
     #[derive(Clone)]
     pub struct Services {
-        pub catalog: Arc<dyn CatalogService>,
+        pub catalog_for: CatalogFor,
+    }
+
+    impl Services {
+        /// The catalog acting for `actor`: what they change is checked
+        /// against their role and what they own.
+        pub fn catalog(&self, actor: Actor) -> Arc<dyn CatalogService> {
+            (self.catalog_for)(actor)
+        }
     }
 }

@@ -2,10 +2,12 @@
 //! are unique, a save must be based on the current version, a delete must
 //! be confirmed. Plain functions over the [`Store`] and the [`Clock`].
 
+use app::model::accounts::Actor;
 use app::model::catalog::{Lifecycle, Orchestration, OrchestrationDraft, OrchestrationFields};
 use app::model::errors::FieldErrors;
 use app::model::inventory::Automation;
 
+use crate::access;
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
 
@@ -17,6 +19,9 @@ pub enum CatalogError {
     Invalid(FieldErrors),
     #[error("not found")]
     NotFound,
+    /// The person may not make this change; says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// Someone else saved first; `current` is what they saved.
     #[error("changed by someone else since you opened it")]
     Stale { current: Box<Orchestration> },
@@ -106,8 +111,10 @@ fn slug_taken(slug: &str) -> CatalogError {
 pub async fn create_orchestration(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     draft: OrchestrationDraft,
 ) -> Result<Orchestration, CatalogError> {
+    access::require_editor(actor)?;
     let valid = validate(store, draft).await?;
     match store.create_orchestration(&valid, clock.now()).await {
         Err(StoreError::Conflict(_)) => Err(slug_taken(&valid.slug)),
@@ -119,10 +126,12 @@ pub async fn create_orchestration(
 pub async fn update_orchestration(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     id: i64,
     version: i64,
     draft: OrchestrationDraft,
 ) -> Result<Orchestration, CatalogError> {
+    access::check_orchestration(actor, &store.orchestration(id).await?)?;
     let valid = validate(store, draft).await?;
     save(store, clock, id, version, &valid).await
 }
@@ -157,10 +166,12 @@ async fn save(
 pub async fn retire_orchestration(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     id: i64,
     version: i64,
 ) -> Result<Orchestration, CatalogError> {
     let current = store.orchestration(id).await?;
+    access::check_orchestration(actor, &current)?;
     if current.version != version {
         return Err(CatalogError::Stale {
             current: Box::new(current),
@@ -176,10 +187,12 @@ pub async fn retire_orchestration(
 /// Deletes an orchestration for good, once confirmed with its slug.
 pub async fn delete_orchestration(
     store: &dyn Store,
+    actor: &Actor,
     id: i64,
     confirmation: &str,
 ) -> Result<(), CatalogError> {
     let current = store.orchestration(id).await?;
+    access::check_orchestration(actor, &current)?;
     if confirmation.trim() != current.fields.slug {
         return Err(CatalogError::Unconfirmed {
             slug: current.fields.slug,

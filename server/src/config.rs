@@ -152,6 +152,14 @@ pub struct Options {
     #[arg(long, env = "BATON_MAX_IMPORT", default_value_t = 64 * 1024 * 1024, value_name = "BYTES", global = true)]
     pub max_import: usize,
 
+    /// Hours a sign-in lasts without use; each request renews it
+    #[arg(long, env = "BATON_SESSION_IDLE_HOURS", default_value_t = 12, value_name = "HOURS", global = true)]
+    pub session_idle_hours: u32,
+
+    /// Days a sign-in lasts at most, however much it is used
+    #[arg(long, env = "BATON_SESSION_MAX_DAYS", default_value_t = 7, value_name = "DAYS", global = true)]
+    pub session_max_days: u32,
+
     /// Log filter, in tracing's EnvFilter syntax (e.g. info,baton=debug)
     #[arg(long, env = "BATON_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -290,9 +298,27 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub max_body: usize,
     pub max_import: usize,
+    /// How long a sign-in lasts unused, and at most.
+    pub session_idle: chrono::TimeDelta,
+    pub session_lifetime: chrono::TimeDelta,
 }
 
 impl Config {
+    /// Whether people reach Baton over HTTPS: its cookies are then `Secure`.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The public URL's origin (`scheme://host[:port]`), which the
+    /// browser's `Origin` header names on requests from Baton's own pages.
+    pub fn public_origin(&self) -> &str {
+        let after_scheme = self.public_url.find("://").map_or(0, |i| i + 3);
+        match self.public_url[after_scheme..].find('/') {
+            Some(slash) => &self.public_url[..after_scheme + slash],
+            None => &self.public_url,
+        }
+    }
+
     /// Checks the options; `fallback_database_url` is `DATABASE_URL`, read
     /// only when no `--database-url`/`BATON_DATABASE_URL` was given.
     pub fn from_options(
@@ -327,6 +353,8 @@ impl Config {
             shutdown_grace: Duration::from_secs(options.shutdown_grace),
             max_body: options.max_body,
             max_import: options.max_import,
+            session_idle: chrono::TimeDelta::hours(i64::from(options.session_idle_hours.max(1))),
+            session_lifetime: chrono::TimeDelta::days(i64::from(options.session_max_days.max(1))),
         })
     }
 }
@@ -438,6 +466,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.public_url, "https://baton.example.com/ops");
+        assert_eq!(config.public_origin(), "https://baton.example.com");
+        assert!(config.https());
         for bad in [
             "baton.example.com",
             "ftp://baton.example.com",

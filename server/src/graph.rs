@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use app::model::accounts::Actor;
 use app::model::catalog::Orchestration;
 use app::model::dependencies::{
     Dependency, DependencyDraft, Endpoint, Graph, GraphNode, Neighbourhood, NodeKind, NodeRef,
@@ -10,6 +11,7 @@ use app::model::dependencies::{
 use app::model::errors::FieldErrors;
 use app::model::inventory::{Automation, InventoryFilter};
 
+use crate::access;
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
 use crate::store::{EdgeRefusal, Store, StoreResult};
@@ -38,8 +40,10 @@ async fn exists(store: &dyn Store, node: NodeRef) -> Result<bool, CatalogError> 
 pub async fn add_dependency(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     draft: DependencyDraft,
 ) -> Result<Dependency, CatalogError> {
+    access::check_edge(store, actor, draft.upstream, draft.downstream).await?;
     let mut errors = FieldErrors::default();
     for (field, node) in [
         ("upstream", draft.upstream),
@@ -84,6 +88,17 @@ pub async fn add_dependency(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// Removes an edge.
+pub async fn remove_dependency(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), CatalogError> {
+    let edge = store.dependency(id).await?;
+    access::check_edge(store, actor, edge.upstream.node, edge.downstream.node).await?;
+    Ok(store.delete_dependency(id).await?)
 }
 
 /// The automations of an orchestration, by name.

@@ -2,9 +2,11 @@
 //! one automation is listed once (tool + external id), changed only from
 //! its current version.
 
+use app::model::accounts::Actor;
 use app::model::errors::FieldErrors;
 use app::model::inventory::{Automation, AutomationDraft, AutomationFields};
 
+use crate::access;
 use crate::catalog::{CatalogError, add_reference_errors};
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
@@ -50,8 +52,11 @@ fn already_listed(valid: &AutomationFields) -> CatalogError {
 pub async fn create_automation(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     draft: AutomationDraft,
 ) -> Result<Automation, CatalogError> {
+    access::require_editor(actor)?;
+    access::check_joining(store, actor, draft.orchestration_id).await?;
     let valid = validate(store, draft).await?;
     match store.create_automation(&valid, clock.now()).await {
         Err(StoreError::Conflict(_)) => Err(already_listed(&valid)),
@@ -63,10 +68,16 @@ pub async fn create_automation(
 pub async fn update_automation(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     id: i64,
     version: i64,
     draft: AutomationDraft,
 ) -> Result<Automation, CatalogError> {
+    let current = store.automation(id).await?;
+    access::check_automation(store, actor, &current).await?;
+    if draft.orchestration_id != current.fields.orchestration_id {
+        access::check_joining(store, actor, draft.orchestration_id).await?;
+    }
     let valid = validate(store, draft).await?;
     match store
         .update_automation(id, version, &valid, clock.now())
@@ -85,4 +96,15 @@ pub async fn update_automation(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// Removes an automation from the inventory for good.
+pub async fn delete_automation(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), CatalogError> {
+    let current = store.automation(id).await?;
+    access::check_automation(store, actor, &current).await?;
+    Ok(store.delete_automation(id).await?)
 }

@@ -1,6 +1,7 @@
 //! Baton's server: configuration, storage, HTTP and background work.
 //! The `baton` binary (`main.rs`) only parses the command line and calls in.
 
+pub mod access;
 pub mod accounts;
 pub mod catalog;
 pub mod clock;

@@ -97,6 +97,10 @@ impl Application {
     ) -> anyhow::Result<()> {
         let grace = self.state.config.shutdown_grace;
         let router = crate::http::router(self.state.clone());
+        tokio::spawn(crate::http::auth::clean_up_periodically(
+            self.state.clone(),
+            std::time::Duration::from_secs(15 * 60),
+        ));
         let shutdown_tx = self.shutdown_tx;
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
         let serve = axum::serve(

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use app::model::accounts::Actor;
 use app::model::catalog::{Orchestration, OrchestrationDraft};
 use app::model::errors::FieldErrors;
 use app::model::inventory::{Automation, AutomationDraft, AutomationFields, InventoryFilter, Tool};
@@ -31,8 +32,23 @@ pub enum TransferError {
     /// Something changed between reading and writing; nothing was written.
     #[error("{0}")]
     Changed(String),
+    /// Only administrators import.
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Imports change many people's entries at once: administrators only.
+pub fn only_admins(actor: &Actor) -> Result<(), TransferError> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(TransferError::Forbidden(
+            "only an administrator may import: ask one, or add your automations one at a time"
+                .to_owned(),
+        ))
+    }
 }
 
 /// A tool by its name in files (`github_actions`) or by the name people
@@ -393,10 +409,12 @@ fn plan_row(
 pub async fn import_inventory(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     file: &[u8],
     commit: bool,
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<ImportReport, TransferError> {
+    only_admins(actor)?;
     let (mut report, writes) = plan_inventory(store, file).await?;
     if commit {
         match store
@@ -647,8 +665,10 @@ pub async fn export_catalog(store: &dyn Store) -> Result<CatalogDocument, Transf
 pub async fn import_catalog(
     store: &dyn Store,
     clock: &dyn Clock,
+    actor: &Actor,
     document: CatalogDocument,
 ) -> Result<CatalogImportCounts, TransferError> {
+    only_admins(actor)?;
     if document.format != CATALOG_FORMAT || document.version != CATALOG_VERSION {
         return Err(TransferError::BadFile(format!(
             "this is not a Baton catalog: expected \"format\": \"{CATALOG_FORMAT}\" and \

@@ -33,11 +33,13 @@ fn link(e: &Endpoint) -> AnyView {
 
 /// `this` lists what the local end can be (the page's orchestration and
 /// its automations, or the automation); `changed` runs after each change.
+/// Without `can_edit` the list is shown without its controls.
 #[component]
 pub fn DependencyEditor(
     this: Vec<(NodeRef, String)>,
     dependencies: Vec<Dependency>,
     changed: Callback<()>,
+    can_edit: bool,
 ) -> impl IntoView {
     let remove = Action::new(|id: &i64| remove_dependency(*id));
     Effect::new(move |_| {
@@ -60,15 +62,17 @@ pub fn DependencyEditor(
                             view! {
                                 <li>
                                     {link(&d.upstream)}" feeds "{link(&d.downstream)}" "
-                                    <button type="button" class="button button--small" aria-label=label
-                                        on:click=move |_| { remove.dispatch(id); }>"Remove"</button>
+                                    {can_edit.then(|| view! {
+                                        <button type="button" class="button button--small" aria-label=label.clone()
+                                            on:click=move |_| { remove.dispatch(id); }>"Remove"</button>
+                                    })}
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 }.into_any()
             }}
-            <AddDependency this changed/>
+            {can_edit.then(|| view! { <AddDependency this changed/> })}
         </div>
     }
 }

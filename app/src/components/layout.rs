@@ -1,5 +1,6 @@
 //! The frame around every page: skip link, top bar with the main
-//! navigation (a menu button at phone width) and the theme switch, footer.
+//! navigation (a menu button at phone width), who is signed in with the
+//! sign-out button, and the theme switch; footer.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -37,37 +38,45 @@ fn TopBar() -> impl IntoView {
                 <span class="brand__mark" aria-hidden="true"></span>
                 <span class="brand__name">"Baton"</span>
             </a>
-            <button
-                type="button"
-                class="menu-toggle"
-                aria-controls="main-nav"
-                aria-expanded=move || menu_open.get().to_string()
-                on:click=move |_| menu_open.update(|open| *open = !*open)
-            >
-                <span class="menu-toggle__bars" aria-hidden="true"></span>
-                {move || if menu_open.get() { "Close menu" } else { "Menu" }}
-            </button>
-            <nav
-                id="main-nav"
-                class="main-nav"
-                class:open=move || menu_open.get()
-                aria-label="Main"
-                // Following a link closes the menu.
-                on:click=move |_| menu_open.set(false)
-            >
-                <ul>
-                    {Section::ALL
-                        .into_iter()
-                        .map(|section| {
-                            view! {
-                                <li>
-                                    <A href=section.path() exact=true>{section.title()}</A>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            </nav>
+            // The navigation and the account only once someone is signed in.
+            <Suspense fallback=|| ()>
+                {move || crate::session::me().map(|me| view! {
+                    <button
+                        type="button"
+                        class="menu-toggle"
+                        aria-controls="main-nav"
+                        aria-expanded=move || menu_open.get().to_string()
+                        on:click=move |_| menu_open.update(|open| *open = !*open)
+                    >
+                        <span class="menu-toggle__bars" aria-hidden="true"></span>
+                        {move || if menu_open.get() { "Close menu" } else { "Menu" }}
+                    </button>
+                    <nav
+                        id="main-nav"
+                        class="main-nav"
+                        class:open=move || menu_open.get()
+                        aria-label="Main"
+                        // Following a link closes the menu.
+                        on:click=move |_| menu_open.set(false)
+                    >
+                        <ul>
+                            {Section::ALL
+                                .into_iter()
+                                .map(|section| view! {
+                                    <li><A href=section.path() exact=true>{section.title()}</A></li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    </nav>
+                    <form class="account" method="post" action="/sign-out">
+                        <span class="account__name" title=me.email.clone()>
+                            {me.display_name.clone()}
+                            <span class="account__role">{me.role.as_str()}</span>
+                        </span>
+                        <button type="submit" class="button button--small">"Sign out"</button>
+                    </form>
+                })}
+            </Suspense>
             <ThemeToggle/>
         </header>
     }

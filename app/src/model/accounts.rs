@@ -23,3 +23,92 @@ impl Role {
         }
     }
 }
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "viewer" => Ok(Role::Viewer),
+            "editor" => Ok(Role::Editor),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "{other:?} is not a role: choose viewer, editor or admin"
+            )),
+        }
+    }
+}
+
+/// The signed-in person a request acts for, and the rules of what they
+/// may change. The server enforces these rules; the screens read them
+/// only to hide controls that would be refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Registering orchestrations and listing automations: editors and admins.
+    pub fn may_create(&self) -> bool {
+        self.role != Role::Viewer
+    }
+
+    /// Changing what someone owns or backs up: that person (if an editor)
+    /// or an admin. `owners` are the owner and backup owner, either unset.
+    pub fn may_edit_owned(&self, owners: [Option<i64>; 2]) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Editor => owners.contains(&Some(self.id)),
+            Role::Viewer => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            id: 7,
+            email: "ada@example.com".to_owned(),
+            display_name: "Ada".to_owned(),
+            role,
+        }
+    }
+
+    #[test]
+    fn editors_change_only_what_they_own_or_back_up() {
+        let editor = actor(Role::Editor);
+        assert!(editor.may_create());
+        assert!(editor.may_edit_owned([Some(7), None]));
+        assert!(editor.may_edit_owned([Some(1), Some(7)]));
+        assert!(!editor.may_edit_owned([Some(1), Some(2)]));
+        assert!(!editor.may_edit_owned([None, None]));
+    }
+
+    #[test]
+    fn viewers_change_nothing_and_admins_everything() {
+        let viewer = actor(Role::Viewer);
+        assert!(!viewer.may_create());
+        assert!(!viewer.may_edit_owned([Some(7), Some(7)]));
+        let admin = actor(Role::Admin);
+        assert!(admin.may_create() && admin.is_admin());
+        assert!(admin.may_edit_owned([None, None]));
+    }
+
+    #[test]
+    fn roles_read_from_their_names() {
+        for role in [Role::Viewer, Role::Editor, Role::Admin] {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("owner".parse::<Role>().unwrap_err().contains("viewer, editor or admin"));
+    }
+}

@@ -83,7 +83,9 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
             <p class="breadcrumb"><a href="/inventory">"Inventory"</a>" / "</p>
             <div class="title-row">
                 <h1>{f.name.clone()}</h1>
-                <p class="actions"><a class="button" href=format!("/automations/{}/edit", a.id)>"Edit"</a></p>
+                {page.can_edit.then(|| view! {
+                    <p class="actions"><a class="button" href=format!("/automations/{}/edit", a.id)>"Edit"</a></p>
+                })}
             </div>
             <p class="lede">{if f.description.is_empty() { "What it does is not written yet.".to_owned() } else { f.description.clone() }}</p>
             <p class="flags">
@@ -117,8 +119,9 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
         </div>
         <section class="card" aria-labelledby="deps-title">
             <h2 id="deps-title">"Dependencies"</h2>
-            <DependencyEditor this dependencies=page.dependencies changed/>
+            <DependencyEditor this dependencies=page.dependencies changed can_edit=page.can_edit/>
         </section>
+        {page.can_edit.then(|| view! {
         <section class="card danger" aria-labelledby="delete-title">
             <h2 id="delete-title">"Delete"</h2>
             <p>"Deleting removes it from the inventory with its dependencies. A re-import of a file that lists it adds it again."</p>
@@ -129,6 +132,7 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
                     onclick="return confirm('Delete this automation for good?')">"Delete for good"</button>
             </ActionForm>
         </section>
+        })}
     }
 }
 

@@ -49,8 +49,16 @@ pub fn InventoryPage() -> impl IntoView {
             <h1>{Section::Inventory.title()}</h1>
             <p class="lede">{Section::Inventory.purpose()}</p>
             <p class="actions">
-                <a class="button button--primary" href="/automations/new">"Add an automation"</a>
-                <a class="button" href="/inventory/import">"Import CSV"</a>
+                <Suspense fallback=|| ()>
+                    {move || crate::session::me().map(|me| view! {
+                        {me.may_create().then(|| view! {
+                            <a class="button button--primary" href="/automations/new">"Add an automation"</a>
+                        })}
+                        {me.is_admin().then(|| view! {
+                            <a class="button" href="/inventory/import">"Import CSV"</a>
+                        })}
+                    })}
+                </Suspense>
                 <a class="button" href="/api/v1/export/inventory.csv" download>"Export CSV"</a>
                 <a class="button" href="/api/v1/export/catalog.json" download>"Export catalog (JSON)"</a>
                 <a href="/samples/inventory.csv" download>"Sample import file"</a>

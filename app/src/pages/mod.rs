@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod account;
 pub mod automation;
 pub mod import;
 pub mod inventory;

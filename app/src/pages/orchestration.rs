@@ -75,10 +75,12 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             <p class="breadcrumb"><a href="/orchestrations">"Orchestrations"</a>" / "</p>
             <div class="title-row">
                 <h1>{name.clone()}</h1>
-                <p class="actions">
-                    <a class="button" href=edit>"Edit"</a>
-                    <a class="button" href=format!("/automations/new?orchestration={}", o.id)>"Add an automation"</a>
-                </p>
+                {page.can_edit.then(|| view! {
+                    <p class="actions">
+                        <a class="button" href=edit>"Edit"</a>
+                        <a class="button" href=format!("/automations/new?orchestration={}", o.id)>"Add an automation"</a>
+                    </p>
+                })}
             </div>
             <p class="lede">{if f.purpose.is_empty() { "No purpose written yet.".to_owned() } else { f.purpose.clone() }}</p>
             <p class="flags">
@@ -125,13 +127,13 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
                     </div>
                 }.into_any()
             } else {
-                view! { <p class="muted">"No dependencies recorded: nothing is known to feed it or to depend on it. Add one below."</p> }.into_any()
+                view! { <p class="muted">"No dependencies recorded: nothing is known to feed it or to depend on it."</p> }.into_any()
             }}
             <div class="grid-2">
                 <NodeList title="Upstream: feeds it" nodes=upstream/>
                 <NodeList title="Downstream: fed by it" nodes=downstream/>
             </div>
-            <DependencyEditor this=this_end dependencies=page.dependencies changed/>
+            <DependencyEditor this=this_end dependencies=page.dependencies changed can_edit=page.can_edit/>
         </section>
         <section aria-labelledby="automations-heading">
             <h2 id="automations-heading">"Automations"</h2>

@@ -19,7 +19,11 @@ pub fn OrchestrationsPage() -> impl IntoView {
             <h1>{Section::Orchestrations.title()}</h1>
             <p class="lede">{Section::Orchestrations.purpose()}</p>
             <p class="actions">
-                <a class="button button--primary" href="/orchestrations/new">"Register an orchestration"</a>
+                <Suspense fallback=|| ()>
+                    {move || crate::session::me().filter(|me| me.may_create()).map(|_| view! {
+                        <a class="button button--primary" href="/orchestrations/new">"Register an orchestration"</a>
+                    })}
+                </Suspense>
                 <a class="button" href="/leverage">"Leverage ranking"</a>
                 <a class="button" href="/api/v1/export/orchestrations.csv" download>"Export CSV"</a>
             </p>

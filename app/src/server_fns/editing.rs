@@ -9,22 +9,15 @@ use crate::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
 use crate::model::leverage::LeverageReport;
 use crate::services::{AutomationEditor, AutomationPage, OrchestrationEditor};
 
-#[cfg(feature = "ssr")]
-fn catalog() -> Result<std::sync::Arc<dyn crate::services::CatalogService>, ServerFnError> {
-    use_context::<crate::services::Services>()
-        .map(|s| s.catalog)
-        .ok_or_else(|| ServerFnError::new("the server did not provide its services"))
-}
-
 /// The orchestration form: empty without a slug; `None` for an unknown slug.
 #[server(prefix = "/rpc", endpoint = "orchestrations/editor")]
 pub async fn open_orchestration_editor(
     slug: Option<String>,
 ) -> Result<Option<OrchestrationEditor>, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .orchestration_editor(slug)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// Registers an orchestration (`id` empty) or saves a change made on `version`.
@@ -34,36 +27,36 @@ pub async fn save_orchestration(
     version: i64,
     form: OrchestrationForm,
 ) -> Result<SaveOutcome, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .save_orchestration(id, version, form)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 #[server(prefix = "/rpc", endpoint = "orchestrations/retire")]
 pub async fn retire_orchestration(id: i64, version: i64) -> Result<SaveOutcome, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .retire_orchestration(id, version)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// Deletes for good once `confirm` is the orchestration's slug.
 #[server(prefix = "/rpc", endpoint = "orchestrations/delete")]
 pub async fn delete_orchestration(id: i64, confirm: String) -> Result<SaveOutcome, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .delete_orchestration(id, confirm)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// The automation page; `None` for an unknown id.
 #[server(prefix = "/rpc", endpoint = "automations/page")]
 pub async fn load_automation(id: i64) -> Result<Option<AutomationPage>, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .automation_page(id)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// The automation form: empty without an id; `None` for an unknown id.
@@ -71,10 +64,10 @@ pub async fn load_automation(id: i64) -> Result<Option<AutomationPage>, ServerFn
 pub async fn open_automation_editor(
     id: Option<i64>,
 ) -> Result<Option<AutomationEditor>, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .automation_editor(id)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 #[server(prefix = "/rpc", endpoint = "automations/save")]
@@ -83,18 +76,18 @@ pub async fn save_automation(
     version: i64,
     form: AutomationForm,
 ) -> Result<SaveOutcome, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .save_automation(id, version, form)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 #[server(prefix = "/rpc", endpoint = "automations/delete")]
 pub async fn delete_automation(id: i64) -> Result<SaveOutcome, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .delete_automation(id)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// Records that `upstream` feeds `downstream`.
@@ -103,34 +96,34 @@ pub async fn add_dependency(
     upstream: NodeRef,
     downstream: NodeRef,
 ) -> Result<SaveOutcome, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .add_dependency(upstream, downstream)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 #[server(prefix = "/rpc", endpoint = "dependencies/remove")]
 pub async fn remove_dependency(id: i64) -> Result<SaveOutcome, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .remove_dependency(id)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// Automations and orchestrations whose name matches, for the picker.
 #[server(prefix = "/rpc", endpoint = "dependencies/find")]
 pub async fn find_nodes(query: String) -> Result<Vec<Endpoint>, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .find_nodes(query)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// The leverage ranking with its suggestions.
 #[server(prefix = "/rpc", endpoint = "leverage")]
 pub async fn load_leverage() -> Result<LeverageReport, ServerFnError> {
-    catalog()?
+    super::catalog()?
         .leverage_report()
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }

@@ -6,31 +6,23 @@ use leptos::server_fn::codec::Json;
 use crate::model::inventory::InventoryFilter;
 use crate::services::{InventoryPage, OrchestrationPage};
 
-#[cfg(feature = "ssr")]
-fn services() -> Result<crate::services::Services, ServerFnError> {
-    use_context::<crate::services::Services>()
-        .ok_or_else(|| ServerFnError::new("the server did not provide its services"))
-}
-
 /// One page (from 1) of the automations matching `filter`.
 #[server(prefix = "/rpc", endpoint = "inventory/page", input = Json)]
 pub async fn load_inventory(
     filter: InventoryFilter,
     page: u32,
 ) -> Result<InventoryPage, ServerFnError> {
-    services()?
-        .catalog
+    super::catalog()?
         .inventory_page(filter, page)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }
 
 /// Everything the orchestration page shows; `None` for an unknown slug.
 #[server(prefix = "/rpc", endpoint = "orchestrations/page")]
 pub async fn load_orchestration(slug: String) -> Result<Option<OrchestrationPage>, ServerFnError> {
-    services()?
-        .catalog
+    super::catalog()?
         .orchestration_page(slug)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(super::refused)
 }

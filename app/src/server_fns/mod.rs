@@ -1,6 +1,58 @@
 //! The screens' server functions, one file per area. Each is mounted under
 //! `/rpc/` so it can never collide with the public API under `/api/`.
+//!
+//! Every one acts for the signed-in person: the server's middleware puts
+//! them in the request (anonymous calls never get this far, except to
+//! [`account::who_am_i`]), and the services check what they may change.
 
+pub mod account;
 pub mod editing;
 pub mod inventory;
 pub mod orchestrations;
+
+#[cfg(feature = "ssr")]
+pub(crate) use ssr::{catalog, refused};
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::sync::Arc;
+
+    use leptos::prelude::*;
+
+    use crate::model::accounts::Actor;
+    use crate::services::{CatalogService, ServiceError, Services};
+
+    /// Answers with `status` (the page's or the server function's).
+    fn set_status(status: http::StatusCode) {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
+    }
+
+    /// The person the request acts for, if signed in.
+    pub(crate) fn actor() -> Option<Actor> {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Actor>().cloned())
+    }
+
+    /// The catalog acting for the signed-in person; 401 without one.
+    pub(crate) fn catalog() -> Result<Arc<dyn CatalogService>, ServerFnError> {
+        let services = use_context::<Services>()
+            .ok_or_else(|| ServerFnError::new("the server did not provide its services"))?;
+        let Some(actor) = actor() else {
+            set_status(http::StatusCode::UNAUTHORIZED);
+            return Err(ServerFnError::new("sign in first"));
+        };
+        Ok(services.catalog(actor))
+    }
+
+    /// A refusal as the server function's error, with its status: 403 for
+    /// what the person may not do, 503 when the server could not answer.
+    pub(crate) fn refused(err: ServiceError) -> ServerFnError {
+        set_status(match err {
+            ServiceError::Forbidden(_) => http::StatusCode::FORBIDDEN,
+            ServiceError::Unavailable(_) => http::StatusCode::SERVICE_UNAVAILABLE,
+        });
+        ServerFnError::new(err)
+    }
+}

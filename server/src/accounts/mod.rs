@@ -3,6 +3,7 @@
 
 pub mod password;
 pub mod sessions;
+pub mod sign_in;
 
 use app::model::accounts::Role;
 use app::model::errors::FieldErrors;
@@ -57,13 +58,8 @@ pub fn normalise_email(email: &str) -> Result<String, String> {
     }
 }
 
-/// Creates a person who can sign in: every field checked at once, the
-/// password hashed, then one insert. An email already in use is refused.
-pub async fn create_account(
-    store: &dyn Store,
-    clock: &dyn Clock,
-    account: NewAccount,
-) -> Result<i64, AccountError> {
+/// The email and display name as kept, or every field's problem at once.
+pub(crate) fn checked(account: &NewAccount) -> Result<(String, String), AccountError> {
     let mut errors = FieldErrors::default();
     let email = normalise_email(&account.email).unwrap_or_else(|why| {
         errors.add("email", why);
@@ -81,15 +77,28 @@ pub async fn create_account(
     if let Some(why) = account.password.weakness() {
         errors.add("password", why);
     }
-    if !errors.is_empty() {
-        return Err(AccountError::Invalid(errors));
+    if errors.is_empty() {
+        Ok((email, name))
+    } else {
+        Err(AccountError::Invalid(errors))
     }
+}
+
+/// Creates a person who can sign in: every field checked at once, the
+/// password hashed, then one insert. An email already in use is refused.
+pub async fn create_account(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    account: NewAccount,
+) -> Result<i64, AccountError> {
+    let (email, name) = checked(&account)?;
     let hash = password::hash(account.password).await?;
     match store
         .create_account(&email, &name, account.role, &hash, clock.now())
         .await
     {
         Err(StoreError::Conflict(_)) => {
+            let mut errors = FieldErrors::default();
             errors.add("email", format!("{email} already has an account"));
             Err(AccountError::Invalid(errors))
         }

@@ -3,6 +3,7 @@
 //! same time whether or not the account exists.
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -75,6 +76,18 @@ pub async fn hash(password: Password) -> anyhow::Result<String> {
         .map_err(|err| anyhow::anyhow!("hashing a password failed: {err}"))
 }
 
+/// Password verifications run since the process started, real or dummy:
+/// what shows that an unknown account costs the same work as a known one.
+static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
+
+pub fn verifications() -> u64 {
+    VERIFICATIONS.load(Ordering::Relaxed)
+}
+
+/// Held by the tests that count verifications, so they count only theirs.
+#[cfg(test)]
+pub(crate) static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Whether `password` matches `stored`. Without a stored hash (no such
 /// account, or one that never set a password) a dummy hash is verified
 /// instead and the answer is `false`.
@@ -89,6 +102,7 @@ pub async fn verify(password: Password, stored: Option<String>) -> anyhow::Resul
         let matches = hasher()
             .verify_password(password.0.as_bytes(), &parsed)
             .is_ok();
+        VERIFICATIONS.fetch_add(1, Ordering::Relaxed);
         Ok(real && matches)
     })
     .await?
@@ -100,6 +114,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_uses_owasp_parameters_and_verifies_only_its_password() {
+        let _counting = COUNTING.lock().await;
         let stored = hash(Password::new("correct horse battery staple"))
             .await
             .unwrap_or_default();

@@ -4,6 +4,7 @@
 //! revoked. Expiry is read from Baton's [`Clock`].
 
 use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
@@ -13,6 +14,12 @@ use crate::store::{SharedStore, StoredSession};
 
 /// The key, in a session's data, of the signed-in person's id.
 pub const USER_KEY: &str = "user_id";
+/// When they signed in, by Baton's clock (Unix seconds): the absolute
+/// timeout counts from it.
+pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the session was last used, by Baton's clock (Unix seconds): the
+/// idle timeout counts from it.
+pub const SEEN_AT: &str = "seen_at";
 
 /// Tries at a fresh id when a new one collides (128 random bits: never,
 /// in practice).
@@ -22,6 +29,8 @@ const ID_TRIES: usize = 8;
 pub struct BatonSessions {
     store: SharedStore,
     clock: SharedClock,
+    idle: TimeDelta,
+    lifetime: TimeDelta,
 }
 
 impl std::fmt::Debug for BatonSessions {
@@ -31,8 +40,59 @@ impl std::fmt::Debug for BatonSessions {
 }
 
 impl BatonSessions {
+    /// Sessions that end after 12 idle hours, or 7 days, whichever first.
     pub fn new(store: SharedStore, clock: SharedClock) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            idle: TimeDelta::hours(12),
+            lifetime: TimeDelta::days(7),
+        }
+    }
+
+    /// Sets the idle and absolute timeouts.
+    pub fn with_timeouts(self, idle: TimeDelta, lifetime: TimeDelta) -> Self {
+        Self {
+            idle,
+            lifetime,
+            ..self
+        }
+    }
+
+    /// When a session ends: the layer's expiry, or sooner by the idle and
+    /// absolute timeouts counted from what the session recorded.
+    fn expires_at(&self, record: &Record) -> Result<DateTime<Utc>> {
+        let layer = DateTime::from_timestamp(
+            record.expiry_date.unix_timestamp(),
+            record.expiry_date.nanosecond(),
+        )
+        .ok_or_else(|| Error::Encode("the expiry is out of range".to_owned()))?;
+        let at = |key: &str| {
+            record
+                .data
+                .get(key)
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        };
+        let idle = at(SEEN_AT).map(|seen| seen + self.idle);
+        let absolute = at(SIGNED_IN_AT).map(|since| since + self.lifetime);
+        Ok([Some(layer), idle, absolute]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(layer))
+    }
+
+    fn stored(&self, record: &Record) -> Result<StoredSession> {
+        Ok(StoredSession {
+            id: record.id.to_string(),
+            user_id: record
+                .data
+                .get(USER_KEY)
+                .and_then(serde_json::Value::as_i64),
+            record: serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?,
+            expires_at: self.expires_at(record)?,
+        })
     }
 
     /// Forgets expired sessions; how many.
@@ -45,30 +105,13 @@ fn backend(err: impl std::fmt::Display) -> Error {
     Error::Backend(err.to_string())
 }
 
-fn stored(record: &Record) -> Result<StoredSession> {
-    let expires_at = chrono::DateTime::from_timestamp(
-        record.expiry_date.unix_timestamp(),
-        record.expiry_date.nanosecond(),
-    )
-    .ok_or_else(|| Error::Encode("the expiry is out of range".to_owned()))?;
-    Ok(StoredSession {
-        id: record.id.to_string(),
-        user_id: record
-            .data
-            .get(USER_KEY)
-            .and_then(serde_json::Value::as_i64),
-        record: serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?,
-        expires_at,
-    })
-}
-
 #[async_trait]
 impl SessionStore for BatonSessions {
     async fn create(&self, record: &mut Record) -> Result<()> {
         for _ in 0..ID_TRIES {
             if self
                 .store
-                .insert_session(&stored(record)?)
+                .insert_session(&self.stored(record)?)
                 .await
                 .map_err(backend)?
             {
@@ -81,7 +124,7 @@ impl SessionStore for BatonSessions {
 
     async fn save(&self, record: &Record) -> Result<()> {
         self.store
-            .save_session(&stored(record)?)
+            .save_session(&self.stored(record)?)
             .await
             .map_err(backend)
     }

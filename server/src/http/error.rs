@@ -17,6 +17,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// Signed in, but not allowed: 403 saying why.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     Conflict(String),
     /// Fields to correct: 422 with a message per field.
@@ -48,6 +51,7 @@ impl From<CatalogError> for AppError {
         match err {
             CatalogError::Invalid(fields) => AppError::Invalid(fields),
             CatalogError::NotFound => AppError::NotFound,
+            CatalogError::Forbidden(why) => AppError::Forbidden(why),
             CatalogError::Stale { current } => {
                 AppError::Stale(serde_json::to_value(*current).unwrap_or_default())
             }
@@ -78,6 +82,7 @@ impl AppError {
         let status = match &self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) | AppError::Stale(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -117,4 +122,35 @@ impl IntoResponse for AppError {
 /// `/hooks/`, `/p/`) that names nothing: JSON, never the HTML error page.
 pub async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// The signed-in person a handler acts for. The authentication middleware
+/// lets no anonymous request past a closed path, so a missing one is 401.
+#[derive(Debug, Clone)]
+pub struct Caller(pub app::model::accounts::Actor);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<app::model::accounts::Actor>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Json(ErrorBody {
+                        error: "sign in first".to_owned(),
+                        fields: None,
+                        current: None,
+                    }),
+                )
+                    .into_response()
+            })
+    }
 }

@@ -2,6 +2,7 @@
 //! and server functions, and the layers every request goes through.
 
 mod api;
+pub mod auth;
 pub mod client_ip;
 pub mod error;
 mod health;
@@ -13,7 +14,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response, StatusCode};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -47,7 +48,12 @@ pub fn router(state: AppState) -> Router {
         .route("/hooks/{*rest}", any(error::not_found))
         .route("/p/{*rest}", any(error::not_found));
 
+    // Signing in and out are plain form posts, so they work before (and
+    // without) the browser bundle; their pages are Leptos routes.
     let pages = Router::new()
+        .route("/sign-in", post(auth::sign_in_submit))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/setup", post(auth::set_up))
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
@@ -73,7 +79,12 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
-        ));
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(auth::session_layer(&state));
 
     bounded
         .layer(

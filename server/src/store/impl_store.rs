@@ -116,6 +116,59 @@ macro_rules! impl_store {
                 queries::load_session(&self.pool, id, now).await
             }
 
+            async fn person(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Person>> {
+                queries::person(&self.pool, id).await
+            }
+
+            async fn create_first_admin(
+                &self,
+                email: &str,
+                display_name: &str,
+                password_hash: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                let mut tx = self.begin_write().await?;
+                let created =
+                    queries::insert_first_admin(&mut tx, email, display_name, password_hash, now)
+                        .await?;
+                if created.is_some() {
+                    tx.commit().await?;
+                }
+                Ok(created)
+            }
+
+            async fn record_sign_in_failure(
+                &self,
+                email: &str,
+                client: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queries::record_sign_in_failure(&self.pool, email, client, at).await
+            }
+
+            async fn sign_in_failures(
+                &self,
+                email: &str,
+                client: &str,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<(u64, u64)> {
+                queries::sign_in_failures(&self.pool, email, client, since).await
+            }
+
+            async fn forget_account_failures(&self, email: &str) -> $crate::store::StoreResult<()> {
+                queries::forget_account_failures(&self.pool, email).await
+            }
+
+            async fn forget_old_failures(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                queries::forget_old_failures(&self.pool, before).await
+            }
+
             async fn delete_session(&self, id: &str) -> $crate::store::StoreResult<()> {
                 queries::delete_session(&self.pool, id).await
             }

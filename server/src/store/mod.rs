@@ -125,6 +125,43 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets the sessions expired by `now`; how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
+    /// One person by id, deactivated or not; `None` when there is none.
+    async fn person(&self, id: i64) -> StoreResult<Option<Person>>;
+
+    /// The first run's administrator, created only while nobody exists and
+    /// only once, however many setups race: `None` (nothing written)
+    /// otherwise. `email` must already be normalised.
+    async fn create_first_admin(
+        &self,
+        email: &str,
+        display_name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>>;
+
+    /// Notes a failed sign-in as `email` (normalised, or as typed) from
+    /// the client address `client`.
+    async fn record_sign_in_failure(
+        &self,
+        email: &str,
+        client: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Failed sign-ins after `since`: as `email`, and from `client`.
+    async fn sign_in_failures(
+        &self,
+        email: &str,
+        client: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(u64, u64)>;
+
+    /// Clears an account's failures once its owner signs in.
+    async fn forget_account_failures(&self, email: &str) -> StoreResult<()>;
+
+    /// Forgets failures noted at or before `before`; how many.
+    async fn forget_old_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
     /// Whether the user exists and is not deactivated.
     async fn user_is_active(&self, id: i64) -> StoreResult<bool>;
 

@@ -1,6 +1,7 @@
-//! Sign-in sessions' SQL, shared by both backends like [`super::sql`]. A
-//! session is kept as its serialised record, with the person it belongs to
-//! beside it so all of someone's sessions can be revoked at once.
+//! Signing in's SQL, shared by both backends like [`super::sql`]: sessions,
+//! failed attempts, the one-time setup and the person a session acts for.
+//! A session is kept as its serialised record, with the person it belongs
+//! to beside it so all of someone's sessions can be revoked at once.
 
 pub const INSERT_SESSION: &str = "\
 INSERT INTO sessions (id, user_id, record, expires_at) VALUES ($1, $2, $3, $4)
@@ -15,6 +16,28 @@ pub const LOAD_SESSION: &str = "SELECT record FROM sessions WHERE id = $1 AND ex
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id = $1";
 pub const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
 pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+
+pub const PERSON: &str = "\
+SELECT id, email, display_name, role, deactivated_at IS NULL AS active FROM users WHERE id = $1";
+
+pub const RECORD_SIGN_IN_FAILURE: &str =
+    "INSERT INTO sign_in_failures (email, client, at) VALUES ($1, $2, $3)";
+
+/// Failures since `$3` for the account `$1` and for the address `$2`.
+pub const SIGN_IN_FAILURES: &str = "\
+SELECT (SELECT count(*) FROM sign_in_failures WHERE email = $1 AND at > $3),
+       (SELECT count(*) FROM sign_in_failures WHERE client = $2 AND at > $3)";
+
+pub const FORGET_ACCOUNT_FAILURES: &str = "DELETE FROM sign_in_failures WHERE email = $1";
+pub const FORGET_OLD_FAILURES: &str = "DELETE FROM sign_in_failures WHERE at <= $1";
+
+pub const CLAIM_FIRST_RUN: &str =
+    "INSERT INTO first_run (id, completed_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
+
+pub const INSERT_FIRST_ADMIN: &str = "\
+INSERT INTO users (email, display_name, role, password_hash, created_at)
+SELECT $1, $2, 'admin', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users)
+RETURNING id";
 
 /// The session queries, written once for both backends.
 macro_rules! session_queries {
@@ -75,6 +98,90 @@ macro_rules! session_queries {
                 .execute(pool)
                 .await?;
             Ok(done.rows_affected())
+        }
+
+        pub async fn person(
+            pool: &$pool,
+            id: i64,
+        ) -> StoreResult<Option<$crate::store::Person>> {
+            Ok(sqlx::query_as(ssql::PERSON)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?)
+        }
+
+        pub async fn record_sign_in_failure(
+            pool: &$pool,
+            email: &str,
+            client: &str,
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            sqlx::query(ssql::RECORD_SIGN_IN_FAILURE)
+                .bind(email)
+                .bind(client)
+                .bind(at)
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn sign_in_failures(
+            pool: &$pool,
+            email: &str,
+            client: &str,
+            since: DateTime<Utc>,
+        ) -> StoreResult<(u64, u64)> {
+            let (account, address): (i64, i64) = sqlx::query_as(ssql::SIGN_IN_FAILURES)
+                .bind(email)
+                .bind(client)
+                .bind(since)
+                .fetch_one(pool)
+                .await?;
+            Ok((
+                u64::try_from(account).unwrap_or_default(),
+                u64::try_from(address).unwrap_or_default(),
+            ))
+        }
+
+        pub async fn forget_account_failures(pool: &$pool, email: &str) -> StoreResult<()> {
+            sqlx::query(ssql::FORGET_ACCOUNT_FAILURES)
+                .bind(email)
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn forget_old_failures(pool: &$pool, before: DateTime<Utc>) -> StoreResult<u64> {
+            let done = sqlx::query(ssql::FORGET_OLD_FAILURES)
+                .bind(before)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected())
+        }
+
+        /// Inside a write transaction: `None` (roll back) unless this is the
+        /// first run's one setup and nobody exists yet.
+        pub async fn insert_first_admin(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            email: &str,
+            display_name: &str,
+            password_hash: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Option<i64>> {
+            let claimed = sqlx::query(ssql::CLAIM_FIRST_RUN)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            if claimed.rows_affected() != 1 {
+                return Ok(None);
+            }
+            Ok(sqlx::query_scalar(ssql::INSERT_FIRST_ADMIN)
+                .bind(email)
+                .bind(display_name)
+                .bind(password_hash)
+                .bind(now)
+                .fetch_optional(&mut **tx)
+                .await?)
         }
 
         pub async fn delete_expired_sessions(pool: &$pool, now: DateTime<Utc>) -> StoreResult<u64> {

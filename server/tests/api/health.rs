@@ -147,9 +147,10 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404(#[case] backend: Ba
 #[tokio::test]
 async fn the_chosen_theme_is_rendered_by_the_server(#[case] backend: Backend) {
     let app = spawn_app(backend).await;
-    let html = app
-        .client
-        .get(app.url("/"))
+    // The sign-in page, which anyone sees (a cookie header of our own
+    // replaces the client's session cookie).
+    let html = reqwest::Client::new()
+        .get(app.url("/sign-in"))
         .header("cookie", "baton_theme=dark")
         .send()
         .await

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use app::model::accounts::Role;
 use baton::clock::ManualClock;
 use baton::config::{Cli, Config};
 use baton::startup::Application;
@@ -231,10 +232,18 @@ impl Drop for TestDb {
     }
 }
 
+/// Every test person's password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 /// A Baton serving on a free port of 127.0.0.1, stopped when dropped.
+/// `client` is signed in as an administrator (`admin_id`); `as_new` signs
+/// in others.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    pub admin_id: i64,
+    pub store: SharedStore,
+    pub clock: Arc<ManualClock>,
     pub db: TestDb,
     _stop: tokio::sync::oneshot::Sender<()>,
     _site: tempfile::TempDir,
@@ -243,6 +252,40 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// A client as a browser on Baton's pages is: it keeps cookies and says
+    /// where its requests come from. Not signed in; redirects not followed.
+    pub fn browser(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.base.parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Signs `client` in through the sign-in form's endpoint (JSON answer).
+    pub async fn sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        client
+            .post(self.url("/sign-in"))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a person with `role` (password [`PASSWORD`]) and a client
+    /// signed in as them.
+    pub async fn as_new(&self, email: &str, role: Role) -> (reqwest::Client, i64) {
+        let id = create_person(&self.store, &*self.clock, email, role).await;
+        let client = self.browser();
+        let res = self.sign_in(&client, email, PASSWORD).await;
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "signing in as {email}");
+        (client, id)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -293,6 +336,19 @@ impl TestApp {
     }
 }
 
+/// Creates a person who can sign in with [`PASSWORD`].
+pub async fn create_person(store: &SharedStore, clock: &dyn baton::clock::Clock, email: &str, role: Role) -> i64 {
+    let account = baton::accounts::NewAccount {
+        email: email.to_owned(),
+        display_name: email.split('@').next().unwrap_or(email).to_owned(),
+        role,
+        password: baton::accounts::password::Password::new(PASSWORD),
+    };
+    baton::accounts::create_account(&**store, clock, account)
+        .await
+        .unwrap()
+}
+
 /// Parses options as `baton` would from these flags.
 pub fn config(args: &[&str]) -> Config {
     let mut argv = vec!["baton"];
@@ -300,7 +356,17 @@ pub fn config(args: &[&str]) -> Config {
     Config::from_options(&Cli::try_parse_from(argv).unwrap().options, None).unwrap()
 }
 
+/// A Baton signed in as an administrator.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    let mut app = spawn_without_people(backend).await;
+    let (client, admin_id) = app.as_new("admin@example.com", Role::Admin).await;
+    app.client = client;
+    app.admin_id = admin_id;
+    app
+}
+
+/// A Baton on its first run: nobody has an account; `client` is anonymous.
+pub async fn spawn_without_people(backend: Backend) -> TestApp {
     let db = TestDb::new(backend).await;
     let site = tempfile::tempdir().unwrap();
     let url = db.url();
@@ -317,20 +383,23 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
     ));
-    let app = Application::build(config, clock).await.unwrap();
+    let app = Application::build(config, clock.clone()).await.unwrap();
     let addr = app.local_addr().unwrap();
+    let store = app.state().store.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         let _ = stop_rx.await;
     }));
-    TestApp {
+    let mut app = TestApp {
         base: format!("http://{addr}"),
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap(),
+        client: reqwest::Client::new(),
+        admin_id: 0,
+        store,
+        clock,
         db,
         _stop: stop_tx,
         _site: site,
-    }
+    };
+    app.client = app.browser();
+    app
 }

@@ -6,6 +6,7 @@
     reason = "a test that cannot set up must fail loudly"
 )]
 
+mod accounts;
 mod automations;
 mod cli;
 mod deliveries;

@@ -26,12 +26,13 @@ impl Drop for Running {
     }
 }
 
-/// Starts `baton serve` on a free port with a large static file to serve.
+/// Starts `baton serve` on a free port with a large static file to serve
+/// (in the bundle's folder, which is served without signing in).
 fn start_baton() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    std::fs::create_dir_all(&site).unwrap();
-    std::fs::write(site.join("big.bin"), vec![7u8; FILE_SIZE]).unwrap();
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg").join("big.bin"), vec![7u8; FILE_SIZE]).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "text"])
         .arg("--database-url")
@@ -89,7 +90,7 @@ async fn a_download_in_flight_completes_after_the_signal(#[case] sig: &str) {
     socket.set_recv_buffer_size(4096).unwrap();
     let mut stream = socket.connect(baton.addr).await.unwrap();
     stream
-        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: baton\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /pkg/big.bin HTTP/1.1\r\nHost: baton\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut received = vec![0u8; 64 * 1024];

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::JsonBody;
 use super::orchestrations::Versioned;
-use crate::http::error::AppError;
+use crate::http::error::{AppError, Caller};
 use crate::inventory;
 use crate::startup::AppState;
 
@@ -107,9 +107,10 @@ pub async fn show(
 
 pub async fn create(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     JsonBody(draft): JsonBody<AutomationDraft>,
 ) -> Result<(StatusCode, HeaderMap, Json<AutomationView>), AppError> {
-    let created = inventory::create_automation(&*state.store, &*state.clock, draft).await?;
+    let created = inventory::create_automation(&*state.store, &*state.clock, &actor, draft).await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/automations/{}", created.id)) {
         headers.insert(LOCATION, location);
@@ -119,6 +120,7 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     Path(id): Path<String>,
     JsonBody(change): JsonBody<Versioned<AutomationDraft>>,
 ) -> Result<Json<AutomationView>, AppError> {
@@ -126,6 +128,7 @@ pub async fn update(
     let saved = inventory::update_automation(
         &*state.store,
         &*state.clock,
+        &actor,
         id,
         change.version,
         change.fields,
@@ -136,8 +139,9 @@ pub async fn update(
 
 pub async fn delete(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state.store.delete_automation(id).await?;
+    inventory::delete_automation(&*state.store, &actor, automation_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
 
 use super::json::JsonBody;
 use crate::graph;
-use crate::http::error::AppError;
+use crate::http::error::{AppError, Caller};
 use crate::startup::AppState;
 
 /// An id from the path; anything else names nothing.
@@ -30,9 +30,10 @@ pub async fn show(
 
 pub async fn create(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     JsonBody(draft): JsonBody<DependencyDraft>,
 ) -> Result<(StatusCode, HeaderMap, Json<Dependency>), AppError> {
-    let added = graph::add_dependency(&*state.store, &*state.clock, draft).await?;
+    let added = graph::add_dependency(&*state.store, &*state.clock, &actor, draft).await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/dependencies/{}", added.id)) {
         headers.insert(LOCATION, location);
@@ -42,9 +43,10 @@ pub async fn create(
 
 pub async fn delete(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state.store.delete_dependency(dependency_id(&id)?).await?;
+    graph::remove_dependency(&*state.store, &actor, dependency_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

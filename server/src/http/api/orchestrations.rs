@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::JsonBody;
 use crate::catalog;
-use crate::http::error::AppError;
+use crate::http::error::{AppError, Caller};
 use crate::startup::AppState;
 
 /// An orchestration as the API shows it: its fields and its risk flags.
@@ -44,9 +44,10 @@ pub async fn show(
 
 pub async fn create(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     JsonBody(draft): JsonBody<OrchestrationDraft>,
 ) -> Result<(StatusCode, HeaderMap, Json<OrchestrationView>), AppError> {
-    let created = catalog::create_orchestration(&*state.store, &*state.clock, draft).await?;
+    let created = catalog::create_orchestration(&*state.store, &*state.clock, &actor, draft).await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) =
         HeaderValue::from_str(&format!("/api/v1/orchestrations/{}", created.fields.slug))
@@ -66,6 +67,7 @@ pub struct Versioned<T> {
 
 pub async fn update(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     Path(slug): Path<String>,
     JsonBody(change): JsonBody<Versioned<OrchestrationDraft>>,
 ) -> Result<Json<OrchestrationView>, AppError> {
@@ -73,6 +75,7 @@ pub async fn update(
     let saved = catalog::update_orchestration(
         &*state.store,
         &*state.clock,
+        &actor,
         id,
         change.version,
         change.fields,
@@ -88,12 +91,13 @@ pub struct VersionOnly {
 
 pub async fn retire(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<VersionOnly>,
 ) -> Result<Json<OrchestrationView>, AppError> {
     let id = state.store.orchestration_by_slug(&slug).await?.id;
     let retired =
-        catalog::retire_orchestration(&*state.store, &*state.clock, id, body.version).await?;
+        catalog::retire_orchestration(&*state.store, &*state.clock, &actor, id, body.version).await?;
     Ok(Json(retired.into()))
 }
 
@@ -105,10 +109,11 @@ pub struct Confirmation {
 
 pub async fn delete(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     Path(slug): Path<String>,
     Query(confirmation): Query<Confirmation>,
 ) -> Result<StatusCode, AppError> {
     let id = state.store.orchestration_by_slug(&slug).await?.id;
-    catalog::delete_orchestration(&*state.store, id, &confirmation.confirm).await?;
+    catalog::delete_orchestration(&*state.store, &actor, id, &confirmation.confirm).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::json::JsonBody;
-use crate::http::error::AppError;
+use crate::http::error::{AppError, Caller};
 use crate::startup::AppState;
 use crate::transfer::{self, TransferError};
 
@@ -21,6 +21,7 @@ impl From<TransferError> for AppError {
             TransferError::BadFile(why) => AppError::BadRequest(why),
             TransferError::Invalid(fields) => AppError::Invalid(fields),
             TransferError::Changed(why) => AppError::Conflict(why),
+            TransferError::Forbidden(why) => AppError::Forbidden(why),
             TransferError::Store(err) => err.into(),
         }
     }
@@ -48,14 +49,24 @@ fn wants_progress(headers: &HeaderMap) -> bool {
 /// `{"report": …}` or `{"status": 4xx, "error": {the error body}}`.
 pub async fn import_inventory(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     query: Result<Query<ImportQuery>, QueryRejection>,
     headers: HeaderMap,
     file: Bytes,
 ) -> Result<Response, AppError> {
     let Query(query) = query.map_err(|err| AppError::BadRequest(err.body_text()))?;
+    // Refused before any progress stream starts, so the status says it.
+    transfer::only_admins(&actor)?;
     if !wants_progress(&headers) {
         let report =
-            transfer::import_inventory(&*state.store, &*state.clock, &file, query.commit, &|_| {})
+            transfer::import_inventory(
+                &*state.store,
+                &*state.clock,
+                &actor,
+                &file,
+                query.commit,
+                &|_| {},
+            )
                 .await?;
         return Ok(Json(report).into_response());
     }
@@ -70,6 +81,7 @@ pub async fn import_inventory(
         let last = match transfer::import_inventory(
             &*state.store,
             &*state.clock,
+            &actor,
             &file,
             query.commit,
             &progress,
@@ -145,8 +157,9 @@ pub async fn export_catalog(State(state): State<AppState>) -> Result<Response, A
 /// added or changed in one transaction.
 pub async fn import_catalog(
     State(state): State<AppState>,
+    Caller(actor): Caller,
     JsonBody(document): JsonBody<CatalogDocument>,
 ) -> Result<(StatusCode, Json<CatalogImportCounts>), AppError> {
-    let counts = transfer::import_catalog(&*state.store, &*state.clock, document).await?;
+    let counts = transfer::import_catalog(&*state.store, &*state.clock, &actor, document).await?;
     Ok((StatusCode::OK, Json(counts)))
 }

@@ -8,7 +8,9 @@ use app::model::forms::{
     AutomationForm, FieldChange, OrchestrationForm, SaveOutcome, in_form_order, merge,
 };
 use app::model::inventory::{Automation, InventoryFilter, InventorySort};
-use app::services::{AutomationEditor, AutomationPage, FormChoices, OrchestrationEditor};
+use app::services::{
+    AutomationEditor, AutomationPage, FormChoices, OrchestrationEditor, ServiceError,
+};
 
 use super::{Catalog, row, sorted, unavailable};
 use crate::catalog::{self, CatalogError};
@@ -22,7 +24,7 @@ const FOUND: u32 = 20;
 fn outcome(
     err: CatalogError,
     conflict: impl FnOnce(CatalogError) -> SaveOutcome,
-) -> Result<SaveOutcome, String> {
+) -> Result<SaveOutcome, ServiceError> {
     match err {
         CatalogError::Invalid(fields) => Ok(SaveOutcome::Invalid(fields)),
         CatalogError::NotFound => Ok(SaveOutcome::Refused(
@@ -34,7 +36,20 @@ fn outcome(
         unconfirmed @ CatalogError::Unconfirmed { .. } => {
             Ok(SaveOutcome::Refused(capitalised(&unconfirmed.to_string())))
         }
+        CatalogError::Forbidden(why) => Err(forbidden(why)),
         CatalogError::Store(err) => Err(unavailable(err)),
+    }
+}
+
+fn forbidden(why: String) -> ServiceError {
+    ServiceError::Forbidden(capitalised(&why))
+}
+
+/// A refusal before anything is done: forbidden, or unavailable.
+fn refusal(err: CatalogError) -> ServiceError {
+    match err {
+        CatalogError::Forbidden(why) => forbidden(why),
+        other => unavailable(anyhow::anyhow!("{other}")),
     }
 }
 
@@ -139,7 +154,7 @@ impl Catalog {
     pub(super) async fn automation_page_of(
         &self,
         id: i64,
-    ) -> Result<Option<AutomationPage>, String> {
+    ) -> Result<Option<AutomationPage>, ServiceError> {
         let automation = match self.store.automation(id).await {
             Ok(found) => found,
             Err(StoreError::NotFound) => return Ok(None),
@@ -153,7 +168,11 @@ impl Catalog {
             .dependencies_touching(&[NodeRef::automation(id)])
             .await
             .map_err(unavailable)?;
+        let can_edit = crate::access::may_edit_automation(&*self.store, &self.actor, &automation)
+            .await
+            .map_err(unavailable)?;
         Ok(Some(AutomationPage {
+            can_edit,
             row: row(automation.clone(), &names),
             automation,
             dependencies,
@@ -164,7 +183,8 @@ impl Catalog {
     pub(super) async fn orchestration_editor_for(
         &self,
         slug: Option<String>,
-    ) -> Result<Option<OrchestrationEditor>, String> {
+    ) -> Result<Option<OrchestrationEditor>, ServiceError> {
+        crate::access::require_editor(&self.actor).map_err(refusal)?;
         let choices = self.choices().await.map_err(unavailable)?;
         let Some(slug) = slug else {
             return Ok(Some(OrchestrationEditor {
@@ -179,12 +199,15 @@ impl Catalog {
             }));
         };
         match self.store.orchestration_by_slug(&slug).await {
-            Ok(o) => Ok(Some(OrchestrationEditor {
-                id: Some(o.id),
-                version: o.version,
-                form: OrchestrationForm::from_orchestration(&o),
-                choices,
-            })),
+            Ok(o) => {
+                crate::access::check_orchestration(&self.actor, &o).map_err(refusal)?;
+                Ok(Some(OrchestrationEditor {
+                    id: Some(o.id),
+                    version: o.version,
+                    form: OrchestrationForm::from_orchestration(&o),
+                    choices,
+                }))
+            }
             Err(StoreError::NotFound) => Ok(None),
             Err(other) => Err(unavailable(other)),
         }
@@ -195,16 +218,16 @@ impl Catalog {
         id: Option<i64>,
         version: i64,
         form: OrchestrationForm,
-    ) -> Result<SaveOutcome, String> {
+    ) -> Result<SaveOutcome, ServiceError> {
         const LABELS: &[(&str, &str)] = &OrchestrationForm::LABELS;
         let draft = match readable(form.to_draft(), |d| d.validate().err(), LABELS) {
             Ok(draft) => draft,
             Err(outcome) => return Ok(outcome),
         };
-        let (store, clock) = (&*self.store, &*self.clock);
+        let (store, clock, actor) = (&*self.store, &*self.clock, &self.actor);
         let saved = match id {
-            None => catalog::create_orchestration(store, clock, draft).await,
-            Some(id) => catalog::update_orchestration(store, clock, id, version, draft).await,
+            None => catalog::create_orchestration(store, clock, actor, draft).await,
+            Some(id) => catalog::update_orchestration(store, clock, actor, id, version, draft).await,
         };
         self.settle(saved, orchestration_path, LABELS, |stale, choices| {
             self.orchestration_conflict(stale, &form, choices)
@@ -220,7 +243,7 @@ impl Catalog {
         path: impl FnOnce(&T) -> String,
         labels: &[(&str, &str)],
         conflict: impl FnOnce(CatalogError, &FormChoices) -> SaveOutcome,
-    ) -> Result<SaveOutcome, String> {
+    ) -> Result<SaveOutcome, ServiceError> {
         match saved {
             Ok(saved) => Ok(SaveOutcome::Saved { path: path(&saved) }),
             Err(CatalogError::Invalid(errors)) => {
@@ -251,8 +274,8 @@ impl Catalog {
         }
     }
 
-    pub(super) async fn retire(&self, id: i64, version: i64) -> Result<SaveOutcome, String> {
-        match catalog::retire_orchestration(&*self.store, &*self.clock, id, version).await {
+    pub(super) async fn retire(&self, id: i64, version: i64) -> Result<SaveOutcome, ServiceError> {
+        match catalog::retire_orchestration(&*self.store, &*self.clock, &self.actor, id, version).await {
             Ok(o) => Ok(SaveOutcome::Saved {
                 path: orchestration_path(&o),
             }),
@@ -275,8 +298,8 @@ impl Catalog {
         &self,
         id: i64,
         confirm: String,
-    ) -> Result<SaveOutcome, String> {
-        match catalog::delete_orchestration(&*self.store, id, &confirm).await {
+    ) -> Result<SaveOutcome, ServiceError> {
+        match catalog::delete_orchestration(&*self.store, &self.actor, id, &confirm).await {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: "/orchestrations".to_owned(),
             }),
@@ -287,7 +310,8 @@ impl Catalog {
     pub(super) async fn automation_editor_for(
         &self,
         id: Option<i64>,
-    ) -> Result<Option<AutomationEditor>, String> {
+    ) -> Result<Option<AutomationEditor>, ServiceError> {
+        crate::access::require_editor(&self.actor).map_err(refusal)?;
         let choices = self.choices().await.map_err(unavailable)?;
         let Some(id) = id else {
             return Ok(Some(AutomationEditor {
@@ -298,12 +322,17 @@ impl Catalog {
             }));
         };
         match self.store.automation(id).await {
-            Ok(a) => Ok(Some(AutomationEditor {
+            Ok(a) => {
+                crate::access::check_automation(&*self.store, &self.actor, &a)
+                    .await
+                    .map_err(refusal)?;
+                Ok(Some(AutomationEditor {
                 id: Some(a.id),
                 version: a.version,
-                form: AutomationForm::from_automation(&a),
-                choices,
-            })),
+                    form: AutomationForm::from_automation(&a),
+                    choices,
+                }))
+            }
             Err(StoreError::NotFound) => Ok(None),
             Err(other) => Err(unavailable(other)),
         }
@@ -314,16 +343,16 @@ impl Catalog {
         id: Option<i64>,
         version: i64,
         form: AutomationForm,
-    ) -> Result<SaveOutcome, String> {
+    ) -> Result<SaveOutcome, ServiceError> {
         const LABELS: &[(&str, &str)] = &AutomationForm::LABELS;
         let draft = match readable(form.to_draft(), |d| d.validate().err(), LABELS) {
             Ok(draft) => draft,
             Err(outcome) => return Ok(outcome),
         };
-        let (store, clock) = (&*self.store, &*self.clock);
+        let (store, clock, actor) = (&*self.store, &*self.clock, &self.actor);
         let saved = match id {
-            None => inventory::create_automation(store, clock, draft).await,
-            Some(id) => inventory::update_automation(store, clock, id, version, draft).await,
+            None => inventory::create_automation(store, clock, actor, draft).await,
+            Some(id) => inventory::update_automation(store, clock, actor, id, version, draft).await,
         };
         let path = |a: &Automation| format!("/automations/{}", a.id);
         self.settle(saved, path, LABELS, |stale, choices| match stale {
@@ -339,12 +368,12 @@ impl Catalog {
         .await
     }
 
-    pub(super) async fn delete_automation_by_id(&self, id: i64) -> Result<SaveOutcome, String> {
-        match self.store.delete_automation(id).await {
+    pub(super) async fn delete_automation_by_id(&self, id: i64) -> Result<SaveOutcome, ServiceError> {
+        match inventory::delete_automation(&*self.store, &self.actor, id).await {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: "/inventory".to_owned(),
             }),
-            Err(err) => outcome(err.into(), |other| SaveOutcome::Refused(other.to_string())),
+            Err(err) => outcome(err, |other| SaveOutcome::Refused(other.to_string())),
         }
     }
 
@@ -352,13 +381,13 @@ impl Catalog {
         &self,
         upstream: NodeRef,
         downstream: NodeRef,
-    ) -> Result<SaveOutcome, String> {
+    ) -> Result<SaveOutcome, ServiceError> {
         let draft = DependencyDraft {
             upstream,
             downstream,
             note: String::new(),
         };
-        match graph::add_dependency(&*self.store, &*self.clock, draft).await {
+        match graph::add_dependency(&*self.store, &*self.clock, &self.actor, draft).await {
             Ok(added) => Ok(SaveOutcome::Saved {
                 path: format!("/api/v1/dependencies/{}", added.id),
             }),
@@ -367,16 +396,16 @@ impl Catalog {
         }
     }
 
-    pub(super) async fn remove_edge(&self, id: i64) -> Result<SaveOutcome, String> {
-        match self.store.delete_dependency(id).await {
+    pub(super) async fn remove_edge(&self, id: i64) -> Result<SaveOutcome, ServiceError> {
+        match graph::remove_dependency(&*self.store, &self.actor, id).await {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: String::new(),
             }),
-            Err(err) => outcome(err.into(), |other| SaveOutcome::Refused(other.to_string())),
+            Err(err) => outcome(err, |other| SaveOutcome::Refused(other.to_string())),
         }
     }
 
-    pub(super) async fn find(&self, query: String) -> Result<Vec<Endpoint>, String> {
+    pub(super) async fn find(&self, query: String) -> Result<Vec<Endpoint>, ServiceError> {
         let query = query.trim().to_owned();
         if query.is_empty() {
             return Ok(Vec::new());

@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use app::model::accounts::Actor;
 use app::model::dependencies::{Endpoint, NodeRef};
 use app::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::LeverageReport;
 use app::services::{
     AutomationEditor, AutomationPage, BoxFuture, CatalogService, Choices, InventoryPage,
-    InventoryRow, OrchestrationEditor, OrchestrationPage, OrchestrationSummary, Services,
+    InventoryRow, OrchestrationEditor, OrchestrationPage, OrchestrationSummary, ServiceError,
+    Services,
 };
 
 use crate::catalog::CatalogError;
@@ -23,18 +25,20 @@ const PER_PAGE: u32 = 50;
 
 mod edits;
 
+/// The catalog as one person sees and changes it.
 struct Catalog {
     store: SharedStore,
     clock: SharedClock,
+    actor: Actor,
 }
 
 /// Logs the cause and gives the screen a sentence it can show.
-fn unavailable(err: impl Into<anyhow::Error>) -> String {
+fn unavailable(err: impl Into<anyhow::Error>) -> ServiceError {
     tracing::error!(
         error = format!("{:#}", err.into()),
         "the catalog could not be read"
     );
-    "the catalog is unavailable right now".to_owned()
+    ServiceError::Unavailable("the catalog is unavailable right now".to_owned())
 }
 
 /// Names the screens show instead of ids.
@@ -101,7 +105,7 @@ fn sorted(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
 }
 
 impl CatalogService for Catalog {
-    fn orchestration_summaries(&self) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, String>> {
+    fn orchestration_summaries(&self) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, ServiceError>> {
         Box::pin(async move {
             let names = self.names().await.map_err(unavailable)?;
             let orchestrations = self.store.orchestrations().await.map_err(unavailable)?;
@@ -129,7 +133,7 @@ impl CatalogService for Catalog {
         &self,
         filter: InventoryFilter,
         page: u32,
-    ) -> BoxFuture<'_, Result<InventoryPage, String>> {
+    ) -> BoxFuture<'_, Result<InventoryPage, ServiceError>> {
         Box::pin(async move {
             let page = page.max(1);
             let names = self.names().await.map_err(unavailable)?;
@@ -166,7 +170,7 @@ impl CatalogService for Catalog {
     fn orchestration_page(
         &self,
         slug: String,
-    ) -> BoxFuture<'_, Result<Option<OrchestrationPage>, String>> {
+    ) -> BoxFuture<'_, Result<Option<OrchestrationPage>, ServiceError>> {
         Box::pin(async move {
             let orchestration = match self.store.orchestration_by_slug(&slug).await {
                 Ok(found) => found,
@@ -188,6 +192,7 @@ impl CatalogService for Catalog {
                 .page_dependencies(&orchestration, &members)
                 .await
                 .map_err(unavailable)?;
+            let can_edit = crate::access::may_edit_orchestration(&self.actor, &orchestration);
             let f = &orchestration.fields;
             let person = |id: Option<i64>| id.and_then(|id| names.people.get(&id).cloned());
             Ok(Some(OrchestrationPage {
@@ -198,23 +203,24 @@ impl CatalogService for Catalog {
                 graph,
                 dependencies,
                 leverage,
+                can_edit,
                 orchestration,
             }))
         })
     }
 
-    fn automation_page(&self, id: i64) -> BoxFuture<'_, Result<Option<AutomationPage>, String>> {
+    fn automation_page(&self, id: i64) -> BoxFuture<'_, Result<Option<AutomationPage>, ServiceError>> {
         Box::pin(self.automation_page_of(id))
     }
 
-    fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, String>> {
+    fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, ServiceError>> {
         Box::pin(async move { leverage::report(&*self.store).await.map_err(unavailable) })
     }
 
     fn orchestration_editor(
         &self,
         slug: Option<String>,
-    ) -> BoxFuture<'_, Result<Option<OrchestrationEditor>, String>> {
+    ) -> BoxFuture<'_, Result<Option<OrchestrationEditor>, ServiceError>> {
         Box::pin(self.orchestration_editor_for(slug))
     }
 
@@ -223,7 +229,7 @@ impl CatalogService for Catalog {
         id: Option<i64>,
         version: i64,
         form: OrchestrationForm,
-    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(self.save_orchestration_form(id, version, form))
     }
 
@@ -231,7 +237,7 @@ impl CatalogService for Catalog {
         &self,
         id: i64,
         version: i64,
-    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(self.retire(id, version))
     }
 
@@ -239,14 +245,14 @@ impl CatalogService for Catalog {
         &self,
         id: i64,
         confirm: String,
-    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(self.delete_orchestration_confirmed(id, confirm))
     }
 
     fn automation_editor(
         &self,
         id: Option<i64>,
-    ) -> BoxFuture<'_, Result<Option<AutomationEditor>, String>> {
+    ) -> BoxFuture<'_, Result<Option<AutomationEditor>, ServiceError>> {
         Box::pin(self.automation_editor_for(id))
     }
 
@@ -255,11 +261,11 @@ impl CatalogService for Catalog {
         id: Option<i64>,
         version: i64,
         form: AutomationForm,
-    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(self.save_automation_form(id, version, form))
     }
 
-    fn delete_automation(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+    fn delete_automation(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(self.delete_automation_by_id(id))
     }
 
@@ -267,15 +273,15 @@ impl CatalogService for Catalog {
         &self,
         upstream: NodeRef,
         downstream: NodeRef,
-    ) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(self.add_edge(upstream, downstream))
     }
 
-    fn remove_dependency(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, String>> {
+    fn remove_dependency(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(self.remove_edge(id))
     }
 
-    fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, String>> {
+    fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, ServiceError>> {
         Box::pin(self.find(query))
     }
 }
@@ -283,6 +289,12 @@ impl CatalogService for Catalog {
 /// The services the screens' server functions use.
 pub fn services(store: SharedStore, clock: SharedClock) -> Services {
     Services {
-        catalog: Arc::new(Catalog { store, clock }),
+        catalog_for: Arc::new(move |actor| {
+            Arc::new(Catalog {
+                store: store.clone(),
+                clock: clock.clone(),
+                actor,
+            })
+        }),
     }
 }
