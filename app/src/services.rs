@@ -149,8 +149,8 @@ mod ports {
     use std::sync::Arc;
 
     use super::{
-        AutomationEditor, ServiceError, AutomationPage, InventoryPage, OrchestrationEditor, OrchestrationPage,
-        OrchestrationSummary,
+        AutomationEditor, AutomationPage, InventoryPage, OrchestrationEditor, OrchestrationPage,
+        OrchestrationSummary, ServiceError,
     };
     use crate::model::accounts::Actor;
     use crate::model::dependencies::{Endpoint, NodeRef};
@@ -182,8 +182,10 @@ mod ports {
         ) -> BoxFuture<'_, Result<Option<OrchestrationPage>, ServiceError>>;
 
         /// The automation with this id and all its page shows.
-        fn automation_page(&self, id: i64)
-        -> BoxFuture<'_, Result<Option<AutomationPage>, ServiceError>>;
+        fn automation_page(
+            &self,
+            id: i64,
+        ) -> BoxFuture<'_, Result<Option<AutomationPage>, ServiceError>>;
 
         /// The ranked list, the top three and the grouping suggestions.
         fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, ServiceError>>;

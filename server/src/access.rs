@@ -46,7 +46,10 @@ pub fn may_edit_orchestration(actor: &Actor, orchestration: &Orchestration) -> b
     actor.may_edit_owned([fields.owner_id, fields.backup_owner_id])
 }
 
-pub fn check_orchestration(actor: &Actor, orchestration: &Orchestration) -> Result<(), CatalogError> {
+pub fn check_orchestration(
+    actor: &Actor,
+    orchestration: &Orchestration,
+) -> Result<(), CatalogError> {
     require_editor(actor)?;
     if may_edit_orchestration(actor, orchestration) {
         Ok(())
@@ -110,7 +113,11 @@ pub async fn check_joining(
 }
 
 /// Whether `actor` may change this end of an edge (`false` when it is gone).
-async fn may_edit_node(store: &dyn Store, actor: &Actor, node: NodeRef) -> Result<bool, StoreError> {
+async fn may_edit_node(
+    store: &dyn Store,
+    actor: &Actor,
+    node: NodeRef,
+) -> Result<bool, StoreError> {
     match node.kind {
         NodeKind::Orchestration => match store.orchestration(node.id).await {
             Ok(o) => Ok(may_edit_orchestration(actor, &o)),
@@ -140,8 +147,7 @@ pub async fn check_edge(
         Ok(())
     } else {
         Err(CatalogError::Forbidden(
-            "only someone who may change one of its ends may add or remove a dependency"
-                .to_owned(),
+            "only someone who may change one of its ends may add or remove a dependency".to_owned(),
         ))
     }
 }

@@ -153,11 +153,23 @@ pub struct Options {
     pub max_import: usize,
 
     /// Hours a sign-in lasts without use; each request renews it
-    #[arg(long, env = "BATON_SESSION_IDLE_HOURS", default_value_t = 12, value_name = "HOURS", global = true)]
+    #[arg(
+        long,
+        env = "BATON_SESSION_IDLE_HOURS",
+        default_value_t = 12,
+        value_name = "HOURS",
+        global = true
+    )]
     pub session_idle_hours: u32,
 
     /// Days a sign-in lasts at most, however much it is used
-    #[arg(long, env = "BATON_SESSION_MAX_DAYS", default_value_t = 7, value_name = "DAYS", global = true)]
+    #[arg(
+        long,
+        env = "BATON_SESSION_MAX_DAYS",
+        default_value_t = 7,
+        value_name = "DAYS",
+        global = true
+    )]
     pub session_max_days: u32,
 
     /// Log filter, in tracing's EnvFilter syntax (e.g. info,baton=debug)

@@ -109,6 +109,11 @@ mod tests {
         for role in [Role::Viewer, Role::Editor, Role::Admin] {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
-        assert!("owner".parse::<Role>().unwrap_err().contains("viewer, editor or admin"));
+        assert!(
+            "owner"
+                .parse::<Role>()
+                .unwrap_err()
+                .contains("viewer, editor or admin")
+        );
     }
 }

@@ -60,7 +60,9 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SetupPage() -> impl IntoView {
     let query = use_query_map();
     let read = move |key: &str| query.with_untracked(|q| q.get(key)).unwrap_or_default();
-    let errors = query.with_untracked(|q| q.get_all("error")).unwrap_or_default();
+    let errors = query
+        .with_untracked(|q| q.get_all("error"))
+        .unwrap_or_default();
     let problem = move |field: &'static str| {
         errors
             .iter()

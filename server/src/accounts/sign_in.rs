@@ -63,7 +63,9 @@ pub async fn sign_in(
     let email = super::normalise_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
     let client = client.to_string();
     let now = clock.now();
-    let (by_account, by_address) = store.sign_in_failures(&email, &client, now - WINDOW).await?;
+    let (by_account, by_address) = store
+        .sign_in_failures(&email, &client, now - WINDOW)
+        .await?;
     if by_account >= ACCOUNT_LIMIT || by_address >= ADDRESS_LIMIT {
         return Err(SignInError::Throttled);
     }

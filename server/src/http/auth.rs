@@ -64,12 +64,12 @@ pub fn session_layer(state: &AppState) -> SessionManagerLayer<BatonSessions> {
     let sessions = BatonSessions::new(state.store.clone(), state.clock.clone())
         .with_timeouts(state.config.session_idle, state.config.session_lifetime);
     SessionManagerLayer::new(sessions)
-    .with_name(COOKIE)
-    .with_expiry(Expiry::OnSessionEnd)
-    .with_http_only(true)
-    .with_same_site(SameSite::Lax)
-    .with_secure(state.config.https())
-    .with_path("/")
+        .with_name(COOKIE)
+        .with_expiry(Expiry::OnSessionEnd)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.https())
+        .with_path("/")
 }
 
 /// Identifies the caller on every request, refuses cross-site changes, and
@@ -140,8 +140,8 @@ async fn signed_in(state: &AppState, session: &Session) -> anyhow::Result<Option
             .unwrap_or(DateTime::UNIX_EPOCH))
     };
     let (since, seen) = (at(SIGNED_IN_AT).await?, at(SEEN_AT).await?);
-    let current = since + state.config.session_lifetime > now
-        && seen + state.config.session_idle > now;
+    let current =
+        since + state.config.session_lifetime > now && seen + state.config.session_idle > now;
     let actor = if current {
         state.store.person(id).await?.and_then(sign_in::actor)
     } else {
@@ -236,9 +236,7 @@ fn encode(text: &str) -> String {
 /// Where to go after signing in: a path on this site, never elsewhere.
 fn local_target(next: Option<&str>) -> String {
     match next {
-        Some(next)
-            if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') =>
-        {
+        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
             next.to_owned()
         }
         _ => "/".to_owned(),
@@ -254,11 +252,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// Starts a signed-in session for `actor`, under a new id.
-async fn start_session(
-    state: &AppState,
-    session: &Session,
-    actor: &Actor,
-) -> Result<(), AppError> {
+async fn start_session(state: &AppState, session: &Session, actor: &Actor) -> Result<(), AppError> {
     let now = state.clock.now();
     let fail = |err: tower_sessions::session::Error| AppError::Internal(err.into());
     session.cycle_id().await.map_err(fail)?;
@@ -486,7 +480,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_signing_in() {
-        assert_eq!(local_target(Some("/orchestrations?x=1")), "/orchestrations?x=1");
+        assert_eq!(
+            local_target(Some("/orchestrations?x=1")),
+            "/orchestrations?x=1"
+        );
         for elsewhere in ["https://evil.example", "//evil.example", "/\\evil", "evil"] {
             assert_eq!(local_target(Some(elsewhere)), "/", "{elsewhere}");
         }
@@ -495,7 +492,10 @@ mod tests {
 
     #[test]
     fn origins_are_scheme_host_and_port() {
-        assert_eq!(origin_of("https://b.example:8443/x?y"), "https://b.example:8443");
+        assert_eq!(
+            origin_of("https://b.example:8443/x?y"),
+            "https://b.example:8443"
+        );
         assert_eq!(origin_of("http://b.example"), "http://b.example");
         assert_eq!(encode("/a b?c=d&e"), "/a%20b%3Fc%3Dd%26e");
     }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 mod health;
+pub mod routes;
 mod services;
 
 use std::time::Duration;
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response, StatusCode};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -26,6 +27,27 @@ use tracing::Span;
 
 use crate::startup::AppState;
 use client_ip::{ClientIp, TrustedProxies};
+use routes::{Access, Routes};
+
+/// Every route Baton answers besides its pages, with who may call it:
+/// the public API, the imports, and signing in, out and up.
+pub fn route_table() -> Vec<routes::RouteInfo> {
+    api::routes()
+        .merge(api::import_routes())
+        .merge(account_routes())
+        .into_parts()
+        .1
+}
+
+/// Signing in and out are plain form posts, so they work before (and
+/// without) the browser bundle; their pages are Leptos routes.
+fn account_routes() -> Routes {
+    use axum::http::Method;
+    Routes::new()
+        .add(Method::POST, "/sign-in", Access::Open, auth::sign_in_submit)
+        .add(Method::POST, "/sign-out", Access::Open, auth::sign_out)
+        .add(Method::POST, "/setup", Access::Open, auth::set_up)
+}
 
 /// Builds every route with its layers.
 pub fn router(state: AppState) -> Router {
@@ -48,12 +70,9 @@ pub fn router(state: AppState) -> Router {
         .route("/hooks/{*rest}", any(error::not_found))
         .route("/p/{*rest}", any(error::not_found));
 
-    // Signing in and out are plain form posts, so they work before (and
-    // without) the browser bundle; their pages are Leptos routes.
-    let pages = Router::new()
-        .route("/sign-in", post(auth::sign_in_submit))
-        .route("/sign-out", post(auth::sign_out))
-        .route("/setup", post(auth::set_up))
+    let pages = account_routes()
+        .into_parts()
+        .0
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
@@ -71,11 +90,14 @@ pub fn router(state: AppState) -> Router {
     // Everything that answers once. Live streams (added with the dashboard)
     // are merged outside this router so the timeout does not cut them.
     // Imports take whole files: their own, larger, body limit.
+    let (api, _) = api::routes().into_parts();
+    let (imports, _) = api::import_routes().into_parts();
     let bounded = machine
-        .merge(api::routes())
+        .merge(api)
+        .merge(api::fallback())
         .merge(pages)
         .layer(RequestBodyLimitLayer::new(config.max_body))
-        .merge(api::import_routes().layer(RequestBodyLimitLayer::new(config.max_import)))
+        .merge(imports.layer(RequestBodyLimitLayer::new(config.max_import)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,

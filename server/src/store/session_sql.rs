@@ -100,10 +100,7 @@ macro_rules! session_queries {
             Ok(done.rows_affected())
         }
 
-        pub async fn person(
-            pool: &$pool,
-            id: i64,
-        ) -> StoreResult<Option<$crate::store::Person>> {
+        pub async fn person(pool: &$pool, id: i64) -> StoreResult<Option<$crate::store::Person>> {
             Ok(sqlx::query_as(ssql::PERSON)
                 .bind(id)
                 .fetch_optional(pool)

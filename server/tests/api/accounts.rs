@@ -20,7 +20,10 @@ fn session_cookie(res: &reqwest::Response) -> Option<(String, String)> {
         .find(|c| c.starts_with("baton_session="))
         .map(|c| {
             let (pair, attributes) = c.split_once(';').unwrap_or((c, ""));
-            (pair["baton_session=".len()..].to_owned(), attributes.to_owned())
+            (
+                pair["baton_session=".len()..].to_owned(),
+                attributes.to_owned(),
+            )
         })
 }
 
@@ -59,7 +62,10 @@ async fn anonymous_callers_see_only_probes_ingestion_and_sign_in(#[case] backend
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert!(res.headers().contains_key("www-authenticate"));
         let body: Value = res.json().await.unwrap();
-        assert!(body["error"].as_str().unwrap().contains("sign in first"), "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("sign in first"),
+            "{body}"
+        );
     }
     let res = anonymous
         .post(app.url("/rpc/orchestrations/list"))
@@ -79,12 +85,18 @@ async fn anonymous_callers_see_only_probes_ingestion_and_sign_in(#[case] backend
     assert_eq!(get("/healthz").await.unwrap().status(), StatusCode::OK);
     assert_eq!(get("/readyz").await.unwrap().status(), StatusCode::OK);
     // Ingestion answers for itself (no key here: its own 404), never a sign-in.
-    assert_eq!(get("/ping/unknown-key").await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get("/ping/unknown-key").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     let page = get("/sign-in").await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"action="/sign-in""#), "{html}");
-    assert!(!html.contains(r#"id="main-nav""#), "no navigation before signing in");
+    assert!(
+        !html.contains(r#"id="main-nav""#),
+        "no navigation before signing in"
+    );
     let me: Value = anonymous
         .post(app.url("/rpc/me"))
         .send()
@@ -109,7 +121,12 @@ async fn the_first_run_sets_up_one_administrator_once(#[case] backend: Backend) 
     }
     let page = app.get("/setup").await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("Create the administrator"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Create the administrator")
+    );
 
     let setup = |client: reqwest::Client, email: &'static str, again: &'static str| {
         let url = app.url("/setup");
@@ -133,7 +150,12 @@ async fn the_first_run_sets_up_one_administrator_once(#[case] backend: Backend) 
         .client
         .post(app.url("/setup"))
         .header("accept", "application/json")
-        .form(&[("email", "ada"), ("display_name", " "), ("password", "short"), ("password_again", "short")])
+        .form(&[
+            ("email", "ada"),
+            ("display_name", " "),
+            ("password", "short"),
+            ("password_again", "short"),
+        ])
         .send()
         .await
         .unwrap();
@@ -148,20 +170,33 @@ async fn the_first_run_sets_up_one_administrator_once(#[case] backend: Backend) 
     assert_eq!(fields, ["email", "display_name", "password"]);
     let res = setup(app.browser(), "ada@example.com", "another password").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("the two passwords differ"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("the two passwords differ")
+    );
     assert_eq!(app.store.count_users().await.unwrap(), 0);
 
     // Without JavaScript the form comes back with the messages and what was typed.
     let res = app
         .client
         .post(app.url("/setup"))
-        .form(&[("email", "ada@example.com"), ("display_name", "Ada"), ("password", "short"), ("password_again", "short")])
+        .form(&[
+            ("email", "ada@example.com"),
+            ("display_name", "Ada"),
+            ("password", "short"),
+            ("password_again", "short"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let back = res.headers()[LOCATION].to_str().unwrap().to_owned();
-    assert!(back.starts_with("/setup?email=ada%40example.com&display_name=Ada&error=password"), "{back}");
+    assert!(
+        back.starts_with("/setup?email=ada%40example.com&display_name=Ada&error=password"),
+        "{back}"
+    );
     let html = app.get(&back).await.text().await.unwrap();
     assert!(html.contains("at least 12"), "{html}");
 
@@ -174,7 +209,11 @@ async fn the_first_run_sets_up_one_administrator_once(#[case] backend: Backend) 
     statuses.sort();
     assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
     assert_eq!(app.store.count_users().await.unwrap(), 1);
-    let winner = if first.status() == StatusCode::CREATED { first } else { second };
+    let winner = if first.status() == StatusCode::CREATED {
+        first
+    } else {
+        second
+    };
     let admin: Value = winner.json().await.unwrap();
     assert_eq!(admin["role"], "admin");
 
@@ -201,10 +240,16 @@ async fn signing_in_rotates_the_session_and_signing_out_destroys_it(#[case] back
     assert!(lower.contains("httponly"), "{attributes}");
     assert!(lower.contains("samesite=lax"), "{attributes}");
     assert!(lower.contains("path=/"), "{attributes}");
-    assert!(!lower.contains("secure"), "served over plain HTTP: {attributes}");
+    assert!(
+        !lower.contains("secure"),
+        "served over plain HTTP: {attributes}"
+    );
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["email"], "admin@example.com");
-    assert_eq!(with_cookie(&app, "/api/v1/orchestrations", &first).await, StatusCode::OK);
+    assert_eq!(
+        with_cookie(&app, "/api/v1/orchestrations", &first).await,
+        StatusCode::OK
+    );
 
     // Signing in again (or over a planted id) starts a new session.
     let res = app.sign_in(&client, "admin@example.com", PASSWORD).await;
@@ -219,14 +264,22 @@ async fn signing_in_rotates_the_session_and_signing_out_destroys_it(#[case] back
     // The form (no JSON asked) goes where the person was headed, never elsewhere.
     let res = client
         .post(app.url("/sign-in"))
-        .form(&[("email", "admin@example.com"), ("password", PASSWORD), ("next", "/inventory?q=x")])
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", PASSWORD),
+            ("next", "/inventory?q=x"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.headers()[LOCATION], "/inventory?q=x");
     let res = client
         .post(app.url("/sign-in"))
-        .form(&[("email", "admin@example.com"), ("password", PASSWORD), ("next", "//evil.example/")])
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -241,7 +294,11 @@ async fn signing_in_rotates_the_session_and_signing_out_destroys_it(#[case] back
         StatusCode::UNAUTHORIZED,
         "destroyed on the server, not only forgotten by the browser"
     );
-    let res = client.get(app.url("/api/v1/orchestrations")).send().await.unwrap();
+    let res = client
+        .get(app.url("/api/v1/orchestrations"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -273,7 +330,11 @@ async fn sessions_end_after_idle_hours_and_after_seven_days(#[case] backend: Bac
         assert_eq!(status(&client).await, StatusCode::OK);
     }
     app.clock.advance(TimeDelta::hours(4));
-    assert_eq!(status(&client).await, StatusCode::UNAUTHORIZED, "7 days and 1 hour");
+    assert_eq!(
+        status(&client).await,
+        StatusCode::UNAUTHORIZED,
+        "7 days and 1 hour"
+    );
 }
 
 #[rstest]
@@ -299,25 +360,40 @@ async fn failed_sign_ins_get_one_answer_and_guessing_is_throttled(#[case] backen
     // Without JavaScript: back to the form, with no password in the address.
     let res = client
         .post(app.url("/sign-in"))
-        .form(&[("email", "admin@example.com"), ("password", "wrong wrong wrong"), ("next", "/leverage")])
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", "wrong wrong wrong"),
+            ("next", "/leverage"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.headers()[LOCATION], "/sign-in?failed=1&next=/leverage");
     let html = app.get("/sign-in?failed=1").await;
     // (the admin client is signed in; the page shows to anyone)
-    assert!(html.text().await.unwrap().contains("do not match an active account"));
+    assert!(
+        html.text()
+            .await
+            .unwrap()
+            .contains("do not match an active account")
+    );
 
     // Five failures in five minutes: the account waits, even for the right password.
     for _ in 0..3 {
-        app.sign_in(&client, "admin@example.com", "still wrong, still wrong").await;
+        app.sign_in(&client, "admin@example.com", "still wrong, still wrong")
+            .await;
     }
     let res = app.sign_in(&client, "admin@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(res.headers()["retry-after"], "300");
     assert!(session_cookie(&res).is_none());
     let body: Value = res.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("too many failed sign-ins"));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("too many failed sign-ins")
+    );
     // Another account from the same address is not locked out by it.
     let res = app.sign_in(&client, "grace@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -328,7 +404,12 @@ async fn failed_sign_ins_get_one_answer_and_guessing_is_throttled(#[case] backen
 
     // Twenty failures from one address, whatever the accounts: the address waits.
     for n in 0..20 {
-        app.sign_in(&client, &format!("guess{n}@example.com"), "guess guess guess").await;
+        app.sign_in(
+            &client,
+            &format!("guess{n}@example.com"),
+            "guess guess guess",
+        )
+        .await;
     }
     let res = app.sign_in(&client, "grace@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -373,10 +454,19 @@ async fn cross_site_requests_are_refused_and_change_nothing(#[case] backend: Bac
         (None, Some("https://evil.example/page")),
         (None, None),
     ] {
-        let res = post(origin, referer, "/api/v1/orchestrations", json!({"name": "Forged"}))
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{origin:?} {referer:?}");
+        let res = post(
+            origin,
+            referer,
+            "/api/v1/orchestrations",
+            json!({"name": "Forged"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "{origin:?} {referer:?}"
+        );
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"], refused);
         let res = post(origin, referer, "/rpc/orchestrations/delete", json!({}))
@@ -387,17 +477,35 @@ async fn cross_site_requests_are_refused_and_change_nothing(#[case] backend: Bac
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "signing out too");
     }
     assert_eq!(count_orchestrations(&app).await, 0, "nothing was written");
-    assert_eq!(with_cookie(&app, "/api/v1/orchestrations", &cookie["baton_session=".len()..]).await, StatusCode::OK);
+    assert_eq!(
+        with_cookie(
+            &app,
+            "/api/v1/orchestrations",
+            &cookie["baton_session=".len()..]
+        )
+        .await,
+        StatusCode::OK
+    );
 
     // From Baton's own pages: the Origin, or without one the Referer, matches.
     let own_page = format!("{}/orchestrations/new", app.base);
-    let res = post(None, Some(&own_page), "/api/v1/orchestrations", json!({"name": "Real"}))
-        .await
-        .unwrap();
+    let res = post(
+        None,
+        Some(&own_page),
+        "/api/v1/orchestrations",
+        json!({"name": "Real"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
-    let res = post(Some(&app.base), None, "/api/v1/orchestrations", json!({"name": "Also real"}))
-        .await
-        .unwrap();
+    let res = post(
+        Some(&app.base),
+        None,
+        "/api/v1/orchestrations",
+        json!({"name": "Also real"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(count_orchestrations(&app).await, 2);
 }

@@ -268,7 +268,12 @@ impl TestApp {
     }
 
     /// Signs `client` in through the sign-in form's endpoint (JSON answer).
-    pub async fn sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
         client
             .post(self.url("/sign-in"))
             .header(reqwest::header::ACCEPT, "application/json")
@@ -284,7 +289,11 @@ impl TestApp {
         let id = create_person(&self.store, &*self.clock, email, role).await;
         let client = self.browser();
         let res = self.sign_in(&client, email, PASSWORD).await;
-        assert_eq!(res.status(), reqwest::StatusCode::OK, "signing in as {email}");
+        assert_eq!(
+            res.status(),
+            reqwest::StatusCode::OK,
+            "signing in as {email}"
+        );
         (client, id)
     }
 
@@ -337,7 +346,12 @@ impl TestApp {
 }
 
 /// Creates a person who can sign in with [`PASSWORD`].
-pub async fn create_person(store: &SharedStore, clock: &dyn baton::clock::Clock, email: &str, role: Role) -> i64 {
+pub async fn create_person(
+    store: &SharedStore,
+    clock: &dyn baton::clock::Clock,
+    email: &str,
+    role: Role,
+) -> i64 {
     let account = baton::accounts::NewAccount {
         email: email.to_owned(),
         display_name: email.split('@').next().unwrap_or(email).to_owned(),

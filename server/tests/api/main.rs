@@ -16,6 +16,7 @@ mod helpers;
 mod inventory_plans;
 mod leverage;
 mod orchestrations;
+mod permissions;
 mod screens;
 mod sessions;
 mod shutdown;

@@ -9,10 +9,12 @@ mod orchestrations;
 mod transfer;
 
 use axum::Router;
+use axum::http::Method;
 use axum::http::header;
-use axum::routing::{any, get, post};
+use axum::routing::any;
 
 use crate::http::error;
+use crate::http::routes::{Access, Routes};
 use crate::startup::AppState;
 
 /// The API's description, kept beside the routes it describes; a test
@@ -23,70 +25,123 @@ async fn openapi() -> ([(header::HeaderName, &'static str); 1], &'static str) {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi))
-        .route(
+const GET: Method = Method::GET;
+const POST: Method = Method::POST;
+const PUT: Method = Method::PUT;
+const DELETE: Method = Method::DELETE;
+
+pub fn routes() -> Routes {
+    use Access::{Create, Owner, Read};
+    Routes::new()
+        .add(GET, "/api/v1/openapi.json", Read, openapi)
+        .add(GET, "/api/v1/orchestrations", Read, orchestrations::list)
+        .add(
+            POST,
             "/api/v1/orchestrations",
-            get(orchestrations::list).post(orchestrations::create),
+            Create,
+            orchestrations::create,
         )
-        .route(
+        .add(
+            GET,
             "/api/v1/orchestrations/{slug}",
-            get(orchestrations::show)
-                .put(orchestrations::update)
-                .delete(orchestrations::delete),
+            Read,
+            orchestrations::show,
         )
-        .route(
+        .add(
+            PUT,
+            "/api/v1/orchestrations/{slug}",
+            Owner,
+            orchestrations::update,
+        )
+        .add(
+            DELETE,
+            "/api/v1/orchestrations/{slug}",
+            Owner,
+            orchestrations::delete,
+        )
+        .add(
+            POST,
             "/api/v1/orchestrations/{slug}/retire",
-            post(orchestrations::retire),
+            Owner,
+            orchestrations::retire,
         )
-        .route(
-            "/api/v1/automations",
-            get(automations::list).post(automations::create),
-        )
-        .route(
-            "/api/v1/automations/{id}",
-            get(automations::show)
-                .put(automations::update)
-                .delete(automations::delete),
-        )
-        .route(
+        .add(
+            GET,
             "/api/v1/orchestrations/{slug}/graph",
-            get(dependencies::neighbourhood),
+            Read,
+            dependencies::neighbourhood,
         )
-        .route(
-            "/api/v1/dependencies",
-            get(dependencies::list).post(dependencies::create),
-        )
-        .route(
-            "/api/v1/dependencies/{id}",
-            get(dependencies::show).delete(dependencies::delete),
-        )
-        .route("/api/v1/leverage", get(leverage::report))
-        .route(
-            "/api/v1/export/inventory.csv",
-            get(transfer::export_inventory),
-        )
-        .route(
-            "/api/v1/export/orchestrations.csv",
-            get(transfer::export_orchestrations),
-        )
-        .route("/api/v1/export/catalog.json", get(transfer::export_catalog))
-        .route(
+        .add(
+            GET,
             "/api/v1/orchestrations/{slug}/leverage",
-            get(leverage::orchestration),
+            Read,
+            leverage::orchestration,
         )
-        .route(
+        .add(GET, "/api/v1/automations", Read, automations::list)
+        .add(POST, "/api/v1/automations", Create, automations::create)
+        .add(GET, "/api/v1/automations/{id}", Read, automations::show)
+        .add(PUT, "/api/v1/automations/{id}", Owner, automations::update)
+        .add(
+            DELETE,
+            "/api/v1/automations/{id}",
+            Owner,
+            automations::delete,
+        )
+        .add(
+            GET,
             "/api/v1/automations/{id}/leverage",
-            get(leverage::automation),
+            Read,
+            leverage::automation,
         )
-        .route("/api/{*rest}", any(error::not_found))
+        .add(GET, "/api/v1/dependencies", Read, dependencies::list)
+        .add(POST, "/api/v1/dependencies", Owner, dependencies::create)
+        .add(GET, "/api/v1/dependencies/{id}", Read, dependencies::show)
+        .add(
+            DELETE,
+            "/api/v1/dependencies/{id}",
+            Owner,
+            dependencies::delete,
+        )
+        .add(GET, "/api/v1/leverage", Read, leverage::report)
+        .add(
+            GET,
+            "/api/v1/export/inventory.csv",
+            Read,
+            transfer::export_inventory,
+        )
+        .add(
+            GET,
+            "/api/v1/export/orchestrations.csv",
+            Read,
+            transfer::export_orchestrations,
+        )
+        .add(
+            GET,
+            "/api/v1/export/catalog.json",
+            Read,
+            transfer::export_catalog,
+        )
 }
 
 /// The imports, which take whole files: the caller gives them their own
 /// body limit.
-pub fn import_routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/import/inventory", post(transfer::import_inventory))
-        .route("/api/v1/import/catalog", post(transfer::import_catalog))
+pub fn import_routes() -> Routes {
+    Routes::new()
+        .add(
+            POST,
+            "/api/v1/import/inventory",
+            Access::Admin,
+            transfer::import_inventory,
+        )
+        .add(
+            POST,
+            "/api/v1/import/catalog",
+            Access::Admin,
+            transfer::import_catalog,
+        )
+}
+
+/// Any other path under `/api/` names nothing: a JSON 404.
+pub fn fallback() -> Router<AppState> {
+    Router::new().route("/api/{*rest}", any(error::not_found))
 }

@@ -47,7 +47,8 @@ pub async fn create(
     Caller(actor): Caller,
     JsonBody(draft): JsonBody<OrchestrationDraft>,
 ) -> Result<(StatusCode, HeaderMap, Json<OrchestrationView>), AppError> {
-    let created = catalog::create_orchestration(&*state.store, &*state.clock, &actor, draft).await?;
+    let created =
+        catalog::create_orchestration(&*state.store, &*state.clock, &actor, draft).await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) =
         HeaderValue::from_str(&format!("/api/v1/orchestrations/{}", created.fields.slug))
@@ -97,7 +98,8 @@ pub async fn retire(
 ) -> Result<Json<OrchestrationView>, AppError> {
     let id = state.store.orchestration_by_slug(&slug).await?.id;
     let retired =
-        catalog::retire_orchestration(&*state.store, &*state.clock, &actor, id, body.version).await?;
+        catalog::retire_orchestration(&*state.store, &*state.clock, &actor, id, body.version)
+            .await?;
     Ok(Json(retired.into()))
 }
 

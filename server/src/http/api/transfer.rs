@@ -58,16 +58,15 @@ pub async fn import_inventory(
     // Refused before any progress stream starts, so the status says it.
     transfer::only_admins(&actor)?;
     if !wants_progress(&headers) {
-        let report =
-            transfer::import_inventory(
-                &*state.store,
-                &*state.clock,
-                &actor,
-                &file,
-                query.commit,
-                &|_| {},
-            )
-                .await?;
+        let report = transfer::import_inventory(
+            &*state.store,
+            &*state.clock,
+            &actor,
+            &file,
+            query.commit,
+            &|_| {},
+        )
+        .await?;
         return Ok(Json(report).into_response());
     }
     let (lines, receiver) = tokio::sync::mpsc::unbounded_channel::<String>();

@@ -227,7 +227,9 @@ impl Catalog {
         let (store, clock, actor) = (&*self.store, &*self.clock, &self.actor);
         let saved = match id {
             None => catalog::create_orchestration(store, clock, actor, draft).await,
-            Some(id) => catalog::update_orchestration(store, clock, actor, id, version, draft).await,
+            Some(id) => {
+                catalog::update_orchestration(store, clock, actor, id, version, draft).await
+            }
         };
         self.settle(saved, orchestration_path, LABELS, |stale, choices| {
             self.orchestration_conflict(stale, &form, choices)
@@ -275,7 +277,9 @@ impl Catalog {
     }
 
     pub(super) async fn retire(&self, id: i64, version: i64) -> Result<SaveOutcome, ServiceError> {
-        match catalog::retire_orchestration(&*self.store, &*self.clock, &self.actor, id, version).await {
+        match catalog::retire_orchestration(&*self.store, &*self.clock, &self.actor, id, version)
+            .await
+        {
             Ok(o) => Ok(SaveOutcome::Saved {
                 path: orchestration_path(&o),
             }),
@@ -327,8 +331,8 @@ impl Catalog {
                     .await
                     .map_err(refusal)?;
                 Ok(Some(AutomationEditor {
-                id: Some(a.id),
-                version: a.version,
+                    id: Some(a.id),
+                    version: a.version,
                     form: AutomationForm::from_automation(&a),
                     choices,
                 }))
@@ -368,7 +372,10 @@ impl Catalog {
         .await
     }
 
-    pub(super) async fn delete_automation_by_id(&self, id: i64) -> Result<SaveOutcome, ServiceError> {
+    pub(super) async fn delete_automation_by_id(
+        &self,
+        id: i64,
+    ) -> Result<SaveOutcome, ServiceError> {
         match inventory::delete_automation(&*self.store, &self.actor, id).await {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: "/inventory".to_owned(),

@@ -105,7 +105,9 @@ fn sorted(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
 }
 
 impl CatalogService for Catalog {
-    fn orchestration_summaries(&self) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, ServiceError>> {
+    fn orchestration_summaries(
+        &self,
+    ) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, ServiceError>> {
         Box::pin(async move {
             let names = self.names().await.map_err(unavailable)?;
             let orchestrations = self.store.orchestrations().await.map_err(unavailable)?;
@@ -209,7 +211,10 @@ impl CatalogService for Catalog {
         })
     }
 
-    fn automation_page(&self, id: i64) -> BoxFuture<'_, Result<Option<AutomationPage>, ServiceError>> {
+    fn automation_page(
+        &self,
+        id: i64,
+    ) -> BoxFuture<'_, Result<Option<AutomationPage>, ServiceError>> {
         Box::pin(self.automation_page_of(id))
     }
 

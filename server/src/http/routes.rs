@@ -1,0 +1,111 @@
+//! Every route with who may call it. Routes are added through [`Routes`],
+//! which will not take one without its [`Access`], so the list cannot miss
+//! a route; the permission matrix test walks it (and the server functions'
+//! registry against [`SERVER_FN_ACCESS`]) and fails on anything
+//! unclassified.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, on};
+
+use crate::startup::AppState;
+
+/// Who may call a route. The domain functions enforce it; this says what
+/// to expect, for the matrix test and for readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: probes, ingestion, signing in.
+    Open,
+    /// Anyone signed in.
+    Read,
+    /// Editors and admins.
+    Create,
+    /// The owner or backup owner of the object (an editor), and admins.
+    Owner,
+    /// Admins only.
+    Admin,
+}
+
+/// One method on one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// A router that records each route with its access.
+pub struct Routes {
+    router: Router<AppState>,
+    list: Vec<RouteInfo>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Self {
+            router: Router::new(),
+            list: Vec::new(),
+        }
+    }
+
+    /// Adds `handler` for `method` on `path`, callable as `access` says.
+    pub fn add<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone())
+            .unwrap_or_else(|_| panic!("{method} is not a method a route can answer"));
+        self.router = self.router.route(path, on(filter, handler));
+        self.list.push(RouteInfo {
+            method,
+            path,
+            access,
+        });
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.list.extend(other.list);
+        self
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
+        (self.router, self.list)
+    }
+}
+
+/// The screens' server functions (under `/rpc/`), by path, with who may
+/// call them.
+pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
+    ("/rpc/me", Access::Open),
+    ("/rpc/orchestrations/list", Access::Read),
+    ("/rpc/orchestrations/page", Access::Read),
+    ("/rpc/inventory/page", Access::Read),
+    ("/rpc/automations/page", Access::Read),
+    ("/rpc/dependencies/find", Access::Read),
+    ("/rpc/leverage", Access::Read),
+    ("/rpc/orchestrations/editor", Access::Owner),
+    ("/rpc/orchestrations/save", Access::Owner),
+    ("/rpc/orchestrations/retire", Access::Owner),
+    ("/rpc/orchestrations/delete", Access::Owner),
+    ("/rpc/automations/editor", Access::Owner),
+    ("/rpc/automations/save", Access::Owner),
+    ("/rpc/automations/delete", Access::Owner),
+    ("/rpc/dependencies/add", Access::Owner),
+    ("/rpc/dependencies/remove", Access::Owner),
+];
