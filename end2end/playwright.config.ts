@@ -1,5 +1,7 @@
 // Browser tests run against a real Baton: the debug build that
-// `cargo xtask test` has just made, on a fresh SQLite database.
+// `cargo xtask test` has just made, on a fresh SQLite database. The
+// `first-run` project sets Baton up through its setup screen and keeps the
+// administrator's session for every other test.
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +21,20 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
   timeout: 30_000,
+  projects: [
+    { name: 'first-run', testMatch: /first-run\.setup\.ts/ },
+    {
+      name: 'screens',
+      dependencies: ['first-run'],
+      testIgnore: /first-run\.setup\.ts/,
+      use: { storageState: '.auth/admin.json' },
+    },
+  ],
   use: {
     baseURL,
+    // Requests made by the tests themselves (seeding through the API) say
+    // where they come from, as a page of Baton's would.
+    extraHTTPHeaders: { Origin: baseURL },
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.BATON_CHROMIUM ?? '/usr/bin/chromium',

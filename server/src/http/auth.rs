@@ -100,6 +100,9 @@ pub async fn authenticate(
         Err(err) => return AppError::Internal(err).into_response(),
     };
     if !changes && (path == "/sign-in" || path == "/setup") {
+        if actor.is_some() {
+            return Redirect::to("/").into_response();
+        }
         match state.store.count_users().await {
             Ok(0) if path == "/sign-in" => return Redirect::to("/setup").into_response(),
             Ok(n) if n > 0 && path == "/setup" => return Redirect::to("/sign-in").into_response(),
