@@ -21,6 +21,7 @@ use leptos_router::{SsrMode, path};
 use components::layout::Layout;
 use pages::{
     account::{SetupPage, SignInPage},
+    account_settings::AccountPage,
     automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
     import::ImportPage,
     inventory::InventoryPage,
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Placeholder section=Section::Dashboard/> }/>
                     <Route path=path!("/sign-in") view=SignInPage/>
                     <Route path=path!("/setup") view=SetupPage/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     // Catalog pages wait for their data before the HTML is sent,
                     // so they read completely without JavaScript.
                     <Route path=path!("/inventory") view=InventoryPage ssr=SsrMode::Async/>

@@ -122,6 +122,14 @@ pub struct AutomationEditor {
     pub choices: FormChoices,
 }
 
+/// What making an API token came to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TokenOutcome {
+    /// Made: the token is in it, shown this once.
+    Made(crate::model::accounts::NewToken),
+    Invalid(crate::model::errors::FieldErrors),
+}
+
 /// Why the server did not do what a screen asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServiceError {
@@ -148,11 +156,12 @@ mod ports {
     use std::pin::Pin;
     use std::sync::Arc;
 
+    use super::TokenOutcome;
     use super::{
         AutomationEditor, AutomationPage, InventoryPage, OrchestrationEditor, OrchestrationPage,
         OrchestrationSummary, ServiceError,
     };
-    use crate::model::accounts::Actor;
+    use crate::model::accounts::{Actor, ApiToken};
     use crate::model::dependencies::{Endpoint, NodeRef};
     use crate::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
     use crate::model::inventory::InventoryFilter;
@@ -247,16 +256,39 @@ mod ports {
         fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, ServiceError>>;
     }
 
+    /// One person's own account: their API tokens.
+    pub trait AccountService: Send + Sync + 'static {
+        /// Their tokens, revoked ones included, oldest first.
+        fn tokens(&self) -> BoxFuture<'_, Result<Vec<ApiToken>, ServiceError>>;
+
+        /// Makes a token (`scope` is `read` or `write`).
+        fn create_token(
+            &self,
+            name: String,
+            scope: String,
+        ) -> BoxFuture<'_, Result<TokenOutcome, ServiceError>>;
+
+        fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+    }
+
     /// Makes the catalog as one person sees and may change it.
     pub type CatalogFor = Arc<dyn Fn(Actor) -> Arc<dyn CatalogService> + Send + Sync>;
+    /// Makes one person's account service.
+    pub type AccountFor = Arc<dyn Fn(Actor) -> Arc<dyn AccountService> + Send + Sync>;
 
     /// What the server provides to server functions, in Leptos' context.
     #[derive(Clone)]
     pub struct Services {
         pub catalog_for: CatalogFor,
+        pub account_for: AccountFor,
     }
 
     impl Services {
+        /// `actor`'s own account.
+        pub fn account(&self, actor: Actor) -> Arc<dyn AccountService> {
+            (self.account_for)(actor)
+        }
+
         /// The catalog acting for `actor`: what they change is checked
         /// against their role and what they own.
         pub fn catalog(&self, actor: Actor) -> Arc<dyn CatalogService> {

@@ -117,3 +117,40 @@ test.describe('a viewer', () => {
     await admin.close();
   });
 });
+
+test('an API token is made on the account screen, shown once, used, and revoked', async ({ page, playwright, baseURL }) => {
+  await hydrated(page, '/');
+  await page.locator('.account__name').click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
+  await expect(page.getByText('You have no API tokens.')).toBeVisible();
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+
+  // A nameless token is refused by its field; then one is made.
+  await page.getByRole('button', { name: 'Make a token' }).click();
+  await expect(page.getByLabel('What will use it')).toBeFocused();
+  await page.getByLabel('What will use it').fill('nightly export');
+  await page.getByLabel('It may').selectOption('read');
+  await page.getByRole('button', { name: 'Make a token' }).click();
+  const shown = page.locator('.made-token__value');
+  await expect(shown).toHaveText(/^baton_[0-9a-f]{64}$/);
+  const token = (await shown.textContent())!;
+  await expect(page.getByRole('row', { name: /nightly export/ })).toContainText('Read only');
+  await expect(page.getByRole('row', { name: /nightly export/ })).toContainText('never');
+  await page.screenshot({ path: 'screenshots/desktop-account-token.png', fullPage: true });
+
+  // The token works for a script, and only for reading.
+  const script = await playwright.request.newContext({ baseURL });
+  const auth = { Authorization: `Bearer ${token}` };
+  expect((await script.get('/api/v1/orchestrations', { headers: auth })).status()).toBe(200);
+  expect((await script.post('/api/v1/orchestrations', { headers: auth, data: { name: 'By script' } })).status()).toBe(403);
+
+  // Shown once: a reload lists it without the token.
+  await hydrated(page, '/account');
+  await expect(page.locator('.made-token__value')).toHaveCount(0);
+  expect(await page.content()).not.toContain(token);
+  await page.getByRole('button', { name: 'Revoke nightly export' }).click();
+  await expect(page.getByRole('row', { name: /nightly export/ })).toContainText('Revoked');
+  expect((await script.get('/api/v1/orchestrations', { headers: auth })).status()).toBe(401);
+  await script.dispose();
+});

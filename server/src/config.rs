@@ -36,6 +36,42 @@ pub enum Command {
     /// Manage the people who can sign in
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API tokens, for scripts and provisioning
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum TokenCommand {
+    /// Make an API token for a person and print it, once: only its hash is
+    /// kept. Send it as `Authorization: Bearer <token>` to /api/v1
+    Create {
+        /// The person the token acts for (their role limits it too)
+        #[arg(long)]
+        user: String,
+        /// read (GET only) or write (everything the person's role allows)
+        #[arg(long, value_enum)]
+        scope: ScopeArg,
+        /// What uses it, to recognise it in the token list
+        #[arg(long, default_value = "made with baton token create")]
+        name: String,
+    },
+}
+
+/// A token scope as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    Read,
+    Write,
+}
+
+impl From<ScopeArg> for app::model::accounts::TokenScope {
+    fn from(scope: ScopeArg) -> Self {
+        match scope {
+            ScopeArg::Read => Self::Read,
+            ScopeArg::Write => Self::Write,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Subcommand, PartialEq, Eq)]

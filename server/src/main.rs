@@ -8,7 +8,7 @@ use clap::Parser;
 use baton::accounts::password::Password;
 use baton::accounts::{AccountError, NewAccount, create_account};
 use baton::clock::SystemClock;
-use baton::config::{Cli, Command, Config, UserCommand};
+use baton::config::{Cli, Command, Config, TokenCommand, UserCommand};
 use baton::startup::{Application, shutdown_signal};
 use baton::store;
 
@@ -109,6 +109,32 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
                 Err(AccountError::Other(err)) => Err(err),
             }
+        }
+        Command::Token(TokenCommand::Create { user, scope, name }) => {
+            let store = store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let email = user.trim().to_lowercase();
+            let person = match store.credentials(&email).await? {
+                Some(found) if found.active => found,
+                Some(_) => anyhow::bail!("{email} is deactivated: no token was made"),
+                None => anyhow::bail!("nobody has the email {email}: no token was made"),
+            };
+            let made = baton::accounts::tokens::create(
+                &*store,
+                &SystemClock,
+                person.id,
+                &name,
+                scope.into(),
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("no token was made: {err}"))?;
+            eprintln!(
+                "Made {} token {} for {email}; it is shown only now:",
+                made.details.scope.as_str(),
+                made.details.id
+            );
+            println!("{}", made.token);
+            Ok(())
         }
         Command::Serve => {
             let app = Application::build(config, Arc::new(SystemClock)).await?;

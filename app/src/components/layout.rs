@@ -69,10 +69,10 @@ fn TopBar() -> impl IntoView {
                         </ul>
                     </nav>
                     <form class="account" method="post" action="/sign-out">
-                        <span class="account__name" title=me.email.clone()>
+                        <a class="account__name" href="/account" title=format!("{}: your account and API tokens", me.email)>
                             {me.display_name.clone()}
                             <span class="account__role">{me.role.as_str()}</span>
-                        </span>
+                        </a>
                         <button type="submit" class="button button--small">"Sign out"</button>
                     </form>
                 })}

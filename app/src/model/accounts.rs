@@ -71,6 +71,62 @@ impl Actor {
     }
 }
 
+/// What an API token may do: read only, or read and write (within its
+/// person's role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    Read,
+    Write,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "read" => Some(TokenScope::Read),
+            "write" => Some(TokenScope::Write),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenScope::Read => "Read only",
+            TokenScope::Write => "Read and write",
+        }
+    }
+}
+
+/// An API token as listed: never the token itself, which is shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub scope: TokenScope,
+    /// The token's first characters, to recognise it by.
+    pub prefix: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A token just made: the only time its secret is seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    #[serde(flatten)]
+    pub details: ApiToken,
+    /// The token: send it as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod account;
+pub mod account_settings;
 pub mod automation;
 pub mod import;
 pub mod inventory;

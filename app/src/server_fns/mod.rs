@@ -11,7 +11,7 @@ pub mod inventory;
 pub mod orchestrations;
 
 #[cfg(feature = "ssr")]
-pub(crate) use ssr::{catalog, refused};
+pub(crate) use ssr::{account, catalog, refused};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -20,7 +20,7 @@ mod ssr {
     use leptos::prelude::*;
 
     use crate::model::accounts::Actor;
-    use crate::services::{CatalogService, ServiceError, Services};
+    use crate::services::{AccountService, CatalogService, ServiceError, Services};
 
     /// Answers with `status` (the page's or the server function's).
     fn set_status(status: http::StatusCode) {
@@ -35,15 +35,27 @@ mod ssr {
             .and_then(|parts| parts.extensions.get::<Actor>().cloned())
     }
 
-    /// The catalog acting for the signed-in person; 401 without one.
-    pub(crate) fn catalog() -> Result<Arc<dyn CatalogService>, ServerFnError> {
+    /// The services and the signed-in person; 401 without one.
+    fn signed_in() -> Result<(Services, Actor), ServerFnError> {
         let services = use_context::<Services>()
             .ok_or_else(|| ServerFnError::new("the server did not provide its services"))?;
         let Some(actor) = actor() else {
             set_status(http::StatusCode::UNAUTHORIZED);
             return Err(ServerFnError::new("sign in first"));
         };
+        Ok((services, actor))
+    }
+
+    /// The catalog acting for the signed-in person; 401 without one.
+    pub(crate) fn catalog() -> Result<Arc<dyn CatalogService>, ServerFnError> {
+        let (services, actor) = signed_in()?;
         Ok(services.catalog(actor))
+    }
+
+    /// The signed-in person's own account; 401 without one.
+    pub(crate) fn account() -> Result<Arc<dyn AccountService>, ServerFnError> {
+        let (services, actor) = signed_in()?;
+        Ok(services.account(actor))
     }
 
     /// A refusal as the server function's error, with its status: 403 for

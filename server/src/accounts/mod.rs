@@ -4,6 +4,7 @@
 pub mod password;
 pub mod sessions;
 pub mod sign_in;
+pub mod tokens;
 
 use app::model::accounts::Role;
 use app::model::errors::FieldErrors;

@@ -2,7 +2,7 @@
 //! request, the paths open without signing in, the refusal of cross-site
 //! requests, and the sign-in, sign-out and first-run setup endpoints.
 
-use app::model::accounts::Actor;
+use app::model::accounts::{Actor, TokenScope};
 use app::model::errors::FieldErrors;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -17,6 +17,7 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use crate::accounts::password::Password;
 use crate::accounts::sessions::{BatonSessions, SEEN_AT, SIGNED_IN_AT, USER_KEY};
 use crate::accounts::sign_in::{self, SignInError};
+use crate::accounts::tokens;
 use crate::accounts::{AccountError, NewAccount};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::{AppError, ErrorBody};
@@ -89,6 +90,17 @@ pub async fn authenticate(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
+    // Scripts: a bearer token, which no other site can make a browser send.
+    if let Some(token) = bearer(request.headers()) {
+        return match with_token(&state, &path, &token, changes).await {
+            Ok(via) => {
+                request.extensions_mut().insert(via.scope);
+                request.extensions_mut().insert(via.actor);
+                next.run(request).await
+            }
+            Err(refusal) => refusal,
+        };
+    }
     if changes && !same_origin(request.headers(), &state) {
         return refuse(
             StatusCode::FORBIDDEN,
@@ -125,6 +137,62 @@ pub async fn authenticate(
         }
     }
     next.run(request).await
+}
+
+/// The token of an `Authorization: Bearer …` header, if one is sent.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// A request authenticated by an API token, and how.
+struct ViaToken {
+    actor: Actor,
+    scope: TokenAuth,
+}
+
+/// Marks a request made with an API token (not a session), with its scope.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenAuth(pub TokenScope);
+
+/// Checks a bearer token: only for the API, unknown or revoked ones 401,
+/// read-only ones refused anything but reading.
+async fn with_token(
+    state: &AppState,
+    path: &str,
+    token: &str,
+    changes: bool,
+) -> Result<ViaToken, Response> {
+    let invalid = |why: &str| {
+        let mut answer = refuse(StatusCode::UNAUTHORIZED, why);
+        answer.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"baton\", error=\"invalid_token\""),
+        );
+        answer
+    };
+    if !path.starts_with("/api/") {
+        return Err(invalid(
+            "API tokens open the API under /api/ only; sign in for the screens",
+        ));
+    }
+    match tokens::authenticate(&*state.store, &*state.clock, token).await {
+        Ok(Some((_, TokenScope::Read))) if changes => Err(refuse(
+            StatusCode::FORBIDDEN,
+            "this API token is read-only: make a read-write token to change things",
+        )),
+        Ok(Some((actor, scope))) => Ok(ViaToken {
+            actor,
+            scope: TokenAuth(scope),
+        }),
+        Ok(None) => Err(invalid(
+            "the API token is not valid: it is unknown or was revoked",
+        )),
+        Err(err) => Err(AppError::from(err).into_response()),
+    }
 }
 
 /// Who the session belongs to, if anyone: the person must still be active,

@@ -93,6 +93,9 @@ impl Routes {
 /// call them.
 pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/me", Access::Open),
+    ("/rpc/account/tokens", Access::Read),
+    ("/rpc/account/tokens/create", Access::Read),
+    ("/rpc/account/tokens/revoke", Access::Owner),
     ("/rpc/orchestrations/list", Access::Read),
     ("/rpc/orchestrations/page", Access::Read),
     ("/rpc/inventory/page", Access::Read),

@@ -169,6 +169,51 @@ macro_rules! impl_store {
                 queries::forget_old_failures(&self.pool, before).await
             }
 
+            async fn create_api_token(
+                &self,
+                token: &$crate::store::TokenDraft<'_>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                queries::create_api_token(&self.pool, token, now).await
+            }
+
+            async fn api_tokens(
+                &self,
+                user_id: Option<i64>,
+            ) -> $crate::store::StoreResult<Vec<app::model::accounts::ApiToken>> {
+                queries::api_tokens(&self.pool, user_id).await
+            }
+
+            async fn api_token(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::accounts::ApiToken> {
+                queries::api_token(&self.pool, id).await
+            }
+
+            async fn api_token_by_hash(
+                &self,
+                hash: &str,
+            ) -> $crate::store::StoreResult<Option<(i64, i64, String)>> {
+                queries::api_token_by_hash(&self.pool, hash).await
+            }
+
+            async fn touch_api_token(
+                &self,
+                id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queries::touch_api_token(&self.pool, id, now).await
+            }
+
+            async fn revoke_api_token(
+                &self,
+                id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<bool> {
+                queries::revoke_api_token(&self.pool, id, now).await
+            }
+
             async fn delete_session(&self, id: &str) -> $crate::store::StoreResult<()> {
                 queries::delete_session(&self.pool, id).await
             }

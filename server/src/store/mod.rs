@@ -16,7 +16,7 @@ mod types;
 
 use std::sync::Arc;
 
-use app::model::accounts::Role;
+use app::model::accounts::{ApiToken, Role};
 use app::model::catalog::{Orchestration, OrchestrationFields};
 use app::model::dependencies::{Dependency, DependencyDraft};
 use app::model::inventory::{Automation, AutomationFields, InventoryFilter};
@@ -29,7 +29,7 @@ pub use error::{StoreError, StoreResult};
 pub use types::{
     AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery, DeliveryOutcome,
     EdgeRefusal, NewDelivery, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery,
-    StoredSession, Team,
+    StoredSession, Team, TokenDraft, TokenRow,
 };
 
 /// The shared handle to the store in use.
@@ -161,6 +161,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// Forgets failures noted at or before `before`; how many.
     async fn forget_old_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Keeps a new API token (its hash); its id.
+    async fn create_api_token(
+        &self,
+        token: &TokenDraft<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
+    /// One person's tokens (`Some`), or everyone's, revoked ones included.
+    async fn api_tokens(&self, user_id: Option<i64>) -> StoreResult<Vec<ApiToken>>;
+
+    async fn api_token(&self, id: i64) -> StoreResult<ApiToken>;
+
+    /// The unrevoked token with this hash: its id, person and scope.
+    async fn api_token_by_hash(&self, hash: &str) -> StoreResult<Option<(i64, i64, String)>>;
+
+    /// Notes that a token was used (at most once a minute).
+    async fn touch_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Revokes a token; `false` when it was already revoked.
+    async fn revoke_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
 
     /// Whether the user exists and is not deactivated.
     async fn user_is_active(&self, id: i64) -> StoreResult<bool>;

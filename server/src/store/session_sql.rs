@@ -39,6 +39,28 @@ INSERT INTO users (email, display_name, role, password_hash, created_at)
 SELECT $1, $2, 'admin', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users)
 RETURNING id";
 
+pub const INSERT_API_TOKEN: &str = "\
+INSERT INTO api_tokens (user_id, name, scope, token_hash, prefix, created_at)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+
+const API_TOKEN_COLUMNS: &str =
+    "id, user_id, name, scope, prefix, created_at, last_used_at, revoked_at";
+
+pub fn api_tokens_query(filter: &str) -> String {
+    format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens {filter} ORDER BY id")
+}
+
+pub const API_TOKEN_BY_HASH: &str =
+    "SELECT id, user_id, scope FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
+
+/// Notes a use, at most once a minute per token (`$3` is a minute ago).
+pub const TOUCH_API_TOKEN: &str = "\
+UPDATE api_tokens SET last_used_at = $2
+WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
+
+pub const REVOKE_API_TOKEN: &str =
+    "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+
 /// The session queries, written once for both backends.
 macro_rules! session_queries {
     ($db:ty, $pool:ty) => {
@@ -179,6 +201,91 @@ macro_rules! session_queries {
                 .bind(now)
                 .fetch_optional(&mut **tx)
                 .await?)
+        }
+
+        pub async fn create_api_token(
+            pool: &$pool,
+            token: &$crate::store::TokenDraft<'_>,
+            now: DateTime<Utc>,
+        ) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar(ssql::INSERT_API_TOKEN)
+                .bind(token.user_id)
+                .bind(token.name)
+                .bind(token.scope.as_str())
+                .bind(token.hash)
+                .bind(token.prefix)
+                .bind(now)
+                .fetch_one(pool)
+                .await?)
+        }
+
+        pub async fn api_tokens(
+            pool: &$pool,
+            user_id: Option<i64>,
+        ) -> StoreResult<Vec<app::model::accounts::ApiToken>> {
+            let rows: Vec<$crate::store::TokenRow> = match user_id {
+                Some(user) => {
+                    sqlx::query_as(sqlx::AssertSqlSafe(ssql::api_tokens_query(
+                        "WHERE user_id = $1",
+                    )))
+                    .bind(user)
+                    .fetch_all(pool)
+                    .await?
+                }
+                None => {
+                    sqlx::query_as(sqlx::AssertSqlSafe(ssql::api_tokens_query("")))
+                        .fetch_all(pool)
+                        .await?
+                }
+            };
+            rows.into_iter()
+                .map($crate::store::TokenRow::into_token)
+                .collect()
+        }
+
+        pub async fn api_token(
+            pool: &$pool,
+            id: i64,
+        ) -> StoreResult<app::model::accounts::ApiToken> {
+            let row: Option<$crate::store::TokenRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(ssql::api_tokens_query("WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            row.ok_or($crate::store::StoreError::NotFound)?.into_token()
+        }
+
+        pub async fn api_token_by_hash(
+            pool: &$pool,
+            hash: &str,
+        ) -> StoreResult<Option<(i64, i64, String)>> {
+            Ok(sqlx::query_as(ssql::API_TOKEN_BY_HASH)
+                .bind(hash)
+                .fetch_optional(pool)
+                .await?)
+        }
+
+        pub async fn touch_api_token(pool: &$pool, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+            sqlx::query(ssql::TOUCH_API_TOKEN)
+                .bind(id)
+                .bind(now)
+                .bind(now - chrono::TimeDelta::minutes(1))
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn revoke_api_token(
+            pool: &$pool,
+            id: i64,
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let done = sqlx::query(ssql::REVOKE_API_TOKEN)
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected() == 1)
         }
 
         pub async fn delete_expired_sessions(pool: &$pool, now: DateTime<Utc>) -> StoreResult<u64> {

@@ -218,3 +218,47 @@ pub struct PlannedAutomation {
     pub team: Option<String>,
     pub orchestration: Option<String>,
 }
+
+/// A token to keep: its hash, never the token.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenDraft<'a> {
+    pub user_id: i64,
+    pub name: &'a str,
+    pub scope: app::model::accounts::TokenScope,
+    pub hash: &'a str,
+    pub prefix: &'a str,
+}
+
+/// An API token's row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub scope: String,
+    pub prefix: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl TokenRow {
+    pub fn into_token(self) -> super::StoreResult<app::model::accounts::ApiToken> {
+        let scope = app::model::accounts::TokenScope::parse(&self.scope).ok_or_else(|| {
+            super::StoreError::Other(anyhow::anyhow!(
+                "a token has the unknown scope {:?}",
+                self.scope
+            ))
+        })?;
+        Ok(app::model::accounts::ApiToken {
+            id: self.id,
+            user_id: self.user_id,
+            name: self.name,
+            scope,
+            prefix: self.prefix,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}

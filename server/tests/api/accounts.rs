@@ -369,8 +369,11 @@ async fn failed_sign_ins_get_one_answer_and_guessing_is_throttled(#[case] backen
         .await
         .unwrap();
     assert_eq!(res.headers()[LOCATION], "/sign-in?failed=1&next=/leverage");
-    let html = app.get("/sign-in?failed=1").await;
-    // (the admin client is signed in; the page shows to anyone)
+    let html = client
+        .get(app.url("/sign-in?failed=1"))
+        .send()
+        .await
+        .unwrap();
     assert!(
         html.text()
             .await
@@ -508,4 +511,154 @@ async fn cross_site_requests_are_refused_and_change_nothing(#[case] backend: Bac
     .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(count_orchestrations(&app).await, 2);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn api_tokens_are_shown_once_scoped_and_revocable(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let made = |scope: &'static str| {
+        let request = app
+            .client
+            .post(app.url("/api/v1/tokens"))
+            .json(&json!({"name": format!("{scope} script"), "scope": scope}))
+            .send();
+        async move {
+            let res = request.await.unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let read = made("read").await;
+    let write = made("write").await;
+    let secret = read["token"].as_str().unwrap().to_owned();
+    assert!(
+        secret.starts_with("baton_") && secret.len() == 70,
+        "{secret}"
+    );
+    assert!(secret.starts_with(read["prefix"].as_str().unwrap()));
+    assert_eq!(read["scope"], "read");
+
+    // Listed without the token; only its hash is kept.
+    let listed = app.get_json("/api/v1/tokens").await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert!(!listed.to_string().contains(&secret));
+    assert!(listed[0]["last_used_at"].is_null());
+
+    let plain = reqwest::Client::new();
+    let with = |token: &str, method: reqwest::Method, path: &str| {
+        plain
+            .request(method, app.url(path))
+            .bearer_auth(token)
+            .json(&json!({"name": "By token"}))
+            .send()
+    };
+    let res = with(&secret, reqwest::Method::GET, "/api/v1/orchestrations")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let listed = app.get_json("/api/v1/tokens").await;
+    assert_eq!(listed[0]["last_used_at"], "2026-11-25T09:00:00Z");
+
+    // Read-only: no changes, whatever the person's role.
+    let res = with(&secret, reqwest::Method::POST, "/api/v1/orchestrations")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("read-only"),
+        "{body}"
+    );
+    assert_eq!(count_orchestrations(&app).await, 0);
+
+    // Read-write: changes, without any Origin (scripts are not browsers).
+    let writer = write["token"].as_str().unwrap().to_owned();
+    let res = with(&writer, reqwest::Method::POST, "/api/v1/orchestrations")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(count_orchestrations(&app).await, 1);
+
+    // A token cannot make or revoke tokens, nor open the screens.
+    let res = with(&writer, reqwest::Method::POST, "/api/v1/tokens")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = with(&writer, reqwest::Method::POST, "/rpc/orchestrations/list")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Unknown tokens are refused, never taken as anonymous.
+    for bad in ["baton_0000", "not-a-token", ""] {
+        let res = with(bad, reqwest::Method::GET, "/api/v1/orchestrations")
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{bad:?}");
+    }
+
+    // Revoked: refused from then on; kept in the list, marked.
+    let id = read["id"].as_i64().unwrap();
+    let res = app.delete(&format!("/api/v1/tokens/{id}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = with(&secret, reqwest::Method::GET, "/api/v1/orchestrations")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("revoked"),
+        "{body}"
+    );
+    let listed = app.get_json("/api/v1/tokens").await;
+    assert_eq!(listed[0]["revoked_at"], "2026-11-25T09:00:00Z");
+
+    // Another person sees only their own tokens and cannot revoke others'.
+    let (grace, _) = app.as_new("grace@example.com", Role::Editor).await;
+    let theirs: Value = grace
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs, json!([]));
+    let res = grace
+        .delete(app.url(&format!("/api/v1/tokens/{}", write["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = with(&writer, reqwest::Method::GET, "/api/v1/orchestrations")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "still valid");
+    // Bad requests say what is wrong and make nothing.
+    let res = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({"name": " ", "scope": "read"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({"name": "x", "scope": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.get_json("/api/v1/tokens")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }

@@ -264,3 +264,75 @@ async fn user_create_takes_the_password_from_stdin_never_from_a_flag(
     );
     assert_eq!(store.count_users().await.unwrap(), 1);
 }
+
+#[rstest::rstest]
+#[case::sqlite(crate::helpers::Backend::Sqlite)]
+#[case::postgres(crate::helpers::Backend::Postgres)]
+#[tokio::test]
+async fn token_create_prints_a_working_token_once(#[case] backend: crate::helpers::Backend) {
+    let db = crate::helpers::TestDb::new(backend).await;
+    let url = db.url();
+    let store = db.store().await;
+    let token_create = |args: &[&str]| {
+        baton()
+            .args(["--database-url", &url, "token", "create"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Nobody with that email: refused, nothing made.
+    let out = token_create(&["--user", "ada@example.com", "--scope", "read"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody has the email ada@example.com"));
+    let out = token_create(&["--user", "ada@example.com", "--scope", "admin"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown scope is a usage error"
+    );
+
+    let out = user_create(
+        &url,
+        &["--email", "ada@example.com", "--role", "editor"],
+        "correct horse battery staple\n",
+    );
+    assert!(out.status.success());
+    let out = token_create(&[
+        "--user",
+        " Ada@example.com",
+        "--scope",
+        "write",
+        "--name",
+        "provisioning",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(
+        token.starts_with("baton_"),
+        "only the token on stdout: {token}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shown only now"));
+
+    let ada = store
+        .credentials("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let kept = store.api_tokens(Some(ada)).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].name.as_str(), kept[0].scope.as_str()),
+        ("provisioning", "write")
+    );
+    let clock = baton::clock::SystemClock;
+    let (actor, _) = baton::accounts::tokens::authenticate(&*store, &clock, &token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(actor.email, "ada@example.com");
+}

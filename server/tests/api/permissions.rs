@@ -60,6 +60,8 @@ struct Objects {
     /// Owned, in no edge yet.
     spare: i64,
     edge: i64,
+    /// The owning editor's API token.
+    token: i64,
     n: u32,
 }
 
@@ -128,7 +130,17 @@ impl World {
             .await;
         assert_eq!(edge.status(), StatusCode::CREATED);
         let edge: Value = edge.json().await.unwrap();
+        let token = baton::accounts::tokens::create(
+            &*self.app.store,
+            &*self.app.clock,
+            self.owner,
+            &format!("script {n}"),
+            app::model::accounts::TokenScope::Read,
+        )
+        .await
+        .unwrap();
         Objects {
+            token: token.details.id,
             slug: o["slug"].as_str().unwrap().to_owned(),
             orchestration: id,
             orchestration_version: o["version"].as_i64().unwrap(),
@@ -152,6 +164,7 @@ impl World {
             "orchestrations": store.orchestrations().await.unwrap(),
             "automations": automations,
             "dependencies": store.dependencies().await.unwrap(),
+            "tokens": store.api_tokens(None).await.unwrap(),
             "people": store.people().await.unwrap().iter().map(|p| (p.id, p.active)).collect::<Vec<_>>(),
         })
     }
@@ -193,6 +206,8 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             "{id}",
             &if p.starts_with("/api/v1/dependencies") {
                 x.edge.to_string()
+            } else if p.starts_with("/api/v1/tokens") {
+                x.token.to_string()
             } else {
                 x.member.to_string()
             },
@@ -235,9 +250,25 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
                 "orchestration_id": x.orchestration,
             })),
         ),
-        ("DELETE", "/api/v1/automations/{id}" | "/api/v1/dependencies/{id}") => {
-            (path_of(path), Body::None)
+        ("POST", "/api/v1/tokens") => (
+            path.to_owned(),
+            Body::Json(json!({"name": format!("script {}", x.n), "scope": "read"})),
+        ),
+        ("POST", "/rpc/account/tokens") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/account/tokens/create") => (
+            path.to_owned(),
+            form(&[
+                ("name", format!("script {}", x.n)),
+                ("scope", "write".to_owned()),
+            ]),
+        ),
+        ("POST", "/rpc/account/tokens/revoke") => {
+            (path.to_owned(), form(&[("id", x.token.to_string())]))
         }
+        (
+            "DELETE",
+            "/api/v1/automations/{id}" | "/api/v1/dependencies/{id}" | "/api/v1/tokens/{id}",
+        ) => (path_of(path), Body::None),
         ("POST", "/api/v1/dependencies") => (
             path.to_owned(),
             Body::Json(json!({

@@ -6,6 +6,7 @@ mod dependencies;
 mod json;
 mod leverage;
 mod orchestrations;
+mod tokens;
 mod transfer;
 
 use axum::Router;
@@ -121,6 +122,9 @@ pub fn routes() -> Routes {
             Read,
             transfer::export_catalog,
         )
+        .add(GET, "/api/v1/tokens", Read, tokens::list)
+        .add(POST, "/api/v1/tokens", Read, tokens::create)
+        .add(DELETE, "/api/v1/tokens/{id}", Owner, tokens::revoke)
 }
 
 /// The imports, which take whole files: the caller gives them their own

@@ -23,6 +23,7 @@ use crate::{graph, leverage};
 /// Rows a page of the inventory screen shows.
 const PER_PAGE: u32 = 50;
 
+mod account;
 mod edits;
 
 /// The catalog as one person sees and changes it.
@@ -293,11 +294,19 @@ impl CatalogService for Catalog {
 
 /// The services the screens' server functions use.
 pub fn services(store: SharedStore, clock: SharedClock) -> Services {
+    let (account_store, account_clock) = (store.clone(), clock.clone());
     Services {
         catalog_for: Arc::new(move |actor| {
             Arc::new(Catalog {
                 store: store.clone(),
                 clock: clock.clone(),
+                actor,
+            })
+        }),
+        account_for: Arc::new(move |actor| {
+            Arc::new(account::Account {
+                store: account_store.clone(),
+                clock: account_clock.clone(),
                 actor,
             })
         }),

@@ -1,0 +1,160 @@
+//! `/account`: who you are, and your API tokens — made (shown once),
+//! listed with when each was last used, revoked.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::form::{SaveMessages, load_failed};
+use crate::model::accounts::{ApiToken, NewToken};
+use crate::server_fns::account::{CreateToken, RevokeToken, list_tokens};
+use crate::services::TokenOutcome;
+
+fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map_or_else(
+        || "never".to_owned(),
+        |at| at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    let made = move || match create.value().get() {
+        Some(Ok(TokenOutcome::Made(made))) => Some(made),
+        _ => None,
+    };
+    let name_error = move || match create.value().get() {
+        Some(Ok(TokenOutcome::Invalid(errors))) => errors.get("name").map(str::to_owned),
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    };
+    view! {
+        <Title text="Your account"/>
+        <div class="page-header">
+            <h1>"Your account"</h1>
+            <Suspense fallback=|| ()>
+                {move || crate::session::me().map(|me| view! {
+                    <p class="lede">
+                        {me.display_name.clone()}" · "{me.email.clone()}" · "
+                        <span class="account__role">{me.role.as_str()}</span>
+                    </p>
+                })}
+            </Suspense>
+        </div>
+        <section class="card" aria-labelledby="tokens-title">
+            <h2 id="tokens-title">"API tokens"</h2>
+            <p>
+                "Scripts call "<code>"/api/v1"</code>" with a token instead of a password: "
+                <code>"Authorization: Bearer baton_…"</code>". A token acts as you, within your role; "
+                "a read-only one can only read. Baton keeps only a hash of each token."
+            </p>
+            {move || made().map(|made| view! { <MadeToken made/> })}
+            <ActionForm action=create attr:class="form token-form">
+                <div class="form__row">
+                    <div class="field field--form" class:field--invalid=move || name_error().is_some()>
+                        <label for="token-name">"What will use it"</label>
+                        <input id="token-name" name="name" type="text" required
+                            placeholder="nightly export"
+                            aria-invalid=move || name_error().is_some().to_string()
+                            aria-describedby=move || name_error().map(|_| "token-name-message")/>
+                        {move || name_error().map(|why| view! {
+                            <p class="field__error" id="token-name-message">{why}</p>
+                        })}
+                    </div>
+                    <div class="field field--form">
+                        <label for="token-scope">"It may"</label>
+                        <select id="token-scope" name="scope">
+                            <option value="read">"Read only"</option>
+                            <option value="write">"Read and write"</option>
+                        </select>
+                    </div>
+                </div>
+                <div class="form__actions">
+                    <button type="submit" class="button button--primary"
+                        disabled=move || create.pending().get()>"Make a token"</button>
+                </div>
+            </ActionForm>
+            <SaveMessages outcome=revoke.value().into()/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading your tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted">"You have no API tokens."</p>
+                        }.into_any(),
+                        Ok(list) => view! { <TokenTable list revoke/> }.into_any(),
+                        Err(err) => load_failed("Your tokens could not be loaded", err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The token just made: the one time it is shown.
+#[component]
+fn MadeToken(made: NewToken) -> impl IntoView {
+    view! {
+        <div class="notice notice--ok made-token" role="status">
+            <p><strong>{format!("Token “{}” made.", made.details.name)}</strong>
+                " Copy it now: Baton keeps only its hash and cannot show it again."</p>
+            <p><code class="made-token__value">{made.token.clone()}</code></p>
+            <p class="muted">"Try it: "<code>{format!(
+                "curl -H \"Authorization: Bearer {}\" {}/api/v1/orchestrations",
+                made.token, "$BATON_URL"
+            )}</code></p>
+        </div>
+    }
+}
+
+#[component]
+fn TokenTable(list: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption>"Your tokens, oldest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"May"</th>
+                        <th scope="col">"Starts with"</th>
+                        <th scope="col">"Made"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col"><span class="visually-hidden">"Revoke"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.into_iter().map(|t| {
+                        let label = format!("Revoke {}", t.name);
+                        view! {
+                            <tr>
+                                <th scope="row">{t.name.clone()}</th>
+                                <td>{t.scope.label()}</td>
+                                <td class="mono">{format!("{}…", t.prefix)}</td>
+                                <td>{when(Some(t.created_at))}</td>
+                                <td>{when(t.last_used_at)}</td>
+                                <td>{match t.revoked_at {
+                                    Some(at) => view! {
+                                        <span class="flag">{format!("Revoked {}", when(Some(at)))}</span>
+                                    }.into_any(),
+                                    None => view! {
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="id" value=t.id/>
+                                            <button type="submit" class="button button--small button--danger"
+                                                aria-label=label>"Revoke"</button>
+                                        </ActionForm>
+                                    }.into_any(),
+                                }}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

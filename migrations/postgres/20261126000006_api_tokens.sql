@@ -1,0 +1,17 @@
+-- API tokens for scripts: only a SHA-256 hash of each is kept (the token is
+-- shown once, when made), with a short prefix to recognise it by, its scope,
+-- and when it was last used. Revoking keeps the row, for the record.
+
+CREATE TABLE api_tokens (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    scope        TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+    token_hash   TEXT NOT NULL UNIQUE,
+    prefix       TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    last_used_at TIMESTAMPTZ,
+    revoked_at   TIMESTAMPTZ
+);
+
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
