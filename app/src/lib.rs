@@ -22,6 +22,7 @@ use components::layout::Layout;
 use pages::{
     account::{SetupPage, SignInPage},
     account_settings::AccountPage,
+    audit::{AdminPage, AuditLogPage},
     automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
     import::ImportPage,
     inventory::InventoryPage,
@@ -90,7 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/leverage") view=LeveragePage ssr=SsrMode::Async/>
                     <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
                     <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
-                    <Route path=path!("/admin") view=|| view! { <Placeholder section=Section::Admin/> }/>
+                    <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

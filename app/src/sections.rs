@@ -99,7 +99,7 @@ impl Section {
             ],
             Section::Admin => &[
                 "Users, roles and teams",
-                "Ingestion keys, secrets, alert channels and the audit log",
+                "Ingestion keys, secrets and alert channels",
             ],
         }
     }

@@ -162,6 +162,7 @@ mod ports {
         OrchestrationSummary, ServiceError,
     };
     use crate::model::accounts::{Actor, ApiToken};
+    use crate::model::audit::{AuditFilter, AuditPage};
     use crate::model::dependencies::{Endpoint, NodeRef};
     use crate::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
     use crate::model::inventory::InventoryFilter;
@@ -269,6 +270,13 @@ mod ports {
         ) -> BoxFuture<'_, Result<TokenOutcome, ServiceError>>;
 
         fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// A page (from 1) of the audit log: for admins.
+        fn audit_log(
+            &self,
+            filter: AuditFilter,
+            page: u32,
+        ) -> BoxFuture<'_, Result<AuditPage, ServiceError>>;
     }
 
     /// Makes the catalog as one person sees and may change it.

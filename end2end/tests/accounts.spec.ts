@@ -154,3 +154,22 @@ test('an API token is made on the account screen, shown once, used, and revoked'
   expect((await script.get('/api/v1/orchestrations', { headers: auth })).status()).toBe(401);
   await script.dispose();
 });
+
+test('the admin reads the audit log, filtered to failed sign-ins', async ({ page }) => {
+  await hydrated(page, '/admin');
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await expect(page).toHaveURL(/\/admin\/audit$/);
+  const rows = page.locator('table.audit tbody tr');
+  await expect(rows.first()).toBeVisible();
+  // What the earlier tests did is there: the viewer's orchestration removed, tokens, sign-ins.
+  await expect(page.getByRole('cell', { name: 'orchestration.deleted' }).first()).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'token.revoked' }).first()).toBeVisible();
+  await page.screenshot({ path: 'screenshots/desktop-audit-log.png', fullPage: true });
+
+  await page.getByLabel('What').selectOption('user.sign_in_failed');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/action=user\.sign_in_failed/);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('ada@example.com');
+  await expect(rows.first()).toContainText('from 127.0.0.1');
+});

@@ -8,6 +8,7 @@ use app::model::errors::FieldErrors;
 use app::model::inventory::Automation;
 
 use crate::access;
+use crate::audit::{Author, NewAudit};
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
 
@@ -116,7 +117,19 @@ pub async fn create_orchestration(
 ) -> Result<Orchestration, CatalogError> {
     access::require_editor(actor)?;
     let valid = validate(store, draft).await?;
-    match store.create_orchestration(&valid, clock.now()).await {
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "orchestration.created",
+            "orchestration",
+            None,
+            &valid.name,
+        )
+        .after(&valid);
+    match store
+        .create_orchestration(&valid, clock.now(), &audit)
+        .await
+    {
         Err(StoreError::Conflict(_)) => Err(slug_taken(&valid.slug)),
         other => Ok(other?),
     }
@@ -131,9 +144,20 @@ pub async fn update_orchestration(
     version: i64,
     draft: OrchestrationDraft,
 ) -> Result<Orchestration, CatalogError> {
-    access::check_orchestration(actor, &store.orchestration(id).await?)?;
+    let current = store.orchestration(id).await?;
+    access::check_orchestration(actor, &current)?;
     let valid = validate(store, draft).await?;
-    save(store, clock, id, version, &valid).await
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "orchestration.updated",
+            "orchestration",
+            Some(id),
+            &valid.name,
+        )
+        .before(&current.fields)
+        .after(&valid);
+    save(store, clock, id, version, &valid, &audit).await
 }
 
 async fn save(
@@ -142,9 +166,10 @@ async fn save(
     id: i64,
     version: i64,
     valid: &OrchestrationFields,
+    audit: &NewAudit,
 ) -> Result<Orchestration, CatalogError> {
     match store
-        .update_orchestration(id, version, valid, clock.now())
+        .update_orchestration(id, version, valid, clock.now(), audit)
         .await
     {
         Ok(saved) => Ok(saved),
@@ -179,14 +204,25 @@ pub async fn retire_orchestration(
     }
     let retired = OrchestrationFields {
         lifecycle: Lifecycle::Retired,
-        ..current.fields
+        ..current.fields.clone()
     };
-    save(store, clock, id, version, &retired).await
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "orchestration.retired",
+            "orchestration",
+            Some(id),
+            &retired.name,
+        )
+        .before(&current.fields)
+        .after(&retired);
+    save(store, clock, id, version, &retired, &audit).await
 }
 
 /// Deletes an orchestration for good, once confirmed with its slug.
 pub async fn delete_orchestration(
     store: &dyn Store,
+    clock: &dyn Clock,
     actor: &Actor,
     id: i64,
     confirmation: &str,
@@ -198,5 +234,14 @@ pub async fn delete_orchestration(
             slug: current.fields.slug,
         });
     }
-    Ok(store.delete_orchestration(id).await?)
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "orchestration.deleted",
+            "orchestration",
+            Some(id),
+            &current.fields.name,
+        )
+        .before(&current.fields);
+    Ok(store.delete_orchestration(id, &audit).await?)
 }

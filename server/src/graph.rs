@@ -12,6 +12,7 @@ use app::model::errors::FieldErrors;
 use app::model::inventory::{Automation, InventoryFilter};
 
 use crate::access;
+use crate::audit::Author;
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
 use crate::store::{EdgeRefusal, Store, StoreResult};
@@ -62,7 +63,15 @@ pub async fn add_dependency(
     if !errors.is_empty() {
         return Err(CatalogError::Invalid(errors));
     }
-    match store.add_dependency(&draft, clock.now()).await {
+    let label = format!(
+        "{} feeds {}",
+        name_of(store, draft.upstream).await?,
+        name_of(store, draft.downstream).await?
+    );
+    let audit = Author::of(actor)
+        .did(clock.now(), "dependency.added", "dependency", None, label)
+        .after(&draft);
+    match store.add_dependency(&draft, clock.now(), &audit).await {
         Ok(Ok(added)) => Ok(added),
         Ok(Err(EdgeRefusal::Cycle(cycle))) => {
             let mut names = Vec::with_capacity(cycle.len());
@@ -93,12 +102,23 @@ pub async fn add_dependency(
 /// Removes an edge.
 pub async fn remove_dependency(
     store: &dyn Store,
+    clock: &dyn Clock,
     actor: &Actor,
     id: i64,
 ) -> Result<(), CatalogError> {
     let edge = store.dependency(id).await?;
     access::check_edge(store, actor, edge.upstream.node, edge.downstream.node).await?;
-    Ok(store.delete_dependency(id).await?)
+    let label = format!("{} feeds {}", edge.upstream.name, edge.downstream.name);
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "dependency.removed",
+            "dependency",
+            Some(id),
+            label,
+        )
+        .before(&edge);
+    Ok(store.delete_dependency(id, &audit).await?)
 }
 
 /// The automations of an orchestration, by name.

@@ -7,6 +7,7 @@ use app::model::errors::FieldErrors;
 use app::model::inventory::{Automation, AutomationDraft, AutomationFields};
 
 use crate::access;
+use crate::audit::Author;
 use crate::catalog::{CatalogError, add_reference_errors};
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
@@ -58,7 +59,16 @@ pub async fn create_automation(
     access::require_editor(actor)?;
     access::check_joining(store, actor, draft.orchestration_id).await?;
     let valid = validate(store, draft).await?;
-    match store.create_automation(&valid, clock.now()).await {
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "automation.created",
+            "automation",
+            None,
+            &valid.name,
+        )
+        .after(&valid);
+    match store.create_automation(&valid, clock.now(), &audit).await {
         Err(StoreError::Conflict(_)) => Err(already_listed(&valid)),
         other => Ok(other?),
     }
@@ -79,8 +89,18 @@ pub async fn update_automation(
         access::check_joining(store, actor, draft.orchestration_id).await?;
     }
     let valid = validate(store, draft).await?;
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "automation.updated",
+            "automation",
+            Some(id),
+            &valid.name,
+        )
+        .before(&current.fields)
+        .after(&valid);
     match store
-        .update_automation(id, version, &valid, clock.now())
+        .update_automation(id, version, &valid, clock.now(), &audit)
         .await
     {
         Ok(saved) => Ok(saved),
@@ -101,10 +121,20 @@ pub async fn update_automation(
 /// Removes an automation from the inventory for good.
 pub async fn delete_automation(
     store: &dyn Store,
+    clock: &dyn Clock,
     actor: &Actor,
     id: i64,
 ) -> Result<(), CatalogError> {
     let current = store.automation(id).await?;
     access::check_automation(store, actor, &current).await?;
-    Ok(store.delete_automation(id).await?)
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "automation.deleted",
+            "automation",
+            Some(id),
+            &current.fields.name,
+        )
+        .before(&current.fields);
+    Ok(store.delete_automation(id, &audit).await?)
 }

@@ -7,6 +7,7 @@ use clap::Parser;
 
 use baton::accounts::password::Password;
 use baton::accounts::{AccountError, NewAccount, create_account};
+use baton::audit::Author;
 use baton::clock::SystemClock;
 use baton::config::{Cli, Command, Config, TokenCommand, UserCommand};
 use baton::startup::{Application, shutdown_signal};
@@ -90,7 +91,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 role,
                 password,
             };
-            match create_account(&*store, &SystemClock, account).await {
+            match create_account(&*store, &SystemClock, &Author::command_line(), account).await {
                 Ok(id) => {
                     println!(
                         "Created {} {} (user {id}).",
@@ -122,6 +123,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let made = baton::accounts::tokens::create(
                 &*store,
                 &SystemClock,
+                &Author::command_line(),
                 person.id,
                 &name,
                 scope.into(),

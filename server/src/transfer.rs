@@ -14,6 +14,7 @@ use app::model::transfer::{
     RowReport, RowStatus, TeamEntry,
 };
 
+use crate::audit::Author;
 use crate::clock::Clock;
 use crate::store::{
     AutomationWrite, CatalogPlan, Person, PlannedAutomation, PlannedOrchestration, Store,
@@ -417,8 +418,21 @@ pub async fn import_inventory(
     only_admins(actor)?;
     let (mut report, writes) = plan_inventory(store, file).await?;
     if commit {
+        let summary = serde_json::json!({
+            "new": report.new, "updated": report.updated,
+            "unchanged": report.unchanged, "errors": report.errors,
+        });
+        let audit = Author::of(actor)
+            .did(
+                clock.now(),
+                "inventory.imported",
+                "inventory",
+                None,
+                "inventory CSV import",
+            )
+            .after(&summary);
         match store
-            .write_automations(&writes, clock.now(), progress)
+            .write_automations(&writes, clock.now(), progress, &audit)
             .await
         {
             Ok(()) => report.committed = true,
@@ -738,7 +752,14 @@ pub async fn import_catalog(
     if !errors.is_empty() {
         return Err(TransferError::Invalid(errors));
     }
-    match store.import_catalog(&plan, clock.now()).await {
+    let audit = Author::of(actor).did(
+        clock.now(),
+        "catalog.imported",
+        "catalog",
+        None,
+        "catalog document import",
+    );
+    match store.import_catalog(&plan, clock.now(), &audit).await {
         Ok(Ok(counts)) => Ok(counts),
         Ok(Err(why)) => {
             let mut errors = FieldErrors::default();

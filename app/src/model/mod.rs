@@ -2,6 +2,7 @@
 //! both apply: the browser to help early, the server to decide.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod dependencies;
 pub mod errors;

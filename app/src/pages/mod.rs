@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod account_settings;
+pub mod audit;
 pub mod automation;
 pub mod import;
 pub mod inventory;

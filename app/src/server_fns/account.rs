@@ -2,8 +2,10 @@
 //! server would refuse.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 use crate::model::accounts::{Actor, ApiToken};
+use crate::model::audit::{AuditFilter, AuditPage};
 use crate::model::forms::SaveOutcome;
 use crate::services::TokenOutcome;
 
@@ -32,6 +34,15 @@ pub async fn create_token(name: String, scope: String) -> Result<TokenOutcome, S
 pub async fn revoke_token(id: i64) -> Result<SaveOutcome, ServerFnError> {
     super::account()?
         .revoke_token(id)
+        .await
+        .map_err(super::refused)
+}
+
+/// A page (from 1) of the audit log, newest first: for admins.
+#[server(prefix = "/rpc", endpoint = "admin/audit", input = Json)]
+pub async fn load_audit(filter: AuditFilter, page: u32) -> Result<AuditPage, ServerFnError> {
+    super::account()?
+        .audit_log(filter, page)
         .await
         .map_err(super::refused)
 }

@@ -9,6 +9,7 @@ pub mod tokens;
 use app::model::accounts::Role;
 use app::model::errors::FieldErrors;
 
+use crate::audit::Author;
 use crate::clock::Clock;
 use crate::store::{Store, StoreError};
 use password::Password;
@@ -90,12 +91,18 @@ pub(crate) fn checked(account: &NewAccount) -> Result<(String, String), AccountE
 pub async fn create_account(
     store: &dyn Store,
     clock: &dyn Clock,
+    author: &Author,
     account: NewAccount,
 ) -> Result<i64, AccountError> {
     let (email, name) = checked(&account)?;
     let hash = password::hash(account.password).await?;
+    let audit = author
+        .did(clock.now(), "user.created", "user", None, &email)
+        .after(&serde_json::json!({
+            "email": email, "display_name": name, "role": account.role,
+        }));
     match store
-        .create_account(&email, &name, account.role, &hash, clock.now())
+        .create_account(&email, &name, account.role, &hash, clock.now(), &audit)
         .await
     {
         Err(StoreError::Conflict(_)) => {

@@ -9,6 +9,7 @@ use chrono::TimeDelta;
 
 use super::password::{self, Password};
 use super::{AccountError, NewAccount, checked};
+use crate::audit::Author;
 use crate::clock::Clock;
 use crate::store::{Person, Store, StoreError};
 
@@ -67,6 +68,10 @@ pub async fn sign_in(
         .sign_in_failures(&email, &client, now - WINDOW)
         .await?;
     if by_account >= ACCOUNT_LIMIT || by_address >= ADDRESS_LIMIT {
+        let audit = Author::typed(&email)
+            .did(now, "user.sign_in_throttled", "user", None, &email)
+            .from_client(&client);
+        store.record_audit(&audit).await?;
         return Err(SignInError::Throttled);
     }
     let credentials = store.credentials(&email).await?;
@@ -82,10 +87,18 @@ pub async fn sign_in(
     match signed_in {
         Some(actor) => {
             store.forget_account_failures(&email).await?;
+            let audit = Author::of(&actor)
+                .did(now, "user.signed_in", "user", Some(actor.id), &email)
+                .from_client(&client);
+            store.record_audit(&audit).await?;
             Ok(actor)
         }
         None => {
             store.record_sign_in_failure(&email, &client, now).await?;
+            let audit = Author::typed(&email)
+                .did(now, "user.sign_in_failed", "user", id, &email)
+                .from_client(&client);
+            store.record_audit(&audit).await?;
             Err(SignInError::Refused)
         }
     }
@@ -103,8 +116,14 @@ pub async fn set_up(
         return Ok(None);
     }
     let hash = password::hash(account.password).await?;
+    let audit = Author {
+        id: None,
+        label: format!("{name} <{email}>"),
+    }
+    .did(clock.now(), "user.created_at_setup", "user", None, &email)
+    .after(&serde_json::json!({"email": email, "display_name": name, "role": "admin"}));
     let Some(id) = store
-        .create_first_admin(&email, &name, &hash, clock.now())
+        .create_first_admin(&email, &name, &hash, clock.now(), &audit)
         .await?
     else {
         return Ok(None);

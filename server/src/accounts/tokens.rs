@@ -8,6 +8,7 @@ use app::model::errors::FieldErrors;
 use sha2::{Digest, Sha256};
 
 use super::sign_in;
+use crate::audit::Author;
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
 use crate::store::{Store, StoreError, TokenDraft};
@@ -30,6 +31,7 @@ pub fn hash(token: &str) -> String {
 pub async fn create(
     store: &dyn Store,
     clock: &dyn Clock,
+    author: &Author,
     user_id: i64,
     name: &str,
     scope: TokenScope,
@@ -55,7 +57,12 @@ pub async fn create(
         hash: &hash(&token),
         prefix: &token[..PREFIX.len() + 8],
     };
-    let id = store.create_api_token(&draft, clock.now()).await?;
+    let audit = author
+        .did(clock.now(), "token.created", "token", None, name)
+        .after(&serde_json::json!({
+            "user_id": user_id, "name": name, "scope": scope, "prefix": draft.prefix,
+        }));
+    let id = store.create_api_token(&draft, clock.now(), &audit).await?;
     Ok(NewToken {
         details: store.api_token(id).await?,
         token,
@@ -103,7 +110,10 @@ pub async fn revoke(
             "only the token's person or an administrator may revoke it".to_owned(),
         ));
     }
-    store.revoke_api_token(id, clock.now()).await?;
+    let audit = Author::of(actor)
+        .did(clock.now(), "token.revoked", "token", Some(id), &token.name)
+        .before(&token);
+    store.revoke_api_token(id, clock.now(), &audit).await?;
     Ok(store.api_token(id).await?)
 }
 

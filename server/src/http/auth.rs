@@ -395,7 +395,22 @@ pub async fn sign_in_submit(
 }
 
 /// `POST /sign-out`: ends the session, here and in the store.
-pub async fn sign_out(session: Session, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    actor: Option<Extension<Actor>>,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(Extension(actor)) = actor {
+        let audit = crate::audit::Author::of(&actor).did(
+            state.clock.now(),
+            "user.signed_out",
+            "user",
+            Some(actor.id),
+            &actor.email,
+        );
+        state.store.record_audit(&audit).await?;
+    }
     session
         .flush()
         .await

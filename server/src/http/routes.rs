@@ -96,6 +96,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/account/tokens", Access::Read),
     ("/rpc/account/tokens/create", Access::Read),
     ("/rpc/account/tokens/revoke", Access::Owner),
+    ("/rpc/admin/audit", Access::Admin),
     ("/rpc/orchestrations/list", Access::Read),
     ("/rpc/orchestrations/page", Access::Read),
     ("/rpc/inventory/page", Access::Read),

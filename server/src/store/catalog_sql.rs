@@ -176,7 +176,7 @@ macro_rules! catalog_queries {
         }
 
         pub async fn create_account(
-            pool: &$pool,
+            tx: &mut sqlx::Transaction<'_, $db>,
             email: &str,
             display_name: &str,
             role: &str,
@@ -189,7 +189,7 @@ macro_rules! catalog_queries {
                 .bind(role)
                 .bind(password_hash)
                 .bind(now)
-                .fetch_one(pool)
+                .fetch_one(&mut **tx)
                 .await?)
         }
 
@@ -355,10 +355,13 @@ macro_rules! catalog_queries {
                 .collect()
         }
 
-        pub async fn delete_orchestration(pool: &$pool, id: i64) -> StoreResult<()> {
+        pub async fn delete_orchestration(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+        ) -> StoreResult<()> {
             let done = sqlx::query(csql::DELETE_ORCHESTRATION)
                 .bind(id)
-                .execute(pool)
+                .execute(&mut **tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);

@@ -186,10 +186,13 @@ macro_rules! graph_queries {
             rows.into_iter().map(TryInto::try_into).collect()
         }
 
-        pub async fn delete_dependency(pool: &$pool, id: i64) -> StoreResult<()> {
+        pub async fn delete_dependency(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+        ) -> StoreResult<()> {
             let done = sqlx::query(gsql::DELETE_DEPENDENCY)
                 .bind(id)
-                .execute(pool)
+                .execute(&mut **tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);

@@ -71,16 +71,21 @@ macro_rules! impl_store {
                 role: app::model::accounts::Role,
                 password_hash: &str,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<i64> {
-                queries::create_account(
-                    &self.pool,
+                let mut tx = self.begin_write().await?;
+                let id = queries::create_account(
+                    &mut tx,
                     email,
                     display_name,
                     role.as_str(),
                     password_hash,
                     now,
                 )
-                .await
+                .await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(id)
             }
 
             async fn credentials(
@@ -129,12 +134,16 @@ macro_rules! impl_store {
                 display_name: &str,
                 password_hash: &str,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<Option<i64>> {
                 let mut tx = self.begin_write().await?;
                 let created =
                     queries::insert_first_admin(&mut tx, email, display_name, password_hash, now)
                         .await?;
-                if created.is_some() {
+                if let Some(id) = created {
+                    let mut entry = audit.clone();
+                    entry.actor_id = Some(id);
+                    queries::insert_audit(&mut tx, &entry, Some(id)).await?;
                     tx.commit().await?;
                 }
                 Ok(created)
@@ -173,8 +182,13 @@ macro_rules! impl_store {
                 &self,
                 token: &$crate::store::TokenDraft<'_>,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<i64> {
-                queries::create_api_token(&self.pool, token, now).await
+                let mut tx = self.begin_write().await?;
+                let id = queries::create_api_token(&mut tx, token, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(id)
             }
 
             async fn api_tokens(
@@ -210,8 +224,41 @@ macro_rules! impl_store {
                 &self,
                 id: i64,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<bool> {
-                queries::revoke_api_token(&self.pool, id, now).await
+                let mut tx = self.begin_write().await?;
+                let revoked = queries::revoke_api_token(&mut tx, id, now).await?;
+                if revoked {
+                    queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                    tx.commit().await?;
+                }
+                Ok(revoked)
+            }
+
+            async fn record_audit(
+                &self,
+                entry: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::insert_audit(&mut tx, entry, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit_log(
+                &self,
+                filter: &app::model::audit::AuditFilter,
+                limit: u32,
+                offset: u32,
+            ) -> $crate::store::StoreResult<Vec<app::model::audit::AuditEntry>> {
+                queries::audit_log(&self.pool, filter, limit, offset).await
+            }
+
+            async fn count_audit(
+                &self,
+                filter: &app::model::audit::AuditFilter,
+            ) -> $crate::store::StoreResult<u64> {
+                queries::count_audit(&self.pool, filter).await
             }
 
             async fn delete_session(&self, id: &str) -> $crate::store::StoreResult<()> {
@@ -245,9 +292,11 @@ macro_rules! impl_store {
                 &self,
                 orchestration: &app::model::catalog::OrchestrationFields,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
                 let mut tx = self.begin_write().await?;
                 let id = queries::insert_orchestration(&mut tx, orchestration, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
                 tx.commit().await?;
                 queries::orchestration(&self.pool, id).await
             }
@@ -258,9 +307,11 @@ macro_rules! impl_store {
                 version: i64,
                 orchestration: &app::model::catalog::OrchestrationFields,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<app::model::catalog::Orchestration> {
                 let mut tx = self.begin_write().await?;
                 queries::update_orchestration(&mut tx, id, version, orchestration, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
                 tx.commit().await?;
                 queries::orchestration(&self.pool, id).await
             }
@@ -285,8 +336,16 @@ macro_rules! impl_store {
                 queries::orchestrations(&self.pool).await
             }
 
-            async fn delete_orchestration(&self, id: i64) -> $crate::store::StoreResult<()> {
-                queries::delete_orchestration(&self.pool, id).await
+            async fn delete_orchestration(
+                &self,
+                id: i64,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::delete_orchestration(&mut tx, id).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn orchestration_exists(&self, id: i64) -> $crate::store::StoreResult<bool> {
@@ -297,9 +356,11 @@ macro_rules! impl_store {
                 &self,
                 automation: &app::model::inventory::AutomationFields,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
                 let mut tx = self.begin_write().await?;
                 let id = queries::insert_automation(&mut tx, automation, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
                 tx.commit().await?;
                 queries::automation(&self.pool, id).await
             }
@@ -310,9 +371,11 @@ macro_rules! impl_store {
                 version: i64,
                 automation: &app::model::inventory::AutomationFields,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<app::model::inventory::Automation> {
                 let mut tx = self.begin_write().await?;
                 queries::update_automation(&mut tx, id, version, automation, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
                 tx.commit().await?;
                 queries::automation(&self.pool, id).await
             }
@@ -351,14 +414,23 @@ macro_rules! impl_store {
                 queries::explain_automations(&self.pool, filter, explain).await
             }
 
-            async fn delete_automation(&self, id: i64) -> $crate::store::StoreResult<()> {
-                queries::delete_automation(&self.pool, id).await
+            async fn delete_automation(
+                &self,
+                id: i64,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::delete_automation(&mut tx, id).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn add_dependency(
                 &self,
                 draft: &app::model::dependencies::DependencyDraft,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<
                 Result<app::model::dependencies::Dependency, $crate::store::EdgeRefusal>,
             > {
@@ -367,6 +439,7 @@ macro_rules! impl_store {
                     Ok(id) => id,
                     Err(refusal) => return Ok(Err(refusal)),
                 };
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
                 tx.commit().await?;
                 Ok(Ok(queries::dependency(&self.pool, id).await?))
             }
@@ -384,8 +457,16 @@ macro_rules! impl_store {
                 queries::dependencies(&self.pool).await
             }
 
-            async fn delete_dependency(&self, id: i64) -> $crate::store::StoreResult<()> {
-                queries::delete_dependency(&self.pool, id).await
+            async fn delete_dependency(
+                &self,
+                id: i64,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::delete_dependency(&mut tx, id).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn people(&self) -> $crate::store::StoreResult<Vec<$crate::store::Person>> {
@@ -401,6 +482,7 @@ macro_rules! impl_store {
                 writes: &[$crate::store::AutomationWrite],
                 now: chrono::DateTime<chrono::Utc>,
                 progress: &(dyn Fn(usize) + Send + Sync),
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<()> {
                 let mut tx = self.begin_write().await?;
                 for (done, write) in writes.iter().enumerate() {
@@ -416,6 +498,7 @@ macro_rules! impl_store {
                         progress(done + 1);
                     }
                 }
+                queries::insert_audit(&mut tx, audit, None).await?;
                 tx.commit().await?;
                 progress(writes.len());
                 Ok(())
@@ -425,6 +508,7 @@ macro_rules! impl_store {
                 &self,
                 plan: &$crate::store::CatalogPlan,
                 now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<Result<app::model::transfer::CatalogImportCounts, String>> {
                 // The graph lock too: the import adds edges.
                 let mut tx = self.begin_graph_write().await?;
@@ -432,6 +516,9 @@ macro_rules! impl_store {
                     Ok(counts) => counts,
                     Err(why) => return Ok(Err(why)),
                 };
+                let mut entry = audit.clone();
+                entry.after = serde_json::to_value(&counts).ok();
+                queries::insert_audit(&mut tx, &entry, None).await?;
                 tx.commit().await?;
                 Ok(Ok(counts))
             }

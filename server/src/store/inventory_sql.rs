@@ -286,10 +286,13 @@ macro_rules! inventory_queries {
                 .collect())
         }
 
-        pub async fn delete_automation(pool: &$pool, id: i64) -> StoreResult<()> {
+        pub async fn delete_automation(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+        ) -> StoreResult<()> {
             let done = sqlx::query(isql::DELETE_AUTOMATION)
                 .bind(id)
-                .execute(pool)
+                .execute(&mut **tx)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);

@@ -2,6 +2,7 @@
 //! PostgreSQL ([`postgres`]). The backend is picked once, from the database
 //! URL, by [`connect`]; everything above this module sees only the trait.
 
+mod audit_sql;
 mod catalog_sql;
 mod error;
 mod graph_sql;
@@ -27,9 +28,9 @@ use tokio::sync::broadcast;
 use crate::config::DatabaseUrl;
 pub use error::{StoreError, StoreResult};
 pub use types::{
-    AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery, DeliveryOutcome,
-    EdgeRefusal, NewDelivery, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery,
-    StoredSession, Team, TokenDraft, TokenRow,
+    AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
+    DeliveryOutcome, EdgeRefusal, NewAudit, NewDelivery, Person, PlannedAutomation,
+    PlannedOrchestration, RecordedDelivery, StoredSession, Team, TokenDraft, TokenRow,
 };
 
 /// The shared handle to the store in use.
@@ -98,6 +99,7 @@ pub trait Store: Send + Sync + 'static {
         role: Role,
         password_hash: &str,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<i64>;
 
     /// What signing in as `email` (normalised) checks; `None` when nobody
@@ -137,6 +139,7 @@ pub trait Store: Send + Sync + 'static {
         display_name: &str,
         password_hash: &str,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<Option<i64>>;
 
     /// Notes a failed sign-in as `email` (normalised, or as typed) from
@@ -167,6 +170,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token: &TokenDraft<'_>,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<i64>;
 
     /// One person's tokens (`Some`), or everyone's, revoked ones included.
@@ -181,7 +185,25 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// Revokes a token; `false` when it was already revoked.
-    async fn revoke_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn revoke_api_token(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<bool>;
+
+    /// Appends an entry that records no other change (a sign-in).
+    async fn record_audit(&self, entry: &NewAudit) -> StoreResult<()>;
+
+    /// A page of the audit log matching `filter`, newest first.
+    async fn audit_log(
+        &self,
+        filter: &app::model::audit::AuditFilter,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<app::model::audit::AuditEntry>>;
+
+    async fn count_audit(&self, filter: &app::model::audit::AuditFilter) -> StoreResult<u64>;
 
     /// Whether the user exists and is not deactivated.
     async fn user_is_active(&self, id: i64) -> StoreResult<bool>;
@@ -200,10 +222,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a validated orchestration with its tags, all or nothing. A
     /// taken slug is a `Conflict`.
+    ///
+    /// Every method that changes the catalog, people or tokens takes the
+    /// audit entry recording it and appends it in the same transaction:
+    /// a change is never unrecorded, nor a refused one recorded.
     async fn create_orchestration(
         &self,
         orchestration: &OrchestrationFields,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<Orchestration>;
 
     /// Replaces an orchestration's fields, if it is still at `version`: a
@@ -215,6 +242,7 @@ pub trait Store: Send + Sync + 'static {
         version: i64,
         orchestration: &OrchestrationFields,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<Orchestration>;
 
     async fn orchestration(&self, id: i64) -> StoreResult<Orchestration>;
@@ -225,7 +253,7 @@ pub trait Store: Send + Sync + 'static {
     async fn orchestrations(&self) -> StoreResult<Vec<Orchestration>>;
 
     /// Removes an orchestration; its automations stay, loose.
-    async fn delete_orchestration(&self, id: i64) -> StoreResult<()>;
+    async fn delete_orchestration(&self, id: i64, audit: &NewAudit) -> StoreResult<()>;
 
     async fn orchestration_exists(&self, id: i64) -> StoreResult<bool>;
 
@@ -235,6 +263,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         automation: &AutomationFields,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<Automation>;
 
     /// Replaces an automation's fields if it is still at `version`; else a
@@ -245,6 +274,7 @@ pub trait Store: Send + Sync + 'static {
         version: i64,
         automation: &AutomationFields,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<Automation>;
 
     async fn automation(&self, id: i64) -> StoreResult<Automation>;
@@ -264,7 +294,7 @@ pub trait Store: Send + Sync + 'static {
     /// step: to check that it reads through indexes.
     async fn automations_query_plan(&self, filter: &InventoryFilter) -> StoreResult<Vec<String>>;
 
-    async fn delete_automation(&self, id: i64) -> StoreResult<()>;
+    async fn delete_automation(&self, id: i64, audit: &NewAudit) -> StoreResult<()>;
 
     /// Writes an import's automations in one transaction: all or none. A
     /// changed one whose version moved since it was compared, or a new one
@@ -275,6 +305,7 @@ pub trait Store: Send + Sync + 'static {
         writes: &[AutomationWrite],
         now: DateTime<Utc>,
         progress: &(dyn Fn(usize) + Send + Sync),
+        audit: &NewAudit,
     ) -> StoreResult<()>;
 
     /// Adds the edge "upstream feeds downstream", unless it is there
@@ -286,6 +317,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         draft: &DependencyDraft,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<Result<Dependency, EdgeRefusal>>;
 
     async fn dependency(&self, id: i64) -> StoreResult<Dependency>;
@@ -293,7 +325,7 @@ pub trait Store: Send + Sync + 'static {
     /// Every edge with the names of its ends, oldest first.
     async fn dependencies(&self) -> StoreResult<Vec<Dependency>>;
 
-    async fn delete_dependency(&self, id: i64) -> StoreResult<()>;
+    async fn delete_dependency(&self, id: i64, audit: &NewAudit) -> StoreResult<()>;
 
     /// Adds or changes everything in the plan in one transaction, matched
     /// on natural keys (slugs, emails, tool + external id); an existing
@@ -303,6 +335,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         plan: &CatalogPlan,
         now: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> StoreResult<Result<app::model::transfer::CatalogImportCounts, String>>;
 
     /// Announces a committed change to every subscriber of this store and,

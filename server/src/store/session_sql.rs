@@ -204,7 +204,7 @@ macro_rules! session_queries {
         }
 
         pub async fn create_api_token(
-            pool: &$pool,
+            tx: &mut sqlx::Transaction<'_, $db>,
             token: &$crate::store::TokenDraft<'_>,
             now: DateTime<Utc>,
         ) -> StoreResult<i64> {
@@ -215,7 +215,7 @@ macro_rules! session_queries {
                 .bind(token.hash)
                 .bind(token.prefix)
                 .bind(now)
-                .fetch_one(pool)
+                .fetch_one(&mut **tx)
                 .await?)
         }
 
@@ -276,14 +276,14 @@ macro_rules! session_queries {
         }
 
         pub async fn revoke_api_token(
-            pool: &$pool,
+            tx: &mut sqlx::Transaction<'_, $db>,
             id: i64,
             now: DateTime<Utc>,
         ) -> StoreResult<bool> {
             let done = sqlx::query(ssql::REVOKE_API_TOKEN)
                 .bind(id)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut **tx)
                 .await?;
             Ok(done.rows_affected() == 1)
         }

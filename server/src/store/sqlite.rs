@@ -21,6 +21,7 @@ mod queries {
     crate::store::graph_sql::graph_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::transfer_sql::transfer_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::session_sql::session_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::audit_sql::audit_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.

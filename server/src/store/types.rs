@@ -262,3 +262,54 @@ impl TokenRow {
         })
     }
 }
+
+/// An entry to append to the audit log, written in the same transaction as
+/// the change it records. A creation leaves `subject_id` empty: the store
+/// fills in the new row's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAudit {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_label: String,
+    pub action: &'static str,
+    pub subject_kind: &'static str,
+    pub subject_id: Option<i64>,
+    pub subject_label: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub client: Option<String>,
+}
+
+/// An audit entry's row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_label: String,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i64>,
+    pub subject_label: String,
+    pub before: Option<sqlx::types::Json<serde_json::Value>>,
+    pub after: Option<sqlx::types::Json<serde_json::Value>>,
+    pub client: Option<String>,
+}
+
+impl From<AuditRow> for app::model::audit::AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            id: row.id,
+            at: row.at,
+            actor_id: row.actor_id,
+            actor_label: row.actor_label,
+            action: row.action,
+            subject_kind: row.subject_kind,
+            subject_id: row.subject_id,
+            subject_label: row.subject_label,
+            before: row.before.map(|j| j.0),
+            after: row.after.map(|j| j.0),
+            client: row.client,
+        }
+    }
+}

@@ -358,7 +358,8 @@ pub async fn create_person(
         role,
         password: baton::accounts::password::Password::new(PASSWORD),
     };
-    baton::accounts::create_account(&**store, clock, account)
+    let author = baton::audit::Author::command_line();
+    baton::accounts::create_account(&**store, clock, &author, account)
         .await
         .unwrap()
 }

@@ -63,8 +63,15 @@ async fn inventory_listings_use_indexes_at_ten_thousand_rows(#[case] backend: Ba
             },
         })
         .collect();
+    let audit = baton::audit::Author::command_line().did(
+        Utc::now(),
+        "inventory.imported",
+        "inventory",
+        None,
+        "plans test",
+    );
     store
-        .write_automations(&writes, Utc::now(), &|_| {})
+        .write_automations(&writes, Utc::now(), &|_| {}, &audit)
         .await
         .unwrap();
     analyze(&db, backend).await;

@@ -7,6 +7,7 @@
 )]
 
 mod accounts;
+mod audit;
 mod automations;
 mod cli;
 mod deliveries;

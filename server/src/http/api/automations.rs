@@ -142,6 +142,6 @@ pub async fn delete(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    inventory::delete_automation(&*state.store, &actor, automation_id(&id)?).await?;
+    inventory::delete_automation(&*state.store, &*state.clock, &actor, automation_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,7 +46,7 @@ pub async fn delete(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    graph::remove_dependency(&*state.store, &actor, dependency_id(&id)?).await?;
+    graph::remove_dependency(&*state.store, &*state.clock, &actor, dependency_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

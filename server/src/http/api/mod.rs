@@ -1,6 +1,7 @@
 //! The public JSON API under `/api/v1`: a contract, with stable error
 //! bodies (`{"error": …, "fields": [...]}`).
 
+mod audit;
 mod automations;
 mod dependencies;
 mod json;
@@ -122,6 +123,7 @@ pub fn routes() -> Routes {
             Read,
             transfer::export_catalog,
         )
+        .add(GET, "/api/v1/audit", Access::Admin, audit::list)
         .add(GET, "/api/v1/tokens", Read, tokens::list)
         .add(POST, "/api/v1/tokens", Read, tokens::create)
         .add(DELETE, "/api/v1/tokens/{id}", Owner, tokens::revoke)

@@ -116,6 +116,13 @@ pub async fn delete(
     Query(confirmation): Query<Confirmation>,
 ) -> Result<StatusCode, AppError> {
     let id = state.store.orchestration_by_slug(&slug).await?.id;
-    catalog::delete_orchestration(&*state.store, &actor, id, &confirmation.confirm).await?;
+    catalog::delete_orchestration(
+        &*state.store,
+        &*state.clock,
+        &actor,
+        id,
+        &confirmation.confirm,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

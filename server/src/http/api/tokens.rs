@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::json::JsonBody;
 use crate::accounts::tokens;
+use crate::audit::Author;
 use crate::http::auth::TokenAuth;
 use crate::http::error::{AppError, Caller};
 use crate::startup::AppState;
@@ -56,6 +57,7 @@ pub async fn create(
     let made = tokens::create(
         &*state.store,
         &*state.clock,
+        &Author::of(&actor),
         actor.id,
         &request.name,
         request.scope,

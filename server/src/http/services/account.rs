@@ -1,6 +1,7 @@
 //! The server's side of a person's own account screen: their API tokens.
 
 use app::model::accounts::{Actor, ApiToken, TokenScope};
+use app::model::audit::{AuditFilter, AuditPage};
 use app::model::forms::SaveOutcome;
 use app::services::{AccountService, BoxFuture, ServiceError, TokenOutcome};
 
@@ -36,7 +37,16 @@ impl AccountService for Account {
                 errors.add("scope", "choose read only, or read and write");
                 return Ok(TokenOutcome::Invalid(errors));
             };
-            match tokens::create(&*self.store, &*self.clock, self.actor.id, &name, scope).await {
+            match tokens::create(
+                &*self.store,
+                &*self.clock,
+                &crate::audit::Author::of(&self.actor),
+                self.actor.id,
+                &name,
+                scope,
+            )
+            .await
+            {
                 Ok(made) => Ok(TokenOutcome::Made(made)),
                 Err(CatalogError::Invalid(errors)) => Ok(TokenOutcome::Invalid(errors)),
                 Err(other) => Err(unavailable(anyhow::anyhow!("{other}"))),
@@ -54,6 +64,20 @@ impl AccountService for Account {
                 Err(CatalogError::NotFound) => {
                     Ok(SaveOutcome::Refused("There is no such token.".to_owned()))
                 }
+                Err(other) => Err(unavailable(anyhow::anyhow!("{other}"))),
+            }
+        })
+    }
+
+    fn audit_log(
+        &self,
+        filter: AuditFilter,
+        page: u32,
+    ) -> BoxFuture<'_, Result<AuditPage, ServiceError>> {
+        Box::pin(async move {
+            match crate::audit::browse(&*self.store, &self.actor, &filter, page).await {
+                Ok(found) => Ok(found),
+                Err(CatalogError::Forbidden(why)) => Err(ServiceError::Forbidden(why)),
                 Err(other) => Err(unavailable(anyhow::anyhow!("{other}"))),
             }
         })

@@ -303,7 +303,9 @@ impl Catalog {
         id: i64,
         confirm: String,
     ) -> Result<SaveOutcome, ServiceError> {
-        match catalog::delete_orchestration(&*self.store, &self.actor, id, &confirm).await {
+        match catalog::delete_orchestration(&*self.store, &*self.clock, &self.actor, id, &confirm)
+            .await
+        {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: "/orchestrations".to_owned(),
             }),
@@ -376,7 +378,7 @@ impl Catalog {
         &self,
         id: i64,
     ) -> Result<SaveOutcome, ServiceError> {
-        match inventory::delete_automation(&*self.store, &self.actor, id).await {
+        match inventory::delete_automation(&*self.store, &*self.clock, &self.actor, id).await {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: "/inventory".to_owned(),
             }),
@@ -404,7 +406,7 @@ impl Catalog {
     }
 
     pub(super) async fn remove_edge(&self, id: i64) -> Result<SaveOutcome, ServiceError> {
-        match graph::remove_dependency(&*self.store, &self.actor, id).await {
+        match graph::remove_dependency(&*self.store, &*self.clock, &self.actor, id).await {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: String::new(),
             }),
