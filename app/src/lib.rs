@@ -31,6 +31,7 @@ use pages::{
     orchestration::OrchestrationPage,
     orchestration_edit::{EditOrchestrationPage, NewOrchestrationPage},
     orchestrations::OrchestrationsPage,
+    people::PeoplePage,
     placeholder::Placeholder,
 };
 use sections::Section;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -97,10 +97,7 @@ impl Section {
                 "Every delivery with its outcome, filter and replay",
                 "Open and past incidents, acknowledgement and escalation",
             ],
-            Section::Admin => &[
-                "Users, roles and teams",
-                "Ingestion keys, secrets and alert channels",
-            ],
+            Section::Admin => &["Ingestion keys, secrets and alert channels"],
         }
     }
 }

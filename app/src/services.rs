@@ -167,6 +167,7 @@ mod ports {
     use crate::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
     use crate::model::inventory::InventoryFilter;
     use crate::model::leverage::LeverageReport;
+    use crate::model::people::Directory;
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -270,6 +271,41 @@ mod ports {
         ) -> BoxFuture<'_, Result<TokenOutcome, ServiceError>>;
 
         fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Everyone and every team: for admins.
+        fn directory(&self) -> BoxFuture<'_, Result<Directory, ServiceError>>;
+
+        /// Adds someone who can sign in (`role` by name).
+        fn add_person(
+            &self,
+            email: String,
+            display_name: String,
+            role: String,
+            password: String,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        fn change_role(
+            &self,
+            id: i64,
+            role: String,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Deactivates (`active` false) or reactivates someone.
+        fn set_active(
+            &self,
+            id: i64,
+            active: bool,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        fn create_team(&self, name: String) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Adds someone to a team (`member`) or removes them.
+        fn set_membership(
+            &self,
+            team: i64,
+            user: i64,
+            member: bool,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         /// A page (from 1) of the audit log: for admins.
         fn audit_log(

@@ -173,3 +173,48 @@ test('the admin reads the audit log, filtered to failed sign-ins', async ({ page
   await expect(rows.first()).toContainText('ada@example.com');
   await expect(rows.first()).toContainText('from 127.0.0.1');
 });
+
+test('the admin adds a person, puts them in a team, changes their role and deactivates them', async ({ page }) => {
+  await hydrated(page, '/admin');
+  await page.getByRole('link', { name: 'People and teams' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'People and teams' })).toBeVisible();
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+
+  // A short password is refused by its field; then they are added.
+  await page.getByLabel('Email').fill('ida@example.com');
+  await page.getByLabel('Name', { exact: true }).fill('Ida Editor');
+  await page.getByLabel('Role', { exact: true }).selectOption('editor');
+  await page.getByLabel(/First password/).fill('short but');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.locator('#person-password-message')).toContainText('at least 12');
+  await page.getByLabel(/First password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const ida = page.getByRole('row', { name: /Ida Editor/ });
+  await expect(ida).toContainText('ida@example.com');
+  await expect(ida.getByRole('combobox')).toHaveValue('editor');
+  await expect(page.getByLabel('Email')).toHaveValue('');
+
+  await page.getByLabel('Team name').fill('Finance Ops');
+  await page.getByRole('button', { name: 'Add the team' }).click();
+  const team = page.getByRole('region', { name: 'Team Finance Ops' });
+  await expect(team).toContainText('No members yet.');
+  await team.getByLabel('Add').selectOption({ label: 'Ida Editor' });
+  await team.getByRole('button', { name: 'Add to Finance Ops' }).click();
+  await expect(team.getByRole('button', { name: 'Remove Ida Editor from Finance Ops' })).toBeVisible();
+  await expect(ida).toContainText('Finance Ops');
+
+  await ida.getByRole('combobox').selectOption('viewer');
+  await page.getByRole('button', { name: 'Save the role of Ida Editor' }).click();
+  await expect(ida.getByRole('combobox')).toHaveValue('viewer');
+
+  // The last admin cannot deactivate themselves.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Deactivate Avery Admin' }).click();
+  await expect(page.getByRole('alert')).toContainText('cannot deactivate yourself');
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Deactivate Ida Editor' }).click();
+  await expect(ida).toContainText('Deactivated');
+  await expect(page.getByRole('button', { name: 'Reactivate Ida Editor' })).toBeVisible();
+  await page.screenshot({ path: 'screenshots/desktop-people.png', fullPage: true });
+});

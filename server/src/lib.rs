@@ -12,6 +12,7 @@ pub mod graph;
 pub mod http;
 pub mod inventory;
 pub mod leverage;
+pub mod people;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

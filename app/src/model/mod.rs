@@ -9,4 +9,5 @@ pub mod errors;
 pub mod forms;
 pub mod inventory;
 pub mod leverage;
+pub mod people;
 pub mod transfer;

@@ -34,6 +34,10 @@ pub fn AdminPage() -> impl IntoView {
             <h1>{section.title()}</h1>
             <p class="lede">{section.purpose()}</p>
         </div>
+        <section class="card" aria-labelledby="people-link">
+            <h2 id="people-link"><a href="/admin/people">"People and teams"</a></h2>
+            <p>"Add people, change their roles, deactivate and reactivate them; teams and their members."</p>
+        </section>
         <section class="card" aria-labelledby="audit-link">
             <h2 id="audit-link"><a href="/admin/audit">"Audit log"</a></h2>
             <p>"Every change to the catalog, people and tokens, with who made it and what it was before; every sign-in and failed sign-in."</p>

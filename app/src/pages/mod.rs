@@ -11,4 +11,5 @@ pub mod not_found;
 pub mod orchestration;
 pub mod orchestration_edit;
 pub mod orchestrations;
+pub mod people;
 pub mod placeholder;

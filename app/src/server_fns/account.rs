@@ -7,6 +7,7 @@ use leptos::server_fn::codec::Json;
 use crate::model::accounts::{Actor, ApiToken};
 use crate::model::audit::{AuditFilter, AuditPage};
 use crate::model::forms::SaveOutcome;
+use crate::model::people::Directory;
 use crate::services::TokenOutcome;
 
 /// Who is signed in; `None` for nobody. Open to anonymous callers.
@@ -43,6 +44,63 @@ pub async fn revoke_token(id: i64) -> Result<SaveOutcome, ServerFnError> {
 pub async fn load_audit(filter: AuditFilter, page: u32) -> Result<AuditPage, ServerFnError> {
     super::account()?
         .audit_log(filter, page)
+        .await
+        .map_err(super::refused)
+}
+
+/// Everyone and every team, for the people screen: admins only.
+#[server(prefix = "/rpc", endpoint = "admin/people")]
+pub async fn load_directory() -> Result<Directory, ServerFnError> {
+    super::account()?.directory().await.map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/people/add")]
+pub async fn add_person(
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+) -> Result<SaveOutcome, ServerFnError> {
+    super::account()?
+        .add_person(email, display_name, role, password)
+        .await
+        .map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/people/role")]
+pub async fn change_role(id: i64, role: String) -> Result<SaveOutcome, ServerFnError> {
+    super::account()?
+        .change_role(id, role)
+        .await
+        .map_err(super::refused)
+}
+
+/// Deactivates (`active` false) or reactivates someone.
+#[server(prefix = "/rpc", endpoint = "admin/people/active")]
+pub async fn set_active(id: i64, active: bool) -> Result<SaveOutcome, ServerFnError> {
+    super::account()?
+        .set_active(id, active)
+        .await
+        .map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/teams/create")]
+pub async fn create_team(name: String) -> Result<SaveOutcome, ServerFnError> {
+    super::account()?
+        .create_team(name)
+        .await
+        .map_err(super::refused)
+}
+
+/// Adds someone to a team (`member`) or removes them.
+#[server(prefix = "/rpc", endpoint = "admin/teams/member")]
+pub async fn set_membership(
+    team: i64,
+    user: i64,
+    member: bool,
+) -> Result<SaveOutcome, ServerFnError> {
+    super::account()?
+        .set_membership(team, user, member)
         .await
         .map_err(super::refused)
 }

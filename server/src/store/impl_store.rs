@@ -261,6 +261,90 @@ macro_rules! impl_store {
                 queries::count_audit(&self.pool, filter).await
             }
 
+            async fn set_role(
+                &self,
+                id: i64,
+                role: app::model::accounts::Role,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = queries::set_role(&mut tx, id, role.as_str()).await?;
+                if changed {
+                    queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                    tx.commit().await?;
+                }
+                Ok(changed)
+            }
+
+            async fn deactivate_user(
+                &self,
+                id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Released>> {
+                let mut tx = self.begin_write().await?;
+                let released = queries::deactivate(&mut tx, id, now).await?;
+                if let Some(released) = released {
+                    let mut entry = audit.clone();
+                    entry.after = serde_json::to_value(released).ok();
+                    queries::insert_audit(&mut tx, &entry, Some(id)).await?;
+                    tx.commit().await?;
+                }
+                Ok(released)
+            }
+
+            async fn reactivate_user(
+                &self,
+                id: i64,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = queries::reactivate(&mut tx, id).await?;
+                if changed {
+                    queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                    tx.commit().await?;
+                }
+                Ok(changed)
+            }
+
+            async fn count_active_admins(&self) -> $crate::store::StoreResult<u64> {
+                queries::count_active_admins(&self.pool).await
+            }
+
+            async fn create_team(
+                &self,
+                slug: &str,
+                name: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::create_team(&mut tx, slug, name, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn set_team_membership(
+                &self,
+                team: i64,
+                user: i64,
+                member: bool,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                let changed = queries::set_membership(&mut tx, team, user, member).await?;
+                if changed {
+                    queries::insert_audit(&mut tx, audit, None).await?;
+                    tx.commit().await?;
+                }
+                Ok(changed)
+            }
+
+            async fn team_members(&self) -> $crate::store::StoreResult<Vec<(i64, i64)>> {
+                queries::team_members(&self.pool).await
+            }
+
             async fn delete_session(&self, id: &str) -> $crate::store::StoreResult<()> {
                 queries::delete_session(&self.pool, id).await
             }

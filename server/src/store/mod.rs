@@ -8,6 +8,7 @@ mod error;
 mod graph_sql;
 mod impl_store;
 mod inventory_sql;
+mod people_sql;
 pub mod postgres;
 mod session_sql;
 mod sql;
@@ -30,7 +31,7 @@ pub use error::{StoreError, StoreResult};
 pub use types::{
     AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
     DeliveryOutcome, EdgeRefusal, NewAudit, NewDelivery, Person, PlannedAutomation,
-    PlannedOrchestration, RecordedDelivery, StoredSession, Team, TokenDraft, TokenRow,
+    PlannedOrchestration, RecordedDelivery, Released, StoredSession, Team, TokenDraft, TokenRow,
 };
 
 /// The shared handle to the store in use.
@@ -204,6 +205,47 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<app::model::audit::AuditEntry>>;
 
     async fn count_audit(&self, filter: &app::model::audit::AuditFilter) -> StoreResult<u64>;
+
+    /// Changes someone's role; `false` when there is nobody with that id.
+    async fn set_role(&self, id: i64, role: Role, audit: &NewAudit) -> StoreResult<bool>;
+
+    /// Deactivates someone, releasing what they owned or backed up and
+    /// ending their sessions, in one transaction; `None` (nothing written)
+    /// when they were not active.
+    async fn deactivate_user(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<Option<Released>>;
+
+    /// Lets a deactivated person sign in again; `false` when they were active.
+    async fn reactivate_user(&self, id: i64, audit: &NewAudit) -> StoreResult<bool>;
+
+    /// Active admins: the last one may be neither demoted nor deactivated.
+    async fn count_active_admins(&self) -> StoreResult<u64>;
+
+    /// Adds a team; a taken slug is a `Conflict`.
+    async fn create_team(
+        &self,
+        slug: &str,
+        name: &str,
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<i64>;
+
+    /// Adds (`member`) or removes someone from a team; `false` when that
+    /// changed nothing.
+    async fn set_team_membership(
+        &self,
+        team: i64,
+        user: i64,
+        member: bool,
+        audit: &NewAudit,
+    ) -> StoreResult<bool>;
+
+    /// Every (team, person) membership.
+    async fn team_members(&self) -> StoreResult<Vec<(i64, i64)>>;
 
     /// Whether the user exists and is not deactivated.
     async fn user_is_active(&self, id: i64) -> StoreResult<bool>;

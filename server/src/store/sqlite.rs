@@ -22,6 +22,7 @@ mod queries {
     crate::store::transfer_sql::transfer_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::session_sql::session_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::audit_sql::audit_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::people_sql::people_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.

@@ -313,3 +313,14 @@ impl From<AuditRow> for app::model::audit::AuditEntry {
         }
     }
 }
+
+/// What deactivating someone released: the orchestrations and automations
+/// they owned or backed up (now unowned, flagged as such everywhere), and
+/// the sessions that ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Released {
+    pub orchestrations_owned: u64,
+    pub orchestrations_backed_up: u64,
+    pub automations_owned: u64,
+    pub sessions_ended: u64,
+}

@@ -17,6 +17,7 @@ mod helpers;
 mod inventory_plans;
 mod leverage;
 mod orchestrations;
+mod people;
 mod permissions;
 mod screens;
 mod sessions;

@@ -25,10 +25,11 @@ enum Who {
 }
 
 /// Server functions that only read, behind owner or admin access.
-const READS: [&str; 3] = [
+const READS: [&str; 4] = [
     "/rpc/orchestrations/editor",
     "/rpc/automations/editor",
     "/rpc/admin/audit",
+    "/rpc/admin/people",
 ];
 
 /// Refusals first, then the callers who change something: each call gets
@@ -69,6 +70,11 @@ struct Objects {
     edge: i64,
     /// The owning editor's API token.
     token: i64,
+    /// A viewer in `team`, and a deactivated person.
+    target: i64,
+    gone: i64,
+    team: i64,
+    owner: i64,
     n: u32,
 }
 
@@ -147,7 +153,53 @@ impl World {
         )
         .await
         .unwrap();
+        let store = &self.app.store;
+        let clock = &*self.app.clock;
+        let author = baton::audit::Author::command_line();
+        let target = crate::helpers::create_person(
+            store,
+            clock,
+            &format!("target{n}@example.com"),
+            Role::Viewer,
+        )
+        .await;
+        let gone = crate::helpers::create_person(
+            store,
+            clock,
+            &format!("gone{n}@example.com"),
+            Role::Viewer,
+        )
+        .await;
+        let audit = author.did(
+            chrono::Utc::now(),
+            "user.deactivated",
+            "user",
+            Some(gone),
+            "gone",
+        );
+        store
+            .deactivate_user(gone, chrono::Utc::now(), &audit)
+            .await
+            .unwrap();
+        let audit = author.did(chrono::Utc::now(), "team.created", "team", None, "team");
+        let team = store
+            .create_team(
+                &format!("team-{n}"),
+                &format!("Team {n}"),
+                chrono::Utc::now(),
+                &audit,
+            )
+            .await
+            .unwrap();
+        store
+            .set_team_membership(team, target, true, &audit)
+            .await
+            .unwrap();
         Objects {
+            target,
+            gone,
+            team,
+            owner: self.owner,
             token: token.details.id,
             slug: o["slug"].as_str().unwrap().to_owned(),
             orchestration: id,
@@ -174,7 +226,9 @@ impl World {
             "dependencies": store.dependencies().await.unwrap(),
             "tokens": store.api_tokens(None).await.unwrap(),
             "audit": store.count_audit(&Default::default()).await.unwrap(),
-            "people": store.people().await.unwrap().iter().map(|p| (p.id, p.active)).collect::<Vec<_>>(),
+            "people": store.people().await.unwrap().iter().map(|p| (p.id, p.active, p.role.clone())).collect::<Vec<_>>(),
+            "teams": store.teams().await.unwrap().iter().map(|t| (t.id, t.name.clone())).collect::<Vec<_>>(),
+            "members": store.team_members().await.unwrap(),
         })
     }
 }
@@ -211,6 +265,17 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
         ])
     };
     let path_of = |p: &str| {
+        // Joining a team: someone not in it yet (the target already is).
+        let p = if p.starts_with("/api/v1/teams/{id}/members/") {
+            p.replace("{id}", &x.team.to_string())
+                .replace("{user_id}", &x.owner.to_string())
+        } else if p.ends_with("/reactivate") {
+            p.replace("{id}", &x.gone.to_string())
+        } else if p.starts_with("/api/v1/people/") {
+            p.replace("{id}", &x.target.to_string())
+        } else {
+            p.to_owned()
+        };
         p.replace("{slug}", slug).replace(
             "{id}",
             &if p.starts_with("/api/v1/dependencies") {
@@ -259,11 +324,63 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
                 "orchestration_id": x.orchestration,
             })),
         ),
+        ("POST", "/api/v1/people") => (
+            path.to_owned(),
+            Body::Json(json!({
+                "email": format!("new{}@example.com", x.n), "display_name": "New",
+                "role": "viewer", "password": crate::helpers::PASSWORD,
+            })),
+        ),
+        ("PUT", "/api/v1/people/{id}/role") => {
+            (path_of(path), Body::Json(json!({"role": "editor"})))
+        }
+        ("POST", "/api/v1/people/{id}/deactivate" | "/api/v1/people/{id}/reactivate") => {
+            (path_of(path), Body::None)
+        }
+        ("POST", "/api/v1/teams") => (
+            path.to_owned(),
+            Body::Json(json!({"name": format!("New team {}", x.n)})),
+        ),
+        ("PUT", "/api/v1/teams/{id}/members/{user_id}") => (path_of(path), Body::None),
+        ("DELETE", "/api/v1/teams/{id}/members/{user_id}") => (
+            path.replace("{id}", &x.team.to_string())
+                .replace("{user_id}", &x.target.to_string()),
+            Body::None,
+        ),
         ("POST", "/api/v1/tokens") => (
             path.to_owned(),
             Body::Json(json!({"name": format!("script {}", x.n), "scope": "read"})),
         ),
-        ("POST", "/rpc/account/tokens") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/account/tokens" | "/rpc/admin/people") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/admin/people/add") => (
+            path.to_owned(),
+            form(&[
+                ("email", format!("added{}@example.com", x.n)),
+                ("display_name", "Added".to_owned()),
+                ("role", "viewer".to_owned()),
+                ("password", crate::helpers::PASSWORD.to_owned()),
+            ]),
+        ),
+        ("POST", "/rpc/admin/people/role") => (
+            path.to_owned(),
+            form(&[("id", x.target.to_string()), ("role", "editor".to_owned())]),
+        ),
+        ("POST", "/rpc/admin/people/active") => (
+            path.to_owned(),
+            form(&[("id", x.target.to_string()), ("active", "false".to_owned())]),
+        ),
+        ("POST", "/rpc/admin/teams/create") => (
+            path.to_owned(),
+            form(&[("name", format!("Screen team {}", x.n))]),
+        ),
+        ("POST", "/rpc/admin/teams/member") => (
+            path.to_owned(),
+            form(&[
+                ("team", x.team.to_string()),
+                ("user", x.owner.to_string()),
+                ("member", "true".to_owned()),
+            ]),
+        ),
         ("POST", "/rpc/admin/audit") => (
             path.to_owned(),
             Body::Json(json!({"filter": {"action": "orchestration."}, "page": 1})),

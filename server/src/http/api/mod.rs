@@ -7,6 +7,7 @@ mod dependencies;
 mod json;
 mod leverage;
 mod orchestrations;
+mod people;
 mod tokens;
 mod transfer;
 
@@ -124,6 +125,39 @@ pub fn routes() -> Routes {
             transfer::export_catalog,
         )
         .add(GET, "/api/v1/audit", Access::Admin, audit::list)
+        .add(GET, "/api/v1/people", Read, people::directory)
+        .add(POST, "/api/v1/people", Access::Admin, people::add)
+        .add(
+            PUT,
+            "/api/v1/people/{id}/role",
+            Access::Admin,
+            people::change_role,
+        )
+        .add(
+            POST,
+            "/api/v1/people/{id}/deactivate",
+            Access::Admin,
+            people::deactivate,
+        )
+        .add(
+            POST,
+            "/api/v1/people/{id}/reactivate",
+            Access::Admin,
+            people::reactivate,
+        )
+        .add(POST, "/api/v1/teams", Access::Admin, people::create_team)
+        .add(
+            PUT,
+            "/api/v1/teams/{id}/members/{user_id}",
+            Access::Admin,
+            people::add_member,
+        )
+        .add(
+            DELETE,
+            "/api/v1/teams/{id}/members/{user_id}",
+            Access::Admin,
+            people::remove_member,
+        )
         .add(GET, "/api/v1/tokens", Read, tokens::list)
         .add(POST, "/api/v1/tokens", Read, tokens::create)
         .add(DELETE, "/api/v1/tokens/{id}", Owner, tokens::revoke)

@@ -1,11 +1,14 @@
 //! The server's side of a person's own account screen: their API tokens.
 
-use app::model::accounts::{Actor, ApiToken, TokenScope};
+use app::model::accounts::{Actor, ApiToken, Role, TokenScope};
 use app::model::audit::{AuditFilter, AuditPage};
 use app::model::forms::SaveOutcome;
+use app::model::people::Directory;
 use app::services::{AccountService, BoxFuture, ServiceError, TokenOutcome};
 
 use super::unavailable;
+use crate::accounts::NewAccount;
+use crate::accounts::password::Password;
 use crate::accounts::tokens;
 use crate::catalog::CatalogError;
 use crate::clock::SharedClock;
@@ -81,5 +84,122 @@ impl AccountService for Account {
                 Err(other) => Err(unavailable(anyhow::anyhow!("{other}"))),
             }
         })
+    }
+
+    fn directory(&self) -> BoxFuture<'_, Result<Directory, ServiceError>> {
+        Box::pin(async move {
+            crate::access::require_admin(&self.actor, "manage people")
+                .map_err(|e| ServiceError::Forbidden(e.to_string()))?;
+            crate::people::directory(&*self.store)
+                .await
+                .map_err(unavailable)
+        })
+    }
+
+    fn add_person(
+        &self,
+        email: String,
+        display_name: String,
+        role: String,
+        password: String,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let Ok(role) = role.parse::<Role>() else {
+                return Ok(invalid("role", "choose viewer, editor or admin"));
+            };
+            let account = NewAccount {
+                email,
+                display_name,
+                role,
+                password: Password::new(password),
+            };
+            let added =
+                crate::people::add_person(&*self.store, &*self.clock, &self.actor, account).await;
+            settle(added.map(|_| ()))
+        })
+    }
+
+    fn change_role(
+        &self,
+        id: i64,
+        role: String,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let Ok(role) = role.parse::<Role>() else {
+                return Ok(invalid("role", "choose viewer, editor or admin"));
+            };
+            settle(
+                crate::people::change_role(&*self.store, &*self.clock, &self.actor, id, role).await,
+            )
+        })
+    }
+
+    fn set_active(
+        &self,
+        id: i64,
+        active: bool,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let (store, clock) = (&*self.store, &*self.clock);
+            settle(if active {
+                crate::people::reactivate(store, clock, &self.actor, id)
+                    .await
+                    .map(|_| ())
+            } else {
+                crate::people::deactivate(store, clock, &self.actor, id)
+                    .await
+                    .map(|_| ())
+            })
+        })
+    }
+
+    fn create_team(&self, name: String) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let made =
+                crate::people::create_team(&*self.store, &*self.clock, &self.actor, &name, None)
+                    .await;
+            settle(made.map(|_| ()))
+        })
+    }
+
+    fn set_membership(
+        &self,
+        team: i64,
+        user: i64,
+        member: bool,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let changed = crate::people::set_membership(
+                &*self.store,
+                &*self.clock,
+                &self.actor,
+                team,
+                user,
+                member,
+            )
+            .await;
+            settle(changed.map(|_| ()))
+        })
+    }
+}
+
+fn invalid(field: &str, why: &str) -> SaveOutcome {
+    let mut errors = app::model::errors::FieldErrors::default();
+    errors.add(field, why);
+    SaveOutcome::Invalid(errors)
+}
+
+/// An administration change as the screen shows it.
+fn settle(done: Result<(), CatalogError>) -> Result<SaveOutcome, ServiceError> {
+    match done {
+        Ok(()) => Ok(SaveOutcome::Saved {
+            path: "/admin/people".to_owned(),
+        }),
+        Err(CatalogError::Invalid(errors)) => Ok(SaveOutcome::Invalid(errors)),
+        Err(CatalogError::Forbidden(why)) => Err(ServiceError::Forbidden(why)),
+        Err(CatalogError::NotFound) => Ok(SaveOutcome::Refused(
+            "There is no such person or team.".to_owned(),
+        )),
+        Err(other) => Err(unavailable(anyhow::anyhow!("{other}"))),
     }
 }
