@@ -58,6 +58,11 @@ fn is_machine(path: &str) -> bool {
             .any(|p| path.starts_with(p))
 }
 
+/// The browser bundle and icons, the same for everyone.
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
+}
+
 /// Sessions kept in Baton's store, in a cookie only the server reads. The
 /// cookie lasts as long as the browser runs; the timeouts are the server's,
 /// counted by Baton's clock.
@@ -82,8 +87,9 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
-    // Probes and tools never carry a session: nothing to look up.
-    if is_machine(&path) {
+    // Probes and tools never carry a session, and the bundle is the same
+    // for everyone: nothing to look up.
+    if is_machine(&path) || is_asset(&path) {
         return next.run(request).await;
     }
     let changes = !matches!(
