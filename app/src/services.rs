@@ -92,6 +92,8 @@ pub struct AutomationPage {
     pub leverage: Ranked,
     /// Whether the person asking may change it.
     pub can_edit: bool,
+    /// Where its job reports its runs.
+    pub ping: Option<crate::model::ping::PingUrls>,
 }
 
 /// What a form may choose from: every active person, team and
@@ -256,6 +258,10 @@ mod ports {
 
         /// Up to 20 automations and orchestrations whose name contains `query`.
         fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, ServiceError>>;
+
+        /// Gives an automation a new ping key (the old one still works for
+        /// a while).
+        fn rotate_ping_key(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
     }
 
     /// One person's own account: their API tokens.

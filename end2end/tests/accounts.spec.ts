@@ -218,3 +218,28 @@ test('the admin adds a person, puts them in a team, changes their role and deact
   await expect(page.getByRole('button', { name: 'Reactivate Ida Editor' })).toBeVisible();
   await page.screenshot({ path: 'screenshots/desktop-people.png', fullPage: true });
 });
+
+test('an automation shows its ping URLs, and its owner rotates the key', async ({ page, request }) => {
+  const created = await request.post('/api/v1/automations', {
+    data: { tool: 'cron', external_id: 'nightly-backup.sh', name: 'Nightly backup' },
+  });
+  expect(created.status()).toBe(201);
+  const automation = await created.json();
+  const key: string = automation.ping.key;
+
+  await hydrated(page, `/automations/${automation.id}`);
+  const card = page.getByRole('region', { name: 'Ping URLs' });
+  await expect(card).toContainText(`/ping/${key}/start`);
+  await expect(card).toContainText(`/ping/${key}/$?`);
+  await page.screenshot({ path: 'screenshots/desktop-ping-urls.png', fullPage: true });
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await card.getByRole('button', { name: 'Rotate the key' }).click();
+  await expect(card).not.toContainText(key);
+  const rotated = await (await request.get(`/api/v1/automations/${automation.id}`)).json();
+  expect(rotated.ping.key).not.toBe(key);
+  await expect(card).toContainText(rotated.ping.key);
+
+  // Leave the inventory as it was found.
+  expect((await request.delete(`/api/v1/automations/${automation.id}`)).status()).toBe(204);
+});

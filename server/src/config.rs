@@ -208,6 +208,16 @@ pub struct Options {
     )]
     pub session_max_days: u32,
 
+    /// Hours a rotated ping key is still accepted, so tools can move over
+    #[arg(
+        long,
+        env = "BATON_KEY_OVERLAP_HOURS",
+        default_value_t = 24,
+        value_name = "HOURS",
+        global = true
+    )]
+    pub key_overlap_hours: u32,
+
     /// Log filter, in tracing's EnvFilter syntax (e.g. info,baton=debug)
     #[arg(long, env = "BATON_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -349,6 +359,8 @@ pub struct Config {
     /// How long a sign-in lasts unused, and at most.
     pub session_idle: chrono::TimeDelta,
     pub session_lifetime: chrono::TimeDelta,
+    /// How long a rotated key is still accepted.
+    pub key_overlap: chrono::TimeDelta,
 }
 
 impl Config {
@@ -403,6 +415,7 @@ impl Config {
             max_import: options.max_import,
             session_idle: chrono::TimeDelta::hours(i64::from(options.session_idle_hours.max(1))),
             session_lifetime: chrono::TimeDelta::days(i64::from(options.session_max_days.max(1))),
+            key_overlap: chrono::TimeDelta::hours(i64::from(options.key_overlap_hours)),
         })
     }
 }

@@ -138,3 +138,29 @@ pub async fn delete_automation(
         .before(&current.fields);
     Ok(store.delete_automation(id, &audit).await?)
 }
+
+/// Gives an automation a new ping key; the old one keeps working for
+/// `overlap`. Returns the new key.
+pub async fn rotate_ping_key(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    id: i64,
+    overlap: chrono::TimeDelta,
+) -> Result<String, CatalogError> {
+    let current = store.automation(id).await?;
+    access::check_automation(store, actor, &current).await?;
+    let now = clock.now();
+    let audit = Author::of(actor)
+        .did(
+            now,
+            "automation.ping_key_rotated",
+            "automation",
+            Some(id),
+            &current.fields.name,
+        )
+        .after(&serde_json::json!({"old_key_accepted_until": now + overlap}));
+    Ok(store
+        .rotate_ping_key(id, now, now + overlap, &audit)
+        .await?)
+}

@@ -10,4 +10,5 @@ pub mod forms;
 pub mod inventory;
 pub mod leverage;
 pub mod people;
+pub mod ping;
 pub mod transfer;

@@ -13,11 +13,12 @@ use crate::components::form::{
 };
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::NodeRef;
-use crate::model::forms::AutomationForm;
+use crate::model::forms::{AutomationForm, SaveOutcome};
 use crate::model::inventory::Tool;
+use crate::model::ping::PingUrls;
 use crate::pages::not_found::answer_not_found;
 use crate::server_fns::editing::{
-    DeleteAutomation, SaveAutomation, load_automation, open_automation_editor,
+    DeleteAutomation, RotatePingKey, SaveAutomation, load_automation, open_automation_editor,
 };
 use crate::services::{AutomationEditor, AutomationPage as Page};
 
@@ -117,6 +118,7 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
             </section>
             <LeverageCard ranked=page.leverage/>
         </div>
+        {page.ping.map(|ping| view! { <PingCard ping id=a.id can_edit=page.can_edit changed/> })}
         <section class="card" aria-labelledby="deps-title">
             <h2 id="deps-title">"Dependencies"</h2>
             <DependencyEditor this dependencies=page.dependencies changed can_edit=page.can_edit/>
@@ -242,5 +244,48 @@ fn AutomationEditorForm(editor: AutomationEditor) -> impl IntoView {
             </fieldset>
             <FormFooter outcome=outcome.into() labels=&AutomationForm::LABELS pending=save.pending().into() back/>
         </ActionForm>
+    }
+}
+
+/// Where the automation's job reports its runs, ready to paste.
+#[component]
+fn PingCard(ping: PingUrls, id: i64, can_edit: bool, changed: Callback<()>) -> impl IntoView {
+    let rotate = ServerAction::<RotatePingKey>::new();
+    // The page reloads its data, showing the new key.
+    Effect::new(move |_| {
+        if let Some(Ok(SaveOutcome::Saved { .. })) = rotate.value().get() {
+            changed.run(());
+        }
+    });
+    let rows = [
+        ("Success", ping.success.clone()),
+        ("Start", ping.start.clone()),
+        ("Failure", ping.fail.clone()),
+        ("Log line", ping.log.clone()),
+        ("Exit status", ping.exit_status.clone()),
+    ];
+    view! {
+        <section class="card" aria-labelledby="ping-title">
+            <h2 id="ping-title">"Ping URLs"</h2>
+            <p>"Its job reports each run by calling these with GET, POST or HEAD. Anyone who has the key can report runs for it, so keep it as you would a password."</p>
+            <dl class="facts ping-urls">
+                {rows.into_iter().map(|(label, url)| view! {
+                    <dt>{label}</dt><dd><code class="mono">{url}</code></dd>
+                }).collect_view()}
+            </dl>
+            <p>"In a crontab, report the start and the exit status:"</p>
+            <pre class="code"><code>{ping.cron_example()}</code></pre>
+            <p>"From a script, with its output as the run's log:"</p>
+            <pre class="code"><code>{format!("./job.sh 2>&1 | tail -c 100000 | curl -fsS -m 10 --retry 5 --data-binary @- {}", ping.success)}</code></pre>
+            <p class="muted">"Baton records runs from these URLs once run ingestion is switched on; until then they answer 404."</p>
+            {can_edit.then(|| view! {
+                <ActionForm action=rotate>
+                    <input type="hidden" name="id" value=id/>
+                    <SaveMessages outcome=rotate.value().into()/>
+                    <button type="submit" class="button"
+                        onclick="return confirm('Make a new key? The old one keeps working for 24 hours (the server setting), then stops.')">"Rotate the key"</button>
+                </ActionForm>
+            })}
+        </section>
     }
 }

@@ -127,3 +127,12 @@ pub async fn load_leverage() -> Result<LeverageReport, ServerFnError> {
         .await
         .map_err(super::refused)
 }
+
+/// Gives an automation a new ping key; the old one still works for a while.
+#[server(prefix = "/rpc", endpoint = "automations/rotate-key")]
+pub async fn rotate_ping_key(id: i64) -> Result<SaveOutcome, ServerFnError> {
+    super::catalog()?
+        .rotate_ping_key(id)
+        .await
+        .map_err(super::refused)
+}

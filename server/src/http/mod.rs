@@ -55,7 +55,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos.clone();
     let provide_state = {
         let state = state.clone();
-        let services = services::services(state.store.clone(), state.clock.clone());
+        let services = services::services(state.store.clone(), state.clock.clone(), &state.config);
         move || {
             leptos::prelude::provide_context(state.clone());
             leptos::prelude::provide_context(services.clone());

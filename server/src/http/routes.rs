@@ -116,6 +116,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/automations/editor", Access::Owner),
     ("/rpc/automations/save", Access::Owner),
     ("/rpc/automations/delete", Access::Owner),
+    ("/rpc/automations/rotate-key", Access::Owner),
     ("/rpc/dependencies/add", Access::Owner),
     ("/rpc/dependencies/remove", Access::Owner),
 ];

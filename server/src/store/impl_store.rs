@@ -345,6 +345,32 @@ macro_rules! impl_store {
                 queries::team_members(&self.pool).await
             }
 
+            async fn ping_key(&self, automation: i64) -> $crate::store::StoreResult<Option<String>> {
+                queries::ping_key(&self.pool, automation).await
+            }
+
+            async fn automation_by_ping_key(
+                &self,
+                key: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                queries::automation_by_ping_key(&self.pool, key, now).await
+            }
+
+            async fn rotate_ping_key(
+                &self,
+                automation: i64,
+                now: chrono::DateTime<chrono::Utc>,
+                old_until: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<String> {
+                let mut tx = self.begin_write().await?;
+                let key = queries::rotate_ping_key(&mut tx, automation, now, old_until).await?;
+                queries::insert_audit(&mut tx, audit, Some(automation)).await?;
+                tx.commit().await?;
+                Ok(key)
+            }
+
             async fn delete_session(&self, id: &str) -> $crate::store::StoreResult<()> {
                 queries::delete_session(&self.pool, id).await
             }

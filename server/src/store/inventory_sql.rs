@@ -98,6 +98,16 @@ impl TryFrom<AutomationRow> for Automation {
     }
 }
 
+pub const INSERT_PING_KEY: &str =
+    "INSERT INTO ping_keys (key, automation_id, created_at) VALUES ($1, $2, $3)";
+pub const CURRENT_PING_KEY: &str =
+    "SELECT key FROM ping_keys WHERE automation_id = $1 AND expires_at IS NULL";
+pub const AUTOMATION_BY_PING_KEY: &str = "\
+SELECT automation_id FROM ping_keys WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)";
+/// The current key starts its overlap: accepted until `$2`.
+pub const RETIRE_PING_KEY: &str =
+    "UPDATE ping_keys SET expires_at = $2 WHERE automation_id = $1 AND expires_at IS NULL";
+
 /// The inventory's query functions for backend `$db` with pool `$pool`.
 macro_rules! inventory_queries {
     ($db:ty, $pool:ty) => {
@@ -130,16 +140,70 @@ macro_rules! inventory_queries {
             Ok(n > 0)
         }
 
+        /// Adds an automation with its first ping key.
         pub async fn insert_automation(
             tx: &mut sqlx::Transaction<'_, $db>,
             a: &AutomationFields,
             now: DateTime<Utc>,
         ) -> StoreResult<i64> {
-            Ok(
-                bind_automation!(sqlx::query_scalar(isql::INSERT_AUTOMATION), a, now)
-                    .fetch_one(&mut **tx)
-                    .await?,
-            )
+            let id: i64 = bind_automation!(sqlx::query_scalar(isql::INSERT_AUTOMATION), a, now)
+                .fetch_one(&mut **tx)
+                .await?;
+            sqlx::query(isql::INSERT_PING_KEY)
+                .bind($crate::store::new_ping_key())
+                .bind(id)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(id)
+        }
+
+        /// The automation's current ping key.
+        pub async fn ping_key(pool: &$pool, automation: i64) -> StoreResult<Option<String>> {
+            Ok(sqlx::query_scalar(isql::CURRENT_PING_KEY)
+                .bind(automation)
+                .fetch_optional(pool)
+                .await?)
+        }
+
+        /// The automation a ping key opens at `now`: its current key, or a
+        /// rotated one still in its overlap.
+        pub async fn automation_by_ping_key(
+            pool: &$pool,
+            key: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Option<i64>> {
+            Ok(sqlx::query_scalar(isql::AUTOMATION_BY_PING_KEY)
+                .bind(key)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?)
+        }
+
+        /// Gives the automation a new current key; the old one is accepted
+        /// until `old_until`. Returns the new key.
+        pub async fn rotate_ping_key(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            automation: i64,
+            now: DateTime<Utc>,
+            old_until: DateTime<Utc>,
+        ) -> StoreResult<String> {
+            let retired = sqlx::query(isql::RETIRE_PING_KEY)
+                .bind(automation)
+                .bind(old_until)
+                .execute(&mut **tx)
+                .await?;
+            if retired.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let key = $crate::store::new_ping_key();
+            sqlx::query(isql::INSERT_PING_KEY)
+                .bind(&key)
+                .bind(automation)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(key)
         }
 
         pub async fn update_automation(

@@ -338,6 +338,27 @@ pub trait Store: Send + Sync + 'static {
 
     async fn delete_automation(&self, id: i64, audit: &NewAudit) -> StoreResult<()>;
 
+    /// The automation's current ping key (every automation has one).
+    async fn ping_key(&self, automation: i64) -> StoreResult<Option<String>>;
+
+    /// The automation a ping key opens at `now`: the current key, or a
+    /// rotated one until its overlap ends.
+    async fn automation_by_ping_key(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<i64>>;
+
+    /// Gives an automation a new ping key, keeping the old one valid until
+    /// `old_until`; the new key. `NotFound` for no such automation.
+    async fn rotate_ping_key(
+        &self,
+        automation: i64,
+        now: DateTime<Utc>,
+        old_until: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<String>;
+
     /// Writes an import's automations in one transaction: all or none. A
     /// changed one whose version moved since it was compared, or a new one
     /// someone else listed meanwhile, is a `Conflict` and nothing is
@@ -396,6 +417,15 @@ pub async fn connect(url: &DatabaseUrl) -> StoreResult<SharedStore> {
         DatabaseUrl::Sqlite(path) => Arc::new(sqlite::SqliteStore::open(path).await?),
         DatabaseUrl::Postgres(url) => Arc::new(postgres::PgStore::connect(url.expose()).await?),
     })
+}
+
+/// A new ping key: 128 random bits, as 32 hex digits (like a Healthchecks
+/// check's UUID without its dashes).
+pub fn new_ping_key() -> String {
+    rand::random::<[u8; 16]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Capacity of the in-process change channel: a subscriber that falls this

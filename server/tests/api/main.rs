@@ -19,6 +19,7 @@ mod leverage;
 mod orchestrations;
 mod people;
 mod permissions;
+mod ping_keys;
 mod screens;
 mod sessions;
 mod shutdown;

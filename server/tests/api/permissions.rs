@@ -154,22 +154,22 @@ impl World {
         .await
         .unwrap();
         let store = &self.app.store;
-        let clock = &*self.app.clock;
         let author = baton::audit::Author::command_line();
-        let target = crate::helpers::create_person(
-            store,
-            clock,
-            &format!("target{n}@example.com"),
-            Role::Viewer,
-        )
-        .await;
-        let gone = crate::helpers::create_person(
-            store,
-            clock,
-            &format!("gone{n}@example.com"),
-            Role::Viewer,
-        )
-        .await;
+        // People acted on, not signing in: no password to hash.
+        let now = chrono::Utc::now();
+        let target = store
+            .insert_user(
+                &format!("target{n}@example.com"),
+                "Target",
+                Role::Viewer,
+                now,
+            )
+            .await
+            .unwrap();
+        let gone = store
+            .insert_user(&format!("gone{n}@example.com"), "Gone", Role::Viewer, now)
+            .await
+            .unwrap();
         let audit = author.did(
             chrono::Utc::now(),
             "user.deactivated",
@@ -347,6 +347,10 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
                 .replace("{user_id}", &x.target.to_string()),
             Body::None,
         ),
+        ("POST", "/api/v1/automations/{id}/ping-key") => (path_of(path), Body::None),
+        ("POST", "/rpc/automations/rotate-key") => {
+            (path.to_owned(), form(&[("id", x.member.to_string())]))
+        }
         ("POST", "/api/v1/tokens") => (
             path.to_owned(),
             Body::Json(json!({"name": format!("script {}", x.n), "scope": "read"})),

@@ -2,6 +2,7 @@
 //! change, delete.
 
 use app::model::inventory::{Automation, AutomationDraft, InventoryFilter, InventorySort, Tool};
+use app::model::ping::PingUrls;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -17,7 +18,8 @@ use crate::startup::AppState;
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 
-/// An automation as the API shows it: its fields and its risk flags.
+/// An automation as the API shows it: its fields and its risk flags, and
+/// (when shown alone) its ping URLs.
 #[derive(Debug, Serialize)]
 pub struct AutomationView {
     #[serde(flatten)]
@@ -25,6 +27,8 @@ pub struct AutomationView {
     loose: bool,
     unowned: bool,
     no_failure_mode: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ping: Option<PingUrls>,
 }
 
 impl From<Automation> for AutomationView {
@@ -34,7 +38,18 @@ impl From<Automation> for AutomationView {
             unowned: automation.is_unowned(),
             no_failure_mode: automation.lacks_failure_mode(),
             automation,
+            ping: None,
         }
+    }
+}
+
+impl AutomationView {
+    /// The view with its ping URLs.
+    async fn with_ping(automation: Automation, state: &AppState) -> Result<Self, AppError> {
+        let key = state.store.ping_key(automation.id).await?;
+        let mut view = Self::from(automation);
+        view.ping = key.map(|key| PingUrls::new(&state.config.public_url, &key));
+        Ok(view)
     }
 }
 
@@ -100,9 +115,8 @@ pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<AutomationView>, AppError> {
-    Ok(Json(
-        state.store.automation(automation_id(&id)?).await?.into(),
-    ))
+    let automation = state.store.automation(automation_id(&id)?).await?;
+    Ok(Json(AutomationView::with_ping(automation, &state).await?))
 }
 
 pub async fn create(
@@ -115,7 +129,11 @@ pub async fn create(
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/automations/{}", created.id)) {
         headers.insert(LOCATION, location);
     }
-    Ok((StatusCode::CREATED, headers, Json(created.into())))
+    Ok((
+        StatusCode::CREATED,
+        headers,
+        Json(AutomationView::with_ping(created, &state).await?),
+    ))
 }
 
 pub async fn update(
@@ -144,4 +162,22 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     inventory::delete_automation(&*state.store, &*state.clock, &actor, automation_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/automations/{id}/ping-key`: a new ping key; the old one
+/// keeps working for the configured overlap.
+pub async fn rotate_ping_key(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PingUrls>, AppError> {
+    let key = inventory::rotate_ping_key(
+        &*state.store,
+        &*state.clock,
+        &actor,
+        automation_id(&id)?,
+        state.config.key_overlap,
+    )
+    .await?;
+    Ok(Json(PingUrls::new(&state.config.public_url, &key)))
 }

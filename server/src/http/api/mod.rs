@@ -124,6 +124,12 @@ pub fn routes() -> Routes {
             Read,
             transfer::export_catalog,
         )
+        .add(
+            POST,
+            "/api/v1/automations/{id}/ping-key",
+            Owner,
+            automations::rotate_ping_key,
+        )
         .add(GET, "/api/v1/audit", Access::Admin, audit::list)
         .add(GET, "/api/v1/people", Read, people::directory)
         .add(POST, "/api/v1/people", Access::Admin, people::add)

@@ -171,8 +171,15 @@ impl Catalog {
         let can_edit = crate::access::may_edit_automation(&*self.store, &self.actor, &automation)
             .await
             .map_err(unavailable)?;
+        let ping = self
+            .store
+            .ping_key(id)
+            .await
+            .map_err(unavailable)?
+            .map(|key| app::model::ping::PingUrls::new(&self.public_url, &key));
         Ok(Some(AutomationPage {
             can_edit,
+            ping,
             row: row(automation.clone(), &names),
             automation,
             dependencies,
@@ -409,6 +416,23 @@ impl Catalog {
         match graph::remove_dependency(&*self.store, &*self.clock, &self.actor, id).await {
             Ok(()) => Ok(SaveOutcome::Saved {
                 path: String::new(),
+            }),
+            Err(err) => outcome(err, |other| SaveOutcome::Refused(other.to_string())),
+        }
+    }
+
+    pub(super) async fn rotate_key(&self, id: i64) -> Result<SaveOutcome, ServiceError> {
+        let rotated = inventory::rotate_ping_key(
+            &*self.store,
+            &*self.clock,
+            &self.actor,
+            id,
+            self.key_overlap,
+        )
+        .await;
+        match rotated {
+            Ok(_) => Ok(SaveOutcome::Saved {
+                path: format!("/automations/{id}"),
             }),
             Err(err) => outcome(err, |other| SaveOutcome::Refused(other.to_string())),
         }

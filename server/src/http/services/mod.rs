@@ -31,6 +31,9 @@ struct Catalog {
     store: SharedStore,
     clock: SharedClock,
     actor: Actor,
+    /// Where people and tools reach Baton, for the URLs shown.
+    public_url: Arc<str>,
+    key_overlap: chrono::TimeDelta,
 }
 
 /// Logs the cause and gives the screen a sentence it can show.
@@ -290,17 +293,29 @@ impl CatalogService for Catalog {
     fn find_nodes(&self, query: String) -> BoxFuture<'_, Result<Vec<Endpoint>, ServiceError>> {
         Box::pin(self.find(query))
     }
+
+    fn rotate_ping_key(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(self.rotate_key(id))
+    }
 }
 
 /// The services the screens' server functions use.
-pub fn services(store: SharedStore, clock: SharedClock) -> Services {
+pub fn services(
+    store: SharedStore,
+    clock: SharedClock,
+    config: &crate::config::Config,
+) -> Services {
     let (account_store, account_clock) = (store.clone(), clock.clone());
+    let public_url: Arc<str> = config.public_url.as_str().into();
+    let key_overlap = config.key_overlap;
     Services {
         catalog_for: Arc::new(move |actor| {
             Arc::new(Catalog {
                 store: store.clone(),
                 clock: clock.clone(),
                 actor,
+                public_url: public_url.clone(),
+                key_overlap,
             })
         }),
         account_for: Arc::new(move |actor| {
