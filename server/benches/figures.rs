@@ -59,6 +59,9 @@ async fn keep_deliveries(store: SharedStore, producers: usize, total: usize) -> 
     (rate, writer.batches_committed())
 }
 
+/// The bench administrator's password.
+const PASSWORD: &str = "bench password, long enough";
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -188,8 +191,13 @@ async fn main() {
             store.migrate().await.unwrap();
             let total = if producers == 1 { 2_000 } else { 20_000 };
             let (rate, batches) = keep_deliveries(store, producers, total).await;
+            let senders = if producers == 1 {
+                "1 sender".to_owned()
+            } else {
+                format!("{producers} concurrent senders")
+            };
             println!(
-                "| {name} | deliveries kept durably, {producers} concurrent sender(s), {total} in all | {rate:.0}/s in {batches} transactions |"
+                "| {name} | deliveries kept durably, {senders}, {total} in all | {rate:.0}/s in {batches} transactions |"
             );
         }
         let argv = [
@@ -207,15 +215,47 @@ async fn main() {
             .await
             .unwrap();
         let base = format!("http://{}", app.local_addr().unwrap());
+        // Everything but the probes needs a signed-in person: an admin,
+        // signed in as a browser is (its cookie, its Origin).
+        let admin = baton::accounts::NewAccount {
+            email: "bench@example.com".to_owned(),
+            display_name: "Bench".to_owned(),
+            role: app::model::accounts::Role::Admin,
+            password: baton::accounts::password::Password::new(PASSWORD),
+        };
+        let author = baton::audit::Author::command_line();
+        baton::accounts::create_account(&*app.state().store, &SystemClock, &author, admin)
+            .await
+            .unwrap();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             let _ = stop_rx.await;
         }));
-        let client = reqwest::Client::new();
-        for path in ["/readyz", "/"] {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        let signed_in = client
+            .post(format!("{base}/sign-in"))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&[("email", "bench@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            signed_in.status().is_success(),
+            "the bench could not sign in"
+        );
+        for (path, what) in [
+            ("/readyz", "`GET /readyz`"),
+            ("/", "`GET /` (server-rendered page, signed in)"),
+        ] {
             let (p50, p99) = latency(&client, &format!("{base}{path}"), 2_000).await;
             println!(
-                "| {name} | GET {path}, sequential, 2000 requests | p50 {p50:.2?}, p99 {p99:.2?} |"
+                "| {name} | {what}, sequential, 2000 requests | p50 {p50:.2?}, p99 {p99:.2?} |"
             );
         }
         catalog_figures(name, &client, &base).await;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::extract::FromRef;
+use axum::serve::ListenerExt as _;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -103,8 +104,16 @@ impl Application {
         ));
         let shutdown_tx = self.shutdown_tx;
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
+        // Pages stream in parts (the shell, then what loads): without
+        // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each later
+        // part back some 40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%err, "cannot set TCP_NODELAY on a connection");
+            }
+        });
         let serve = axum::serve(
-            self.listener,
+            listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
