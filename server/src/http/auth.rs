@@ -29,33 +29,22 @@ pub const COOKIE: &str = "baton_session";
 /// requests do not each write the session.
 const RENEW_EVERY: TimeDelta = TimeDelta::minutes(1);
 
-/// Paths anyone may call: probes, ingestion (tools authenticate by key or
-/// signature), the browser bundle, and signing in.
-const OPEN_PREFIXES: &[&str] = &["/ping/", "/hooks/", "/p/", "/api/push/", "/pkg/"];
-const OPEN_PATHS: &[&str] = &[
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/favicon.svg",
-    "/sign-in",
-    "/sign-out",
-    "/setup",
-    "/rpc/me",
-];
+/// Probes: no proof needed.
+const PROBES: &[&str] = &["/healthz", "/readyz", "/metrics"];
+/// Ingestion: tools post without an `Origin`, proving themselves by key or
+/// signature.
+const INGESTION: &[&str] = &["/ping/", "/hooks/", "/p/", "/api/push/"];
+/// Signing in, out and up, and asking who is signed in.
+const SIGNING_IN: &[&str] = &["/sign-in", "/sign-out", "/setup", "/rpc/me"];
 
 /// Whether `path` is served without signing in.
 pub fn is_open(path: &str) -> bool {
-    OPEN_PATHS.contains(&path) || OPEN_PREFIXES.iter().any(|p| path.starts_with(p))
+    is_machine(path) || is_asset(path) || SIGNING_IN.contains(&path)
 }
 
-/// Probes and ingestion: called by machines, which post without an
-/// `Origin` and prove themselves by key or signature (ingestion) or need
-/// no proof (probes).
+/// Probes and ingestion: called by machines, never with a session.
 fn is_machine(path: &str) -> bool {
-    ["/healthz", "/readyz", "/metrics"].contains(&path)
-        || ["/ping/", "/hooks/", "/p/", "/api/push/"]
-            .iter()
-            .any(|p| path.starts_with(p))
+    PROBES.contains(&path) || INGESTION.iter().any(|p| path.starts_with(p))
 }
 
 /// The browser bundle and icons, the same for everyone.

@@ -208,7 +208,7 @@ macro_rules! impl_store {
             async fn api_token_by_hash(
                 &self,
                 hash: &str,
-            ) -> $crate::store::StoreResult<Option<(i64, i64, String)>> {
+            ) -> $crate::store::StoreResult<Option<$crate::store::TokenLookup>> {
                 queries::api_token_by_hash(&self.pool, hash).await
             }
 

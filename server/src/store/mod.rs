@@ -31,7 +31,8 @@ pub use error::{StoreError, StoreResult};
 pub use types::{
     AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
     DeliveryOutcome, EdgeRefusal, NewAudit, NewDelivery, Person, PlannedAutomation,
-    PlannedOrchestration, RecordedDelivery, Released, StoredSession, Team, TokenDraft, TokenRow,
+    PlannedOrchestration, RecordedDelivery, Released, StoredSession, Team, TokenDraft, TokenLookup,
+    TokenRow,
 };
 
 /// The shared handle to the store in use.
@@ -179,8 +180,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn api_token(&self, id: i64) -> StoreResult<ApiToken>;
 
-    /// The unrevoked token with this hash: its id, person and scope.
-    async fn api_token_by_hash(&self, hash: &str) -> StoreResult<Option<(i64, i64, String)>>;
+    /// The unrevoked token with this hash.
+    async fn api_token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenLookup>>;
 
     /// Notes that a token was used (at most once a minute).
     async fn touch_api_token(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;

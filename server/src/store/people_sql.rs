@@ -19,8 +19,6 @@ WHERE owner_id = $1";
 pub const END_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
 pub const COUNT_ACTIVE_ADMINS: &str =
     "SELECT count(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL";
-pub const INSERT_TEAM: &str =
-    "INSERT INTO teams (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id";
 pub const ADD_MEMBER: &str = "\
 INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)
 ON CONFLICT (team_id, user_id) DO NOTHING";
@@ -99,7 +97,7 @@ macro_rules! people_queries {
             name: &str,
             now: DateTime<Utc>,
         ) -> StoreResult<i64> {
-            Ok(sqlx::query_scalar(psql::INSERT_TEAM)
+            Ok(sqlx::query_scalar($crate::store::catalog_sql::INSERT_TEAM)
                 .bind(slug)
                 .bind(name)
                 .bind(now)

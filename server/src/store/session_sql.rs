@@ -50,8 +50,9 @@ pub fn api_tokens_query(filter: &str) -> String {
     format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens {filter} ORDER BY id")
 }
 
-pub const API_TOKEN_BY_HASH: &str =
-    "SELECT id, user_id, scope FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
+pub const API_TOKEN_BY_HASH: &str = "\
+SELECT id, user_id, scope, last_used_at FROM api_tokens
+WHERE token_hash = $1 AND revoked_at IS NULL";
 
 /// Notes a use, at most once a minute per token (`$3` is a minute ago).
 pub const TOUCH_API_TOKEN: &str = "\
@@ -258,7 +259,7 @@ macro_rules! session_queries {
         pub async fn api_token_by_hash(
             pool: &$pool,
             hash: &str,
-        ) -> StoreResult<Option<(i64, i64, String)>> {
+        ) -> StoreResult<Option<$crate::store::TokenLookup>> {
             Ok(sqlx::query_as(ssql::API_TOKEN_BY_HASH)
                 .bind(hash)
                 .fetch_optional(pool)

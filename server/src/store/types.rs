@@ -324,3 +324,13 @@ pub struct Released {
     pub automations_owned: u64,
     pub sessions_ended: u64,
 }
+
+/// What checking a presented token needs: which token, whose, what it may
+/// do, and when it was last used (noted at most once a minute).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenLookup {
+    pub id: i64,
+    pub user_id: i64,
+    pub scope: String,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
