@@ -28,13 +28,17 @@ fn delivery(round: usize, n: usize) -> NewDelivery {
     NewDelivery {
         received_at: Utc::now(),
         endpoint: "ping".into(),
-        ingest_key: "bench".into(),
+        scope: "automation:1".into(),
+        source_id: None,
+        automation_id: Some(1),
         external_id: Some(format!("bench-{round}-{n}")),
         method: "POST".into(),
         uri: "/ping/bench".into(),
         headers: vec![("content-type".into(), "text/plain".into()); 6],
         body: vec![b'x'; 512],
+        body_size: 512,
         remote_addr: Some("127.0.0.1".into()),
+        rejected: None,
     }
 }
 

@@ -32,6 +32,14 @@ impl Author {
         }
     }
 
+    /// A tool's request (a ping creating an automation).
+    pub fn ingestion() -> Self {
+        Self {
+            id: None,
+            label: "ingestion".to_owned(),
+        }
+    }
+
     /// Someone not signed in (a failed sign-in): named by what they typed.
     pub fn typed(email: &str) -> Self {
         Self {

@@ -218,6 +218,42 @@ pub struct Options {
     )]
     pub key_overlap_hours: u32,
 
+    /// Largest request body a ping or webhook may send, in bytes; larger
+    /// ones get 413 (checked while reading)
+    #[arg(long, env = "BATON_MAX_DELIVERY", default_value_t = 1024 * 1024, value_name = "BYTES", global = true)]
+    pub max_delivery: usize,
+
+    /// How much of a ping's body a run keeps as its log, in bytes
+    /// (advertised in the `Ping-Body-Limit` header)
+    #[arg(
+        long,
+        env = "BATON_PING_BODY_LIMIT",
+        default_value_t = 100_000,
+        value_name = "BYTES",
+        global = true
+    )]
+    pub ping_body_limit: usize,
+
+    /// Days a delivery (what a tool sent, headers and body) is kept
+    #[arg(
+        long,
+        env = "BATON_DELIVERY_RETENTION_DAYS",
+        default_value_t = 30,
+        value_name = "DAYS",
+        global = true
+    )]
+    pub delivery_retention_days: u32,
+
+    /// Most deliveries written in one transaction (group commit)
+    #[arg(
+        long,
+        env = "BATON_DELIVERY_BATCH",
+        default_value_t = 2048,
+        value_name = "N",
+        global = true
+    )]
+    pub delivery_batch: usize,
+
     /// Log filter, in tracing's EnvFilter syntax (e.g. info,baton=debug)
     #[arg(long, env = "BATON_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -361,6 +397,10 @@ pub struct Config {
     pub session_lifetime: chrono::TimeDelta,
     /// How long a rotated key is still accepted.
     pub key_overlap: chrono::TimeDelta,
+    pub max_delivery: usize,
+    pub ping_body_limit: usize,
+    pub delivery_retention: chrono::TimeDelta,
+    pub delivery_batch: usize,
 }
 
 impl Config {
@@ -416,6 +456,12 @@ impl Config {
             session_idle: chrono::TimeDelta::hours(i64::from(options.session_idle_hours.max(1))),
             session_lifetime: chrono::TimeDelta::days(i64::from(options.session_max_days.max(1))),
             key_overlap: chrono::TimeDelta::hours(i64::from(options.key_overlap_hours)),
+            max_delivery: options.max_delivery,
+            ping_body_limit: options.ping_body_limit,
+            delivery_retention: chrono::TimeDelta::days(i64::from(
+                options.delivery_retention_days.max(1),
+            )),
+            delivery_batch: options.delivery_batch.max(1),
         })
     }
 }

@@ -66,7 +66,7 @@ async fn write_batches(
         match store.record_deliveries(&deliveries).await {
             Ok(receipts) => {
                 batches.fetch_add(1, Ordering::Relaxed);
-                let fresh: Vec<_> = receipts.iter().filter(|r| !r.duplicate).collect();
+                let fresh: Vec<_> = receipts.iter().filter(|r| !r.is_duplicate()).collect();
                 if let Some(last) = fresh.iter().map(|r| r.id).max() {
                     let change = Change::DeliveriesRecorded {
                         count: u32::try_from(fresh.len()).unwrap_or(u32::MAX),

@@ -14,6 +14,8 @@ use tokio::sync::watch;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::deliveries::DeliveryWriter;
+use crate::ingest::{Ingestor, Limits};
 use crate::store::{self, SharedStore};
 
 /// What every handler and server function can reach.
@@ -25,6 +27,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Turns `true` when shutdown starts: live streams end on it.
     pub shutting_down: watch::Receiver<bool>,
+    /// Takes pings and webhooks in.
+    pub ingest: Ingestor,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -68,7 +72,18 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .build();
         let (shutdown_tx, shutting_down) = watch::channel(false);
+        let writer = DeliveryWriter::spawn(store.clone(), config.delivery_batch);
+        let ingest = Ingestor::new(
+            store.clone(),
+            clock.clone(),
+            writer,
+            Limits {
+                request_body: config.max_delivery,
+                ping_body: config.ping_body_limit,
+            },
+        );
         let state = AppState {
+            ingest,
             store,
             clock,
             config: Arc::new(config),
@@ -101,6 +116,13 @@ impl Application {
         tokio::spawn(crate::http::auth::clean_up_periodically(
             self.state.clone(),
             std::time::Duration::from_secs(15 * 60),
+        ));
+        tokio::spawn(crate::ingest::processor::run(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            self.state.config.ping_body_limit,
+            self.state.config.delivery_retention,
+            self.state.shutting_down.clone(),
         ));
         let shutdown_tx = self.shutdown_tx;
         let (stopping_tx, mut stopping_rx) = watch::channel(false);

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 mod health;
+mod ingest;
 pub mod routes;
 mod services;
 
@@ -66,9 +67,17 @@ pub fn router(state: AppState) -> Router {
     let machine = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/ping/{*rest}", any(error::not_found))
-        .route("/hooks/{*rest}", any(error::not_found))
-        .route("/p/{*rest}", any(error::not_found));
+        .route("/hooks/{*rest}", any(error::not_found));
+
+    // Ingestion reads its bodies itself, against its own limit, so that a
+    // refused one is still noted in the delivery log.
+    let ingestion = Router::new()
+        .route("/ping/", any(ingest::ping))
+        .route("/ping/{*rest}", any(ingest::ping))
+        .route("/p/", any(ingest::cronitor))
+        .route("/p/{*rest}", any(ingest::cronitor))
+        .route("/api/push/", any(ingest::push))
+        .route("/api/push/{*rest}", any(ingest::push));
 
     let pages = account_routes()
         .into_parts()
@@ -98,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .layer(RequestBodyLimitLayer::new(config.max_body))
         .merge(imports.layer(RequestBodyLimitLayer::new(config.max_import)))
+        .merge(ingestion)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,

@@ -45,6 +45,198 @@ macro_rules! impl_store {
                 queries::recent_deliveries(&self.pool, limit).await
             }
 
+            async fn pending_deliveries(
+                &self,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::Delivery>> {
+                queries::pending_deliveries(&self.pool, limit).await
+            }
+
+            async fn count_pending_deliveries(&self) -> $crate::store::StoreResult<u64> {
+                queries::count_pending(&self.pool).await
+            }
+
+            async fn apply_effects(
+                &self,
+                effects: &[(i64, $crate::store::Effect)],
+                log_limit: usize,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::apply_effects(&mut tx, effects, log_limit, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn deliveries(
+                &self,
+                filter: &app::model::ingestion::DeliveryFilter,
+                limit: u32,
+                offset: u32,
+            ) -> $crate::store::StoreResult<Vec<app::model::ingestion::DeliverySummary>> {
+                queries::deliveries(&self.pool, filter, limit, offset).await
+            }
+
+            async fn count_deliveries(
+                &self,
+                filter: &app::model::ingestion::DeliveryFilter,
+            ) -> $crate::store::StoreResult<u64> {
+                queries::count_deliveries(&self.pool, filter).await
+            }
+
+            async fn replay_delivery(
+                &self,
+                id: i64,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                if !queries::replay_delivery(&mut tx, id).await? {
+                    return Ok(false);
+                }
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn forget_deliveries(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                queries::forget_deliveries(&self.pool, before).await
+            }
+
+            async fn runs(
+                &self,
+                automation: i64,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<app::model::ingestion::Run>> {
+                queries::runs(&self.pool, automation, limit).await
+            }
+
+            async fn create_source(
+                &self,
+                slug: &str,
+                name: &str,
+                team: i64,
+                key: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::insert_source(&mut tx, slug, name, team, key, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn sources(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<(app::model::ingestion::Source, String)>> {
+                queries::sources(&self.pool).await
+            }
+
+            async fn source_by_key(
+                &self,
+                key: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<$crate::store::SourceMatch>> {
+                queries::source_by_key(&self.pool, key, now).await
+            }
+
+            async fn rotate_source_key(
+                &self,
+                source: i64,
+                key: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                old_until: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::rotate_source_key(&mut tx, source, key, now, old_until).await?;
+                queries::insert_audit(&mut tx, audit, Some(source)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn automation_by_slug(
+                &self,
+                source: i64,
+                slug: &str,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                queries::automation_by_slug(&self.pool, source, slug).await
+            }
+
+            async fn slug_of(
+                &self,
+                automation: i64,
+            ) -> $crate::store::StoreResult<Option<(i64, String)>> {
+                queries::slug_of(&self.pool, automation).await
+            }
+
+            async fn set_slug(
+                &self,
+                automation: i64,
+                slug: Option<(i64, &str)>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::set_slug(&mut tx, automation, slug).await?;
+                queries::insert_audit(&mut tx, audit, Some(automation)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_for_slug(
+                &self,
+                source: i64,
+                slug: &str,
+                fields: &app::model::inventory::AutomationFields,
+                delivery: &$crate::store::NewDelivery,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<(i64, bool, $crate::store::RecordedDelivery)> {
+                let mut tx = self.begin_write().await?;
+                let (id, created) =
+                    queries::find_or_create_by_slug(&mut tx, source, slug, fields, delivery.received_at)
+                        .await?;
+                if created {
+                    queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                }
+                let delivery = $crate::store::NewDelivery {
+                    automation_id: Some(id),
+                    ..delivery.clone()
+                };
+                let mut receipts =
+                    queries::insert_deliveries(&mut tx, std::slice::from_ref(&delivery)).await?;
+                tx.commit().await?;
+                let receipt = receipts.pop().ok_or_else(|| {
+                    $crate::store::StoreError::Other(anyhow::anyhow!("no receipt for a delivery"))
+                })?;
+                Ok((id, created, receipt))
+            }
+
+            async fn claim_queue(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<app::model::ingestion::ClaimItem>> {
+                queries::claim_queue(&self.pool).await
+            }
+
+            async fn claim_automation(
+                &self,
+                id: i64,
+                owner: i64,
+                orchestration: Option<i64>,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                if !queries::claim_automation(&mut tx, id, owner, orchestration, now).await? {
+                    return Ok(false);
+                }
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn insert_team(
                 &self,
                 slug: &str,

@@ -7,6 +7,7 @@ mod catalog_sql;
 mod error;
 mod graph_sql;
 mod impl_store;
+mod ingest_sql;
 mod inventory_sql;
 mod people_sql;
 pub mod postgres;
@@ -30,9 +31,9 @@ use crate::config::DatabaseUrl;
 pub use error::{StoreError, StoreResult};
 pub use types::{
     AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
-    DeliveryOutcome, EdgeRefusal, NewAudit, NewDelivery, Person, PlannedAutomation,
-    PlannedOrchestration, RecordedDelivery, Released, StoredSession, Team, TokenDraft, TokenLookup,
-    TokenRow,
+    DeliveryOutcome, EdgeRefusal, Effect, NewAudit, NewDelivery, Person, PlannedAutomation,
+    PlannedOrchestration, RecordedDelivery, Released, RunEvent, Signal, SourceMatch, StoredSession,
+    Team, TokenDraft, TokenLookup, TokenRow,
 };
 
 /// The shared handle to the store in use.
@@ -69,9 +70,9 @@ pub trait Store: Send + Sync + 'static {
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 
     /// Writes a batch of deliveries in one transaction: all or none. A
-    /// delivery whose tool-given id was already recorded for the same
-    /// endpoint and key is not written again; its receipt says so and names
-    /// the first one. Receipts come back in the order of `batch`.
+    /// delivery whose tool-given id was already kept for the same endpoint
+    /// and scope is kept as a `duplicate` naming the first, never processed.
+    /// Receipts come back in the order of `batch`.
     async fn record_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<Vec<RecordedDelivery>>;
 
     /// One delivery by id.
@@ -79,6 +80,123 @@ pub trait Store: Send + Sync + 'static {
 
     /// The newest deliveries first.
     async fn recent_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>>;
+
+    /// The oldest deliveries still waiting to be turned into runs.
+    async fn pending_deliveries(&self, limit: u32) -> StoreResult<Vec<Delivery>>;
+
+    async fn count_pending_deliveries(&self) -> StoreResult<u64>;
+
+    /// Settles pending deliveries with their effects in one transaction;
+    /// one settled meanwhile is skipped, so no effect is applied twice.
+    /// Run logs are cut to `log_limit` bytes.
+    async fn apply_effects(
+        &self,
+        effects: &[(i64, Effect)],
+        log_limit: usize,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// A page of the delivery log matching `filter`, newest first.
+    async fn deliveries(
+        &self,
+        filter: &app::model::ingestion::DeliveryFilter,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<app::model::ingestion::DeliverySummary>>;
+
+    async fn count_deliveries(
+        &self,
+        filter: &app::model::ingestion::DeliveryFilter,
+    ) -> StoreResult<u64>;
+
+    /// Sends a settled delivery through processing again; `false` when it
+    /// is pending, a duplicate or rejected (nothing to replay).
+    async fn replay_delivery(&self, id: i64, audit: &NewAudit) -> StoreResult<bool>;
+
+    /// Forgets settled deliveries received before `before`; how many.
+    async fn forget_deliveries(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// An automation's runs, newest first.
+    async fn runs(
+        &self,
+        automation: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<app::model::ingestion::Run>>;
+
+    /// Adds a source with its first key; a taken slug is a `Conflict`.
+    async fn create_source(
+        &self,
+        slug: &str,
+        name: &str,
+        team: i64,
+        key: &str,
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<i64>;
+
+    /// Every source with its current key, by name.
+    async fn sources(&self) -> StoreResult<Vec<(app::model::ingestion::Source, String)>>;
+
+    /// The source a key opens at `now`: its current key, or a rotated one
+    /// until its overlap ends.
+    async fn source_by_key(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SourceMatch>>;
+
+    /// Gives a source the new current `key`, keeping the old one valid until
+    /// `old_until`. `NotFound` for no such source.
+    async fn rotate_source_key(
+        &self,
+        source: i64,
+        key: &str,
+        now: DateTime<Utc>,
+        old_until: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
+
+    /// The automation named `slug` in `source`.
+    async fn automation_by_slug(&self, source: i64, slug: &str) -> StoreResult<Option<i64>>;
+
+    /// The source and slug naming an automation, if any.
+    async fn slug_of(&self, automation: i64) -> StoreResult<Option<(i64, String)>>;
+
+    /// Names an automation `slug` in a source (`None`: no longer); a slug
+    /// taken in that source is a `Conflict`.
+    async fn set_slug(
+        &self,
+        automation: i64,
+        slug: Option<(i64, &str)>,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
+
+    /// Keeps a delivery for the automation named `slug` in `source`,
+    /// creating that automation (from `fields`, into the claim queue) when
+    /// there is none, all in one transaction. The automation, whether it
+    /// was created, and the delivery's receipt. `audit` records a creation.
+    async fn record_for_slug(
+        &self,
+        source: i64,
+        slug: &str,
+        fields: &AutomationFields,
+        delivery: &NewDelivery,
+        audit: &NewAudit,
+    ) -> StoreResult<(i64, bool, RecordedDelivery)>;
+
+    /// Automations a ping created that nobody claimed yet, oldest first.
+    async fn claim_queue(&self) -> StoreResult<Vec<app::model::ingestion::ClaimItem>>;
+
+    /// Gives a queued automation its owner and orchestration and takes it
+    /// out of the queue; `false` (nothing written) when it was not queued.
+    async fn claim_automation(
+        &self,
+        id: i64,
+        owner: i64,
+        orchestration: Option<i64>,
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<bool>;
 
     /// Adds a team; its slug is unique.
     async fn insert_team(&self, slug: &str, name: &str, now: DateTime<Utc>) -> StoreResult<i64>;
@@ -427,6 +545,11 @@ pub fn new_ping_key() -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A new source key: like a ping key, so the two cannot be told apart.
+pub fn new_source_key() -> String {
+    new_ping_key()
 }
 
 /// Capacity of the in-process change channel: a subscriber that falls this

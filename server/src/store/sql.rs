@@ -17,26 +17,6 @@ WHERE job_leases.holder = excluded.holder
 
 pub const RELEASE_LEASE: &str = "DELETE FROM job_leases WHERE name = $1 AND holder = $2";
 
-pub const INSERT_DELIVERY: &str = "\
-INSERT INTO deliveries
-    (received_at, endpoint, ingest_key, external_id, method, uri, headers, body, remote_addr)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (endpoint, ingest_key, external_id) WHERE external_id IS NOT NULL DO NOTHING
-RETURNING id";
-
-pub const FIND_DELIVERY_BY_EXTERNAL_ID: &str = "\
-SELECT id FROM deliveries WHERE endpoint = $1 AND ingest_key = $2 AND external_id = $3";
-
-pub const DELIVERY_BY_ID: &str = "\
-SELECT id, received_at, endpoint, ingest_key, external_id, method, uri, headers, body,
-       remote_addr, outcome, outcome_detail, processed_at
-FROM deliveries WHERE id = $1";
-
-pub const RECENT_DELIVERIES: &str = "\
-SELECT id, received_at, endpoint, ingest_key, external_id, method, uri, headers, body,
-       remote_addr, outcome, outcome_detail, processed_at
-FROM deliveries ORDER BY id DESC LIMIT $1";
-
 /// Defines, for the backend `$db` with pool `$pool`, the query functions
 /// whose SQL both backends accept. Use inside a module of the backend.
 macro_rules! shared_queries {
@@ -91,59 +71,6 @@ macro_rules! shared_queries {
                 .execute(pool)
                 .await?;
             Ok(())
-        }
-
-        /// Inserts the batch in the caller's transaction; the caller commits.
-        pub async fn insert_deliveries(
-            tx: &mut sqlx::Transaction<'_, $db>,
-            batch: &[NewDelivery],
-        ) -> StoreResult<Vec<RecordedDelivery>> {
-            let mut receipts = Vec::with_capacity(batch.len());
-            for d in batch {
-                let inserted: Option<i64> = sqlx::query_scalar(sql::INSERT_DELIVERY)
-                    .bind(d.received_at)
-                    .bind(&d.endpoint)
-                    .bind(&d.ingest_key)
-                    .bind(&d.external_id)
-                    .bind(&d.method)
-                    .bind(&d.uri)
-                    .bind(Json(&d.headers))
-                    .bind(&d.body)
-                    .bind(&d.remote_addr)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                let receipt = match inserted {
-                    Some(id) => RecordedDelivery {
-                        id,
-                        duplicate: false,
-                    },
-                    None => RecordedDelivery {
-                        id: sqlx::query_scalar(sql::FIND_DELIVERY_BY_EXTERNAL_ID)
-                            .bind(&d.endpoint)
-                            .bind(&d.ingest_key)
-                            .bind(&d.external_id)
-                            .fetch_one(&mut **tx)
-                            .await?,
-                        duplicate: true,
-                    },
-                };
-                receipts.push(receipt);
-            }
-            Ok(receipts)
-        }
-
-        pub async fn delivery(pool: &$pool, id: i64) -> StoreResult<Delivery> {
-            Ok(sqlx::query_as(sql::DELIVERY_BY_ID)
-                .bind(id)
-                .fetch_one(pool)
-                .await?)
-        }
-
-        pub async fn recent_deliveries(pool: &$pool, limit: u32) -> StoreResult<Vec<Delivery>> {
-            Ok(sqlx::query_as(sql::RECENT_DELIVERIES)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await?)
         }
     };
 }

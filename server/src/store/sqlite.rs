@@ -23,6 +23,7 @@ mod queries {
     crate::store::session_sql::session_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::audit_sql::audit_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::people_sql::people_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::ingest_sql::ingest_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.

@@ -28,15 +28,20 @@ pub enum Change {
     DeliveriesRecorded { count: u32, last_id: i64 },
 }
 
+pub use app::model::ingestion::DeliveryOutcome;
+
 /// One webhook or ping request exactly as received, before Baton answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDelivery {
     pub received_at: DateTime<Utc>,
-    /// Which ingestion endpoint took it: `ping`, `github`, `gitlab`, …
+    /// Which URL family took it: `ping`, `ping_slug`, `cronitor`, `uptime_kuma`.
     pub endpoint: String,
-    /// The key from the URL the tool called.
-    pub ingest_key: String,
-    /// The tool's own delivery id (e.g. `X-GitHub-Delivery`), when it sends one.
+    /// Whose key opened it (`automation:12`, `source:3`), or the unknown
+    /// key itself: a repeated delivery id is matched within a scope.
+    pub scope: String,
+    pub source_id: Option<i64>,
+    pub automation_id: Option<i64>,
+    /// The tool's own delivery id (`Idempotency-Key`, `X-GitHub-Delivery`).
     pub external_id: Option<String>,
     pub method: String,
     /// Path and query as requested.
@@ -44,46 +49,12 @@ pub struct NewDelivery {
     /// Header names and values in the order received.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The body's size as sent (`body` may keep less of a rejected one).
+    pub body_size: i64,
     pub remote_addr: Option<String>,
-}
-
-/// What became of a delivery after it was kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryOutcome {
-    /// Kept, not yet mapped to a run.
-    Pending,
-    /// Mapped to a run.
-    Processed,
-    /// An event Baton does not map; kept for the log.
-    Ignored,
-    /// Mapping failed; `outcome_detail` says why.
-    Failed,
-}
-
-impl DeliveryOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryOutcome::Pending => "pending",
-            DeliveryOutcome::Processed => "processed",
-            DeliveryOutcome::Ignored => "ignored",
-            DeliveryOutcome::Failed => "failed",
-        }
-    }
-}
-
-impl TryFrom<String> for DeliveryOutcome {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Ok(match value.as_str() {
-            "pending" => DeliveryOutcome::Pending,
-            "processed" => DeliveryOutcome::Processed,
-            "ignored" => DeliveryOutcome::Ignored,
-            "failed" => DeliveryOutcome::Failed,
-            other => return Err(format!("unknown delivery outcome {other:?}")),
-        })
-    }
+    /// `Some(why)` for a request Baton refused: kept for the log, never
+    /// turned into a run.
+    pub rejected: Option<String>,
 }
 
 /// A kept delivery.
@@ -92,27 +63,84 @@ pub struct Delivery {
     pub id: i64,
     pub received_at: DateTime<Utc>,
     pub endpoint: String,
-    pub ingest_key: String,
+    pub scope: String,
+    pub source_id: Option<i64>,
+    pub automation_id: Option<i64>,
     pub external_id: Option<String>,
     pub method: String,
     pub uri: String,
     #[sqlx(json)]
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    pub body_size: i64,
     pub remote_addr: Option<String>,
     #[sqlx(try_from = "String")]
     pub outcome: DeliveryOutcome,
     pub outcome_detail: Option<String>,
     pub processed_at: Option<DateTime<Utc>>,
+    pub run_id: Option<i64>,
+    pub duplicate_of: Option<i64>,
 }
 
 /// The receipt for one delivery of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordedDelivery {
-    /// The id it was kept under; for a duplicate, the id of the first copy.
+    /// The id it was kept under (a duplicate gets a row of its own).
     pub id: i64,
-    /// `true` when the same tool delivery id had been kept before.
-    pub duplicate: bool,
+    /// `Some(first)` when the same tool delivery id had been kept before.
+    pub duplicate_of: Option<i64>,
+}
+
+impl RecordedDelivery {
+    pub fn is_duplicate(&self) -> bool {
+        self.duplicate_of.is_some()
+    }
+}
+
+/// What a run event says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Start,
+    Success,
+    Failure,
+    /// A message for the run in progress; no change of state.
+    Log,
+}
+
+/// One event about a run, read from a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEvent {
+    pub automation_id: i64,
+    pub signal: Signal,
+    /// The tool's run id: pairs a start with its finish.
+    pub rid: Option<String>,
+    /// When it happened (the tool's stamp, else when it was received).
+    pub at: DateTime<Utc>,
+    pub exit_status: Option<i32>,
+    /// A duration the tool measured itself, for a finish without a start.
+    pub duration_ms: Option<i64>,
+    /// What it sent along, already cut to the ping body limit.
+    pub log: String,
+}
+
+/// What processing a kept delivery comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Run(RunEvent),
+    /// A replayed delivery that already made this run: nothing to change.
+    Replayed(i64),
+    /// Nothing to record; why.
+    Ignored(String),
+    /// Cannot be turned into a run; why.
+    Failed(String),
+}
+
+/// A source as stored, with the key it is reached by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceMatch {
+    pub id: i64,
+    pub slug: String,
+    pub team_id: i64,
 }
 
 /// Why an edge was not added to the dependency graph.

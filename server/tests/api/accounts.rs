@@ -29,7 +29,7 @@ fn session_cookie(res: &reqwest::Response) -> Option<(String, String)> {
 
 /// A request carrying only this session cookie (none of the client's).
 async fn with_cookie(app: &TestApp, path: &str, id: &str) -> StatusCode {
-    reqwest::Client::new()
+    crate::helpers::plain_client()
         .get(app.url(path))
         .header("cookie", format!("baton_session={id}"))
         .send()
@@ -418,7 +418,7 @@ async fn cross_site_requests_are_refused_and_change_nothing(#[case] backend: Bac
     let app = spawn_app(backend).await;
     let refused = "cross-site request refused: it did not come from Baton's own pages";
     let cookie = {
-        let client = reqwest::Client::new();
+        let client = crate::helpers::plain_client();
         let res = client
             .post(app.url("/sign-in"))
             .header("origin", &app.base)
@@ -431,7 +431,7 @@ async fn cross_site_requests_are_refused_and_change_nothing(#[case] backend: Bac
         format!("baton_session={id}")
     };
     let post = |origin: Option<&str>, referer: Option<&str>, path: &str, body: Value| {
-        let mut request = reqwest::Client::new()
+        let mut request = crate::helpers::plain_client()
             .post(app.url(path))
             .header("cookie", cookie.clone())
             .json(&body);
@@ -539,7 +539,7 @@ async fn api_tokens_are_shown_once_scoped_and_revocable(#[case] backend: Backend
     assert!(!listed.to_string().contains(&secret));
     assert!(listed[0]["last_used_at"].is_null());
 
-    let plain = reqwest::Client::new();
+    let plain = crate::helpers::plain_client();
     let with = |token: &str, method: reqwest::Method, path: &str| {
         plain
             .request(method, app.url(path))

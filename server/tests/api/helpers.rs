@@ -232,6 +232,19 @@ impl Drop for TestDb {
     }
 }
 
+/// How long a test waits for any one answer, body included: a stall fails
+/// the test at the request that stalled instead of hanging the run.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A client for machine callers (no cookies, no origin), with the same
+/// patience as [`TestApp::browser`].
+pub fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap()
+}
+
 /// Every test person's password.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -263,6 +276,7 @@ impl TestApp {
             .cookie_store(true)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap()
     }
@@ -295,6 +309,18 @@ impl TestApp {
             "signing in as {email}"
         );
         (client, id)
+    }
+
+    /// Waits until every kept delivery is turned into its run (at most
+    /// 20 s: the processor is woken by each commit).
+    pub async fn settle(&self) {
+        for _ in 0..4000 {
+            if self.store.count_pending_deliveries().await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("deliveries still pending after 20 s");
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -373,7 +399,12 @@ pub fn config(args: &[&str]) -> Config {
 
 /// A Baton signed in as an administrator.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let mut app = spawn_without_people(backend).await;
+    spawn_app_with(backend, &[]).await
+}
+
+/// [`spawn_app`] with more command-line options.
+pub async fn spawn_app_with(backend: Backend, options: &[&str]) -> TestApp {
+    let mut app = start(backend, options).await;
     let (client, admin_id) = app.as_new("admin@example.com", Role::Admin).await;
     app.client = client;
     app.admin_id = admin_id;
@@ -382,10 +413,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// A Baton on its first run: nobody has an account; `client` is anonymous.
 pub async fn spawn_without_people(backend: Backend) -> TestApp {
+    start(backend, &[]).await
+}
+
+async fn start(backend: Backend, options: &[&str]) -> TestApp {
     let db = TestDb::new(backend).await;
     let site = tempfile::tempdir().unwrap();
     let url = db.url();
-    let config = config(&[
+    let mut args = vec![
         "--addr",
         "127.0.0.1:0",
         "--database-url",
@@ -394,7 +429,9 @@ pub async fn spawn_without_people(backend: Backend) -> TestApp {
         site.path().to_str().unwrap(),
         "--max-body",
         "1048576",
-    ]);
+    ];
+    args.extend_from_slice(options);
+    let config = config(&args);
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
     ));
@@ -407,7 +444,7 @@ pub async fn spawn_without_people(backend: Backend) -> TestApp {
     }));
     let mut app = TestApp {
         base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
+        client: plain_client(),
         admin_id: 0,
         store,
         clock,

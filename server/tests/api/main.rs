@@ -14,6 +14,7 @@ mod deliveries;
 mod dependencies;
 mod health;
 mod helpers;
+mod ingestion;
 mod inventory_plans;
 mod leverage;
 mod orchestrations;

@@ -176,7 +176,7 @@ async fn deactivating_keeps_history_releases_ownership_and_ends_access(#[case] b
         .sign_in(&app.browser(), "bo@example.com", PASSWORD)
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let res = reqwest::Client::new()
+    let res = crate::helpers::plain_client()
         .get(app.url("/api/v1/orchestrations"))
         .bearer_auth(&token)
         .send()

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, plain_client, spawn_app};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -75,6 +75,11 @@ struct Objects {
     gone: i64,
     team: i64,
     owner: i64,
+    /// A source, an automation a ping put in the claim queue, and a
+    /// delivery turned into a run.
+    source: i64,
+    queued: i64,
+    delivery: i64,
     n: u32,
 }
 
@@ -195,7 +200,38 @@ impl World {
             .set_team_membership(team, target, true, &audit)
             .await
             .unwrap();
+        let audit = author.did(now, "source.created", "source", None, "source");
+        let key = baton::store::new_ping_key();
+        let source = store
+            .create_source(
+                &format!("source-{n}"),
+                &format!("Source {n}"),
+                team,
+                &key,
+                now,
+                &audit,
+            )
+            .await
+            .unwrap();
+        let pinged = plain_client()
+            .get(self.app.url(&format!("/ping/{key}/queued-{n}?create=1")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pinged.status(), StatusCode::CREATED);
+        self.app.settle().await;
+        let queued = store
+            .claim_queue()
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .automation_id;
+        let delivery = store.recent_deliveries(1).await.unwrap()[0].id;
         Objects {
+            source,
+            queued,
+            delivery,
             target,
             gone,
             team,
@@ -229,6 +265,8 @@ impl World {
             "people": store.people().await.unwrap().iter().map(|p| (p.id, p.active, p.role.clone())).collect::<Vec<_>>(),
             "teams": store.teams().await.unwrap().iter().map(|t| (t.id, t.name.clone())).collect::<Vec<_>>(),
             "members": store.team_members().await.unwrap(),
+            "sources": store.sources().await.unwrap().iter().map(|(s, key)| (s.id, key.clone())).collect::<Vec<_>>(),
+            "claims": store.claim_queue().await.unwrap().iter().map(|c| c.automation_id).collect::<Vec<_>>(),
         })
     }
 }
@@ -280,6 +318,12 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             "{id}",
             &if p.starts_with("/api/v1/dependencies") {
                 x.edge.to_string()
+            } else if p.starts_with("/api/v1/sources") {
+                x.source.to_string()
+            } else if p.starts_with("/api/v1/deliveries") {
+                x.delivery.to_string()
+            } else if p.ends_with("/claim") {
+                x.queued.to_string()
             } else if p.starts_with("/api/v1/tokens") {
                 x.token.to_string()
             } else {
@@ -348,6 +392,19 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             Body::None,
         ),
         ("POST", "/api/v1/automations/{id}/ping-key") => (path_of(path), Body::None),
+        ("POST", "/api/v1/sources") => (
+            path.to_owned(),
+            Body::Json(json!({"name": format!("New source {}", x.n), "team_id": x.team})),
+        ),
+        ("POST", "/api/v1/sources/{id}/key" | "/api/v1/deliveries/{id}/replay") => {
+            (path_of(path), Body::None)
+        }
+        ("PUT", "/api/v1/automations/{id}/slug") => (
+            path_of(path),
+            Body::Json(json!({"source_id": x.source, "slug": format!("member-{}", x.n)})),
+        ),
+        ("DELETE", "/api/v1/automations/{id}/slug") => (path_of(path), Body::None),
+        ("POST", "/api/v1/automations/{id}/claim") => (path_of(path), Body::Json(json!({}))),
         ("POST", "/rpc/automations/rotate-key") => {
             (path.to_owned(), form(&[("id", x.member.to_string())]))
         }

@@ -12,7 +12,9 @@ fn delivery(external_id: Option<&str>, body: &[u8]) -> NewDelivery {
     NewDelivery {
         received_at: Utc.timestamp_opt(1_795_000_000, 123_456_000).unwrap(),
         endpoint: "github".into(),
-        ingest_key: "src_k3y".into(),
+        scope: "source:3".into(),
+        source_id: Some(3),
+        automation_id: None,
         external_id: external_id.map(str::to_owned),
         method: "POST".into(),
         uri: "/hooks/github/src_k3y?x=1".into(),
@@ -23,7 +25,9 @@ fn delivery(external_id: Option<&str>, body: &[u8]) -> NewDelivery {
             ("x-a".into(), "1".into()),
         ],
         body: body.to_vec(),
+        body_size: body.len() as i64,
         remote_addr: Some("192.0.2.10".into()),
+        rejected: None,
     }
 }
 
@@ -168,13 +172,15 @@ async fn deliveries_are_kept_exactly_as_received(#[case] backend: Backend) {
     ];
     let receipts = store.record_deliveries(&batch).await.unwrap();
     assert_eq!(receipts.len(), 2);
-    assert!(receipts.iter().all(|r| !r.duplicate));
+    assert!(receipts.iter().all(|r| !r.is_duplicate()));
     assert!(receipts[1].id > receipts[0].id);
 
     let kept = store.delivery(receipts[0].id).await.unwrap();
     assert_eq!(kept.received_at, batch[0].received_at);
     assert_eq!(kept.endpoint, "github");
-    assert_eq!(kept.ingest_key, "src_k3y");
+    assert_eq!(kept.scope, "source:3");
+    assert_eq!(kept.source_id, Some(3));
+    assert_eq!(kept.body_size, 22);
     assert_eq!(kept.external_id.as_deref(), Some("guid-1"));
     assert_eq!(kept.method, "POST");
     assert_eq!(kept.uri, "/hooks/github/src_k3y?x=1");
@@ -211,7 +217,7 @@ async fn a_redelivered_tool_id_is_counted_once(#[case] backend: Backend) {
         .record_deliveries(&[delivery(Some("guid-7"), b"one")])
         .await
         .unwrap()[0];
-    assert!(!first.duplicate);
+    assert!(!first.is_duplicate());
     // Again in a later batch, and twice within one batch.
     let again = store
         .record_deliveries(&[
@@ -223,17 +229,20 @@ async fn a_redelivered_tool_id_is_counted_once(#[case] backend: Backend) {
         ])
         .await
         .unwrap();
-    assert_eq!(again[0].id, first.id);
-    assert!(again[0].duplicate);
-    assert!(!again[1].duplicate);
-    assert_eq!(again[2].id, again[1].id);
-    assert!(again[2].duplicate);
+    assert_eq!(again[0].duplicate_of, Some(first.id));
+    assert!(!again[1].is_duplicate());
+    assert_eq!(again[2].duplicate_of, Some(again[1].id));
     // Without a tool id nothing can be matched: both are kept.
-    assert!(!again[3].duplicate && !again[4].duplicate);
+    assert!(!again[3].is_duplicate() && !again[4].is_duplicate());
     assert_ne!(again[3].id, again[4].id);
-    // The first copy is what stays.
+    // The first copy is what is processed; each repeat is logged as one.
     assert_eq!(store.delivery(first.id).await.unwrap().body, b"one");
-    assert_eq!(store.recent_deliveries(100).await.unwrap().len(), 4);
+    let repeat = store.delivery(again[0].id).await.unwrap();
+    assert_eq!(repeat.outcome, DeliveryOutcome::Duplicate);
+    assert_eq!(repeat.duplicate_of, Some(first.id));
+    assert_eq!(repeat.body, b"two");
+    assert_eq!(store.recent_deliveries(100).await.unwrap().len(), 6);
+    assert_eq!(store.count_pending_deliveries().await.unwrap(), 4);
 }
 
 #[rstest]

@@ -4,6 +4,7 @@
 mod audit;
 mod automations;
 mod dependencies;
+mod ingestion;
 mod json;
 mod leverage;
 mod orchestrations;
@@ -163,6 +164,52 @@ pub fn routes() -> Routes {
             "/api/v1/teams/{id}/members/{user_id}",
             Access::Admin,
             people::remove_member,
+        )
+        .add(
+            GET,
+            "/api/v1/sources",
+            Access::Admin,
+            ingestion::list_sources,
+        )
+        .add(
+            POST,
+            "/api/v1/sources",
+            Access::Admin,
+            ingestion::create_source,
+        )
+        .add(
+            POST,
+            "/api/v1/sources/{id}/key",
+            Access::Admin,
+            ingestion::rotate_source_key,
+        )
+        .add(
+            PUT,
+            "/api/v1/automations/{id}/slug",
+            Owner,
+            ingestion::set_slug,
+        )
+        .add(
+            DELETE,
+            "/api/v1/automations/{id}/slug",
+            Owner,
+            ingestion::remove_slug,
+        )
+        .add(GET, "/api/v1/automations/{id}/runs", Read, ingestion::runs)
+        .add(GET, "/api/v1/claims", Read, ingestion::claim_queue)
+        .add(
+            POST,
+            "/api/v1/automations/{id}/claim",
+            Create,
+            ingestion::claim,
+        )
+        .add(GET, "/api/v1/deliveries", Read, ingestion::deliveries)
+        .add(GET, "/api/v1/deliveries/{id}", Read, ingestion::delivery)
+        .add(
+            POST,
+            "/api/v1/deliveries/{id}/replay",
+            Access::Admin,
+            ingestion::replay,
         )
         .add(GET, "/api/v1/tokens", Read, tokens::list)
         .add(POST, "/api/v1/tokens", Read, tokens::create)

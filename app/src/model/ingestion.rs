@@ -1,0 +1,315 @@
+//! What tools report and what Baton keeps of it: sources, runs, and the
+//! delivery log as the Deliveries screen shows it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An ingestion endpoint owned by a team, with its own key: the ping URLs
+/// by slug (`/ping/<source-key>/<slug>`) and Cronitor's telemetry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub team_id: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A source with its current key and ready-to-paste URLs (for admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceDetails {
+    #[serde(flatten)]
+    pub source: Source,
+    pub key: String,
+    pub urls: SourceUrls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceUrls {
+    /// `…/ping/<key>/<slug>`: a success for the automation with that slug.
+    pub by_slug: String,
+    /// The same, creating the automation in the claim queue when unknown.
+    pub auto_create: String,
+    /// Cronitor's telemetry URL for a monitor.
+    pub cronitor: String,
+}
+
+impl SourceUrls {
+    pub fn new(public_url: &str, key: &str) -> Self {
+        Self {
+            by_slug: format!("{public_url}/ping/{key}/<slug>"),
+            auto_create: format!("{public_url}/ping/{key}/<slug>?create=1"),
+            cronitor: format!("{public_url}/p/{key}/<monitor>?state=run"),
+        }
+    }
+}
+
+/// What a person submits to add a source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SourceDraft {
+    pub name: String,
+    /// Derived from the name when empty.
+    pub slug: String,
+    pub team_id: Option<i64>,
+}
+
+/// An automation a ping created, waiting for an owner to claim it into an
+/// orchestration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimItem {
+    pub automation_id: i64,
+    pub name: String,
+    pub tool: String,
+    pub source_id: Option<i64>,
+    pub slug: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Started,
+    Succeeded,
+    Failed,
+    Cancelled,
+    TimedOut,
+    Missed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 6] = [
+        RunStatus::Started,
+        RunStatus::Succeeded,
+        RunStatus::Failed,
+        RunStatus::Cancelled,
+        RunStatus::TimedOut,
+        RunStatus::Missed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Started => "started",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::TimedOut => "timed_out",
+            RunStatus::Missed => "missed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Started => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::TimedOut => "timed out",
+            RunStatus::Missed => "missed",
+        }
+    }
+}
+
+impl std::str::FromStr for RunStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RunStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("unknown run status {s:?}"))
+    }
+}
+
+/// One execution of an automation, however many events told of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: i64,
+    pub automation_id: i64,
+    /// The tool's run id (`rid`, Cronitor's `series`), when it sent one.
+    pub rid: Option<String>,
+    pub status: RunStatus,
+    /// When it began as far as Baton knows: its start, or its end when no
+    /// start was reported.
+    pub at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<i64>,
+    pub exit_status: Option<i32>,
+    /// What the tool sent along (a ping's body, a message), truncated at
+    /// the ping body limit.
+    pub log: String,
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    /// Kept; its run is being written.
+    Pending,
+    /// Turned into (part of) a run.
+    Recorded,
+    /// The same delivery id came before: kept, counted once.
+    Duplicate,
+    /// Nothing to record (an event Baton does not map).
+    Ignored,
+    /// Refused (unknown key, bad input, too large): no run written.
+    Rejected,
+    /// Could not be turned into a run; the detail says why.
+    Failed,
+}
+
+impl DeliveryOutcome {
+    pub const ALL: [DeliveryOutcome; 6] = [
+        DeliveryOutcome::Pending,
+        DeliveryOutcome::Recorded,
+        DeliveryOutcome::Duplicate,
+        DeliveryOutcome::Ignored,
+        DeliveryOutcome::Rejected,
+        DeliveryOutcome::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryOutcome::Pending => "pending",
+            DeliveryOutcome::Recorded => "recorded",
+            DeliveryOutcome::Duplicate => "duplicate",
+            DeliveryOutcome::Ignored => "ignored",
+            DeliveryOutcome::Rejected => "rejected",
+            DeliveryOutcome::Failed => "failed",
+        }
+    }
+}
+
+impl std::str::FromStr for DeliveryOutcome {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeliveryOutcome::ALL
+            .into_iter()
+            .find(|outcome| outcome.as_str() == s)
+            .ok_or_else(|| format!("unknown delivery outcome {s:?}"))
+    }
+}
+
+impl TryFrom<String> for DeliveryOutcome {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+/// A line of the Deliveries screen: the request without its body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverySummary {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    /// Which URL family took it: `ping`, `ping_slug`, `cronitor`, `uptime_kuma`.
+    pub endpoint: String,
+    pub source_id: Option<i64>,
+    pub automation_id: Option<i64>,
+    pub method: String,
+    /// Path and query, keys masked unless the reader is an admin.
+    pub uri: String,
+    pub body_size: i64,
+    pub remote_addr: Option<String>,
+    pub outcome: DeliveryOutcome,
+    pub outcome_detail: Option<String>,
+    pub run_id: Option<i64>,
+    pub duplicate_of: Option<i64>,
+}
+
+/// A delivery with what it carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryDetails {
+    #[serde(flatten)]
+    pub summary: DeliverySummary,
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy where it is not UTF-8); for a rejected
+    /// request, only its first bytes were kept.
+    pub body: String,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// A page of the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<DeliverySummary>,
+    /// How many match the filter.
+    pub total: u64,
+    /// From 1.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// What the Deliveries screen and `/api/v1/deliveries` narrow the log to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeliveryFilter {
+    pub source_id: Option<i64>,
+    pub automation_id: Option<i64>,
+    pub outcome: Option<DeliveryOutcome>,
+    /// Received at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Received before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Hides all but the first characters of every key in a ping URL path, for
+/// people who may see the log but not use the keys.
+pub fn mask_keys(uri: &str) -> String {
+    let (path, query) = uri
+        .split_once('?')
+        .map_or((uri, None), |(p, q)| (p, Some(q)));
+    let mut parts: Vec<String> = path.split('/').map(str::to_owned).collect();
+    // "", "ping" | "p" | "api", key … or "", "api", "push", key
+    let key_at = match parts.get(1).map(String::as_str) {
+        Some("ping" | "p") => Some(2),
+        Some("api") if parts.get(2).map(String::as_str) == Some("push") => Some(3),
+        _ => None,
+    };
+    if let Some(key) = key_at.and_then(|i| parts.get_mut(i)) {
+        let shown: String = key.chars().take(4).collect();
+        *key = format!("{shown}…");
+    }
+    let path = parts.join("/");
+    match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_masked_in_every_url_family() {
+        assert_eq!(
+            mask_keys("/ping/0123456789abcdef/start?rid=1"),
+            "/ping/0123…/start?rid=1"
+        );
+        assert_eq!(
+            mask_keys("/p/abcdef/nightly?state=run"),
+            "/p/abcd…/nightly?state=run"
+        );
+        assert_eq!(
+            mask_keys("/api/push/abcdef?status=up"),
+            "/api/push/abcd…?status=up"
+        );
+        assert_eq!(mask_keys("/hooks/other"), "/hooks/other");
+    }
+
+    #[test]
+    fn statuses_and_outcomes_read_back_what_they_write() {
+        for status in RunStatus::ALL {
+            assert_eq!(status.as_str().parse::<RunStatus>(), Ok(status));
+        }
+        for outcome in DeliveryOutcome::ALL {
+            assert_eq!(outcome.as_str().parse::<DeliveryOutcome>(), Ok(outcome));
+        }
+        assert!("processed".parse::<DeliveryOutcome>().is_err());
+    }
+}

@@ -1,0 +1,214 @@
+//! Ingestion's API: sources and their keys (admins), an automation's slug
+//! and runs, the claim queue, and the delivery log with replay.
+
+use app::model::ingestion::{
+    ClaimItem, DeliveryDetails, DeliveryFilter, DeliveryOutcome, DeliveryPage, Run, Source,
+    SourceDetails, SourceDraft, SourceUrls,
+};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::json::JsonBody;
+use crate::http::error::{AppError, Caller};
+use crate::sources;
+use crate::startup::AppState;
+
+fn id(text: &str) -> Result<i64, AppError> {
+    text.parse().map_err(|_| AppError::NotFound)
+}
+
+/// `GET /api/v1/sources`: every source with its key and URLs (admins).
+pub async fn list_sources(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<SourceDetails>>, AppError> {
+    Ok(Json(
+        sources::sources(&*state.store, &actor, &state.config.public_url).await?,
+    ))
+}
+
+/// `POST /api/v1/sources`: a new source, with its key.
+pub async fn create_source(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    JsonBody(draft): JsonBody<SourceDraft>,
+) -> Result<(StatusCode, Json<SourceDetails>), AppError> {
+    let id = sources::create_source(&*state.store, &*state.clock, &actor, draft).await?;
+    let created = sources::sources(&*state.store, &actor, &state.config.public_url)
+        .await?
+        .into_iter()
+        .find(|s| s.source.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RotatedKey {
+    key: String,
+    urls: SourceUrls,
+}
+
+/// `POST /api/v1/sources/{id}/key`: a new key; the old one keeps working
+/// for the configured overlap.
+pub async fn rotate_source_key(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(source): Path<String>,
+) -> Result<Json<RotatedKey>, AppError> {
+    let key = sources::rotate_source_key(
+        &*state.store,
+        &*state.clock,
+        &actor,
+        id(&source)?,
+        state.config.key_overlap,
+    )
+    .await?;
+    Ok(Json(RotatedKey {
+        urls: SourceUrls::new(&state.config.public_url, &key),
+        key,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SlugBody {
+    source_id: i64,
+    slug: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlugView {
+    source: Source,
+    slug: String,
+}
+
+/// `PUT /api/v1/automations/{id}/slug`: names the automation in a source.
+pub async fn set_slug(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(automation): Path<String>,
+    JsonBody(body): JsonBody<SlugBody>,
+) -> Result<Json<SlugView>, AppError> {
+    let automation = id(&automation)?;
+    sources::set_slug(
+        &*state.store,
+        &*state.clock,
+        &actor,
+        automation,
+        Some((body.source_id, body.slug.trim().to_owned())),
+    )
+    .await?;
+    let source = sources::source_names(&*state.store)
+        .await?
+        .into_iter()
+        .find(|s| s.id == body.source_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(SlugView {
+        source,
+        slug: body.slug.trim().to_owned(),
+    }))
+}
+
+/// `DELETE /api/v1/automations/{id}/slug`: no longer named in a source.
+pub async fn remove_slug(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(automation): Path<String>,
+) -> Result<StatusCode, AppError> {
+    sources::set_slug(&*state.store, &*state.clock, &actor, id(&automation)?, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/automations/{id}/runs`: the newest 100 runs.
+pub async fn runs(
+    State(state): State<AppState>,
+    Path(automation): Path<String>,
+) -> Result<Json<Vec<Run>>, AppError> {
+    let automation = id(&automation)?;
+    state.store.automation(automation).await?;
+    Ok(Json(state.store.runs(automation, 100).await?))
+}
+
+/// `GET /api/v1/claims`: automations pings created, waiting for an owner.
+pub async fn claim_queue(State(state): State<AppState>) -> Result<Json<Vec<ClaimItem>>, AppError> {
+    Ok(Json(state.store.claim_queue().await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ClaimBody {
+    orchestration_id: Option<i64>,
+}
+
+/// `POST /api/v1/automations/{id}/claim`: the caller owns it from now on,
+/// in the orchestration given (or loose).
+pub async fn claim(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(automation): Path<String>,
+    JsonBody(body): JsonBody<ClaimBody>,
+) -> Result<StatusCode, AppError> {
+    sources::claim(
+        &*state.store,
+        &*state.clock,
+        &actor,
+        id(&automation)?,
+        body.orchestration_id,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeliveryQuery {
+    source_id: Option<i64>,
+    automation_id: Option<i64>,
+    outcome: Option<DeliveryOutcome>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    page: Option<u32>,
+}
+
+/// `GET /api/v1/deliveries`: the delivery log, newest first, filtered.
+pub async fn deliveries(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    query: Result<Query<DeliveryQuery>, QueryRejection>,
+) -> Result<Json<DeliveryPage>, AppError> {
+    let Query(query) = query.map_err(|err| AppError::BadRequest(err.body_text()))?;
+    let filter = DeliveryFilter {
+        source_id: query.source_id,
+        automation_id: query.automation_id,
+        outcome: query.outcome,
+        since: query.since,
+        until: query.until,
+    };
+    Ok(Json(
+        sources::deliveries(&*state.store, &actor, &filter, query.page.unwrap_or(1)).await?,
+    ))
+}
+
+/// `GET /api/v1/deliveries/{id}`: one delivery with its headers and body.
+pub async fn delivery(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(delivery): Path<String>,
+) -> Result<Json<DeliveryDetails>, AppError> {
+    Ok(Json(
+        sources::delivery(&*state.store, &actor, id(&delivery)?).await?,
+    ))
+}
+
+/// `POST /api/v1/deliveries/{id}/replay`: processes it again (admins).
+pub async fn replay(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(delivery): Path<String>,
+) -> Result<StatusCode, AppError> {
+    sources::replay(&*state.store, &*state.clock, &actor, id(&delivery)?).await?;
+    Ok(StatusCode::ACCEPTED)
+}

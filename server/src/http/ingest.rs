@@ -1,0 +1,186 @@
+//! The ingestion URLs: `/ping/…` (Healthchecks, and Cronitor with
+//! `state=`), `/p/…` (Cronitor) and `/api/push/…` (Uptime Kuma). Each
+//! answers in its tool's manner; what they mean is decided in
+//! [`crate::ingest`].
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt as _;
+
+use super::client_ip::ClientIp;
+use crate::ingest::{Answer, Entry, Family, Incoming, REJECTED_BODY_CAP, Refusal};
+use crate::startup::AppState;
+
+pub async fn ping(State(state): State<AppState>, request: Request) -> Response {
+    take(&state, Entry::Ping, request).await
+}
+
+pub async fn cronitor(State(state): State<AppState>, request: Request) -> Response {
+    take(&state, Entry::Cronitor, request).await
+}
+
+pub async fn push(State(state): State<AppState>, request: Request) -> Response {
+    take(&state, Entry::Push, request).await
+}
+
+async fn take(state: &AppState, entry: Entry, request: Request) -> Response {
+    let ingest = &state.ingest;
+    let (parts, body) = request.into_parts();
+    let prefix = match entry {
+        Entry::Ping => "/ping/",
+        Entry::Cronitor => "/p/",
+        Entry::Push => "/api/push/",
+    };
+    let rest = parts.uri.path().strip_prefix(prefix).unwrap_or_default();
+    let incoming = Incoming {
+        entry,
+        segments: rest.split('/').map(str::to_owned).collect(),
+        query: parts.uri.query().map(str::to_owned),
+        method: parts.method.to_string(),
+        uri: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), ToString::to_string),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        remote_addr: parts
+            .extensions
+            .get::<ClientIp>()
+            .map(|ClientIp(ip)| ip.to_string()),
+    };
+    let limit = ingest.limits.request_body;
+    let route = match ingest.route(&incoming).await {
+        Ok(route) => route,
+        Err(rejection) => {
+            let (body, _) = read(body, REJECTED_BODY_CAP).await;
+            let answer = ingest.reject(&incoming, rejection, &body).await;
+            return respond(answer, ingest.limits.ping_body);
+        }
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = |family| crate::ingest::Rejection {
+        refusal: Refusal::TooLarge(limit),
+        family,
+        scope: route.scope.clone(),
+        source_id: route.source_id,
+        automation_id: match route.target {
+            crate::ingest::Target::Known(id) => Some(id),
+            crate::ingest::Target::Create { .. } => None,
+        },
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        let answer = ingest.reject(&incoming, too_large(route.family), &[]).await;
+        return respond(answer, ingest.limits.ping_body);
+    }
+    let (bytes, whole) = read(body, limit).await;
+    match whole {
+        Read::Whole => {}
+        Read::Over => {
+            let answer = ingest
+                .reject(&incoming, too_large(route.family), &bytes)
+                .await;
+            return respond(answer, ingest.limits.ping_body);
+        }
+        Read::Broken(why) => {
+            let rejection = crate::ingest::Rejection {
+                refusal: Refusal::Bad(format!("the request body could not be read: {why}")),
+                ..too_large(route.family)
+            };
+            let answer = ingest.reject(&incoming, rejection, &bytes).await;
+            return respond(answer, ingest.limits.ping_body);
+        }
+    }
+    let answer = ingest.keep(&incoming, route, bytes).await;
+    respond(answer, ingest.limits.ping_body)
+}
+
+enum Read {
+    Whole,
+    /// More than the limit was sent; the bytes hold the first `limit`.
+    Over,
+    Broken(String),
+}
+
+/// Reads at most `limit` bytes of the body, stopping as soon as it is over.
+async fn read(body: Body, limit: usize) -> (Vec<u8>, Read) {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => {
+                if bytes.len() + chunk.len() > limit {
+                    let room = limit - bytes.len();
+                    bytes.extend_from_slice(&chunk[..room]);
+                    return (bytes, Read::Over);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Err(err) => return (bytes, Read::Broken(err.to_string())),
+        }
+    }
+    (bytes, Read::Whole)
+}
+
+/// The answer, in the manner of the tool whose URL was called.
+fn respond(answer: Answer, ping_body_limit: usize) -> Response {
+    let (family, status, text) = match answer {
+        Answer::Kept {
+            family, created, ..
+        } => {
+            // Healthchecks answers a check it created with 201; Cronitor
+            // answers every telemetry ping alike.
+            if created && family == Family::PingSlug {
+                (family, StatusCode::CREATED, "Created".to_owned())
+            } else {
+                (family, StatusCode::OK, "OK".to_owned())
+            }
+        }
+        Answer::Refused(family, refusal) => {
+            let status = match refusal {
+                Refusal::NotFound => StatusCode::NOT_FOUND,
+                Refusal::Bad(_) => StatusCode::BAD_REQUEST,
+                Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            (family, status, refusal.reason())
+        }
+        Answer::Conflict(family, why) => (family, StatusCode::CONFLICT, why),
+        Answer::Unavailable(family) => (
+            family,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Unavailable.reason(),
+        ),
+    };
+    let mut response = if family == Family::UptimeKuma {
+        let body = if status.is_success() {
+            serde_json::json!({ "ok": true })
+        } else {
+            serde_json::json!({ "ok": false, "msg": text })
+        };
+        (status, axum::Json(body)).into_response()
+    } else {
+        (status, text).into_response()
+    };
+    let headers = response.headers_mut();
+    if matches!(family, Family::Ping | Family::PingSlug) {
+        headers.insert("ping-body-limit", HeaderValue::from(ping_body_limit));
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}

@@ -1,0 +1,551 @@
+//! Taking in what tools report: routing a request by its key to the
+//! automation it concerns, keeping it as a delivery before answering, and
+//! (in [`processor`]) turning kept deliveries into runs.
+//!
+//! Which URL means what is decided here, once: see README's URL table.
+
+pub mod processor;
+pub mod signals;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use app::model::inventory::{AutomationFields, Tool};
+
+use crate::audit::Author;
+use crate::clock::SharedClock;
+use crate::deliveries::DeliveryWriter;
+use crate::store::{NewDelivery, RecordedDelivery, SharedStore, StoreError};
+pub use signals::{Family, Query, Reading, Refusal};
+
+/// How much of a refused request's body is kept: enough to see what was
+/// sent, too little to make Baton anyone's free storage.
+pub const REJECTED_BODY_CAP: usize = 1024;
+
+/// The longest `Idempotency-Key` taken.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// Which URL prefix a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `/ping/…`: Healthchecks, and Cronitor with `state=`.
+    Ping,
+    /// `/p/…`: Cronitor.
+    Cronitor,
+    /// `/api/push/…`: Uptime Kuma.
+    Push,
+}
+
+/// A request as it arrived, before its body is read.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub entry: Entry,
+    /// The path after the prefix, split at `/`.
+    pub segments: Vec<String>,
+    pub query: Option<String>,
+    pub method: String,
+    /// Path and query as requested.
+    pub uri: String,
+    pub headers: Vec<(String, String)>,
+    pub remote_addr: Option<String>,
+}
+
+impl Incoming {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The automation a request concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Known(i64),
+    /// Named by a slug (or Cronitor monitor) in a source, created in the
+    /// claim queue when missing.
+    Create {
+        source: i64,
+        source_slug: String,
+        team: i64,
+        slug: String,
+    },
+}
+
+/// Where a request goes and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub family: Family,
+    pub scope: String,
+    pub source_id: Option<i64>,
+    pub target: Target,
+    pub reading: Reading,
+}
+
+/// A refusal, with what was known of the request when it was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub refusal: Refusal,
+    pub family: Family,
+    pub scope: String,
+    pub source_id: Option<i64>,
+    pub automation_id: Option<i64>,
+}
+
+/// What Baton answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Kept (`created`: its automation was created by this request).
+    Kept {
+        family: Family,
+        created: bool,
+        receipt: RecordedDelivery,
+    },
+    Refused(Family, Refusal),
+    /// An automation already has this tool and external id: 409.
+    Conflict(Family, String),
+    /// The database could not keep it: 503, try again.
+    Unavailable(Family),
+}
+
+/// Counters of what ingestion answered, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub kept: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub not_found: AtomicU64,
+    pub bad: AtomicU64,
+    pub too_large: AtomicU64,
+    pub unavailable: AtomicU64,
+}
+
+impl Counters {
+    fn count(&self, answer: &Answer) {
+        let counter = match answer {
+            Answer::Kept { receipt, .. } if receipt.is_duplicate() => &self.duplicates,
+            Answer::Kept { .. } => &self.kept,
+            Answer::Refused(_, Refusal::NotFound) => &self.not_found,
+            Answer::Refused(_, Refusal::Bad(_)) | Answer::Conflict(..) => &self.bad,
+            Answer::Refused(_, Refusal::TooLarge(_)) => &self.too_large,
+            Answer::Unavailable(_) | Answer::Refused(_, Refusal::Unavailable) => &self.unavailable,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Limits on what is taken in.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A request body over this is refused (413), checked while reading.
+    pub request_body: usize,
+    /// A run keeps this much of a ping's body (advertised in `Ping-Body-Limit`).
+    pub ping_body: usize,
+}
+
+/// Takes requests in; clones share the writer and counters.
+#[derive(Clone)]
+pub struct Ingestor {
+    store: SharedStore,
+    clock: SharedClock,
+    writer: DeliveryWriter,
+    pub limits: Limits,
+    pub counters: Arc<Counters>,
+}
+
+impl Ingestor {
+    pub fn new(
+        store: SharedStore,
+        clock: SharedClock,
+        writer: DeliveryWriter,
+        limits: Limits,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            writer,
+            limits,
+            counters: Arc::default(),
+        }
+    }
+
+    pub fn writer(&self) -> &DeliveryWriter {
+        &self.writer
+    }
+
+    /// Where a request goes, from its path and query alone (before its
+    /// body is read). Keys are looked up; nothing is written.
+    pub async fn route(&self, incoming: &Incoming) -> Result<Route, Rejection> {
+        let query = Query::parse(incoming.query.as_deref());
+        let segments: Vec<&str> = incoming.segments.iter().map(String::as_str).collect();
+        let family = match incoming.entry {
+            Entry::Ping => Family::Ping,
+            Entry::Cronitor => Family::Cronitor,
+            Entry::Push => Family::UptimeKuma,
+        };
+        let unknown = |family| Rejection {
+            refusal: Refusal::NotFound,
+            family,
+            scope: String::new(),
+            source_id: None,
+            automation_id: None,
+        };
+        match (incoming.entry, segments.as_slice()) {
+            (Entry::Push, [key]) => {
+                let automation = self.automation(key).await?.ok_or(unknown(family))?;
+                self.known(family, automation, signals::read_uptime_kuma(&query))
+            }
+            (Entry::Cronitor, [key, monitor]) => {
+                let source = self.source(key).await?.ok_or(unknown(family))?;
+                self.monitor(source, monitor, &query)
+            }
+            (Entry::Ping, [key, rest @ ..]) if rest.len() <= 2 => {
+                if let Some(automation) = self.automation(key).await? {
+                    return match rest {
+                        [] => {
+                            self.known(family, automation, signals::read_healthchecks(None, &query))
+                        }
+                        [suffix] => self.known(
+                            family,
+                            automation,
+                            signals::read_healthchecks(Some(suffix), &query),
+                        ),
+                        _ => Err(Rejection {
+                            automation_id: Some(automation),
+                            scope: automation_scope(automation),
+                            ..unknown(family)
+                        }),
+                    };
+                }
+                let source = self.source(key).await?.ok_or(unknown(family))?;
+                match rest {
+                    [monitor] if query.has("state") => self.monitor(source, monitor, &query),
+                    [slug] => self.slug(source, slug, None, &query).await,
+                    [slug, suffix] => self.slug(source, slug, Some(suffix), &query).await,
+                    _ => Err(Rejection {
+                        family: Family::PingSlug,
+                        source_id: Some(source.id),
+                        scope: source_scope(source.id),
+                        ..unknown(family)
+                    }),
+                }
+            }
+            _ => Err(unknown(family)),
+        }
+    }
+
+    fn known(
+        &self,
+        family: Family,
+        automation: i64,
+        reading: Result<Reading, Refusal>,
+    ) -> Result<Route, Rejection> {
+        let scope = automation_scope(automation);
+        match reading {
+            Ok(reading) => Ok(Route {
+                family,
+                scope,
+                source_id: None,
+                target: Target::Known(automation),
+                reading,
+            }),
+            Err(refusal) => Err(Rejection {
+                refusal,
+                family,
+                scope,
+                source_id: None,
+                automation_id: Some(automation),
+            }),
+        }
+    }
+
+    fn monitor(
+        &self,
+        source: crate::store::SourceMatch,
+        monitor: &str,
+        query: &Query,
+    ) -> Result<Route, Rejection> {
+        let family = Family::Cronitor;
+        let refuse = |refusal| Rejection {
+            refusal,
+            family,
+            scope: source_scope(source.id),
+            source_id: Some(source.id),
+            automation_id: None,
+        };
+        if !signals::is_monitor_key(monitor) {
+            return Err(refuse(Refusal::Bad(format!(
+                "the monitor key {monitor:?} may hold only letters, digits, '-', '_' and '.' (at most 100)"
+            ))));
+        }
+        let reading = signals::read_cronitor(query).map_err(refuse)?;
+        Ok(Route {
+            family,
+            scope: source_scope(source.id),
+            source_id: Some(source.id),
+            target: Target::Create {
+                source: source.id,
+                source_slug: source.slug,
+                team: source.team_id,
+                slug: monitor.to_owned(),
+            },
+            reading,
+        })
+    }
+
+    async fn slug(
+        &self,
+        source: crate::store::SourceMatch,
+        slug: &str,
+        suffix: Option<&str>,
+        query: &Query,
+    ) -> Result<Route, Rejection> {
+        let family = Family::PingSlug;
+        let refuse = |refusal, automation_id| Rejection {
+            refusal,
+            family,
+            scope: source_scope(source.id),
+            source_id: Some(source.id),
+            automation_id,
+        };
+        let create = query.get("create") == Some("1");
+        if !signals::is_slug(slug) {
+            // No automation can have it; creating one with it is refused.
+            return Err(refuse(
+                if create {
+                    Refusal::Bad(format!(
+                        "the slug {slug:?} may hold only a-z, 0-9, '-' and '_' (at most 100)"
+                    ))
+                } else {
+                    Refusal::NotFound
+                },
+                None,
+            ));
+        }
+        let found = self
+            .store
+            .automation_by_slug(source.id, slug)
+            .await
+            .map_err(|err| unavailable(family, &err))?;
+        let reading = signals::read_healthchecks(suffix, query).map_err(|r| refuse(r, found))?;
+        let target = match (found, create) {
+            (Some(id), _) => Target::Known(id),
+            (None, true) => Target::Create {
+                source: source.id,
+                source_slug: source.slug.clone(),
+                team: source.team_id,
+                slug: slug.to_owned(),
+            },
+            (None, false) => return Err(refuse(Refusal::NotFound, None)),
+        };
+        Ok(Route {
+            family,
+            scope: source_scope(source.id),
+            source_id: Some(source.id),
+            target,
+            reading,
+        })
+    }
+
+    async fn automation(&self, key: &str) -> Result<Option<i64>, Rejection> {
+        self.store
+            .automation_by_ping_key(key, self.clock.now())
+            .await
+            .map_err(|err| unavailable(Family::Ping, &err))
+    }
+
+    async fn source(&self, key: &str) -> Result<Option<crate::store::SourceMatch>, Rejection> {
+        self.store
+            .source_by_key(key, self.clock.now())
+            .await
+            .map_err(|err| unavailable(Family::PingSlug, &err))
+    }
+
+    /// Keeps a routed request with its body; answers once it is committed.
+    pub async fn keep(&self, incoming: &Incoming, route: Route, body: Vec<u8>) -> Answer {
+        let family = route.family;
+        let external_id = match incoming.header("idempotency-key") {
+            Some(key) if key.len() > MAX_IDEMPOTENCY_KEY || key.is_empty() => {
+                let rejection = Rejection {
+                    refusal: Refusal::Bad(format!(
+                        "the Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+                    )),
+                    family,
+                    scope: route.scope,
+                    source_id: route.source_id,
+                    automation_id: match route.target {
+                        Target::Known(id) => Some(id),
+                        Target::Create { .. } => None,
+                    },
+                };
+                return self.reject(incoming, rejection, &body).await;
+            }
+            other => other.map(str::to_owned),
+        };
+        let delivery = NewDelivery {
+            received_at: self.clock.now(),
+            endpoint: family.as_str().to_owned(),
+            scope: route.scope,
+            source_id: route.source_id,
+            automation_id: None,
+            external_id,
+            method: incoming.method.clone(),
+            uri: incoming.uri.clone(),
+            headers: incoming.headers.clone(),
+            body_size: i64::try_from(body.len()).unwrap_or(i64::MAX),
+            body,
+            remote_addr: incoming.remote_addr.clone(),
+            rejected: None,
+        };
+        let answer = match route.target {
+            Target::Known(id) => match self
+                .writer
+                .keep(NewDelivery {
+                    automation_id: Some(id),
+                    ..delivery
+                })
+                .await
+            {
+                Ok(receipt) => Answer::Kept {
+                    family,
+                    created: false,
+                    receipt,
+                },
+                Err(err) => unavailable_answer(family, &err),
+            },
+            Target::Create {
+                source,
+                source_slug,
+                team,
+                slug,
+            } => {
+                let fields = claimable(family, &source_slug, team, &slug);
+                let audit = Author::ingestion()
+                    .did(
+                        delivery.received_at,
+                        "automation.created_by_ping",
+                        "automation",
+                        None,
+                        &fields.name,
+                    )
+                    .after(&fields);
+                match self
+                    .store
+                    .record_for_slug(source, &slug, &fields, &delivery, &audit)
+                    .await
+                {
+                    Ok((_, created, receipt)) => {
+                        announce(&*self.store, receipt.id).await;
+                        Answer::Kept {
+                            family,
+                            created,
+                            receipt,
+                        }
+                    }
+                    Err(StoreError::Conflict(why)) => Answer::Conflict(family, why),
+                    Err(err) => unavailable_answer(family, &err),
+                }
+            }
+        };
+        self.counters.count(&answer);
+        answer
+    }
+
+    /// Notes a refused request in the delivery log (its body capped) and
+    /// answers the refusal. The note is best effort: the answer does not
+    /// wait on the database being able to take it.
+    pub async fn reject(&self, incoming: &Incoming, rejection: Rejection, body: &[u8]) -> Answer {
+        if rejection.refusal == Refusal::Unavailable {
+            return self.unavailable(rejection.family);
+        }
+        let kept = &body[..body.len().min(REJECTED_BODY_CAP)];
+        let delivery = NewDelivery {
+            received_at: self.clock.now(),
+            endpoint: rejection.family.as_str().to_owned(),
+            scope: rejection.scope,
+            source_id: rejection.source_id,
+            automation_id: rejection.automation_id,
+            external_id: None,
+            method: incoming.method.clone(),
+            uri: incoming.uri.clone(),
+            headers: incoming.headers.clone(),
+            body: kept.to_vec(),
+            body_size: i64::try_from(body.len()).unwrap_or(i64::MAX),
+            remote_addr: incoming.remote_addr.clone(),
+            rejected: Some(rejection.refusal.reason()),
+        };
+        if let Err(err) = self.writer.keep(delivery).await {
+            tracing::warn!(%err, "cannot note a refused ingestion request");
+        }
+        let answer = Answer::Refused(rejection.family, rejection.refusal);
+        self.counters.count(&answer);
+        answer
+    }
+
+    /// Answers a request the database could not route.
+    pub fn unavailable(&self, family: Family) -> Answer {
+        let answer = Answer::Unavailable(family);
+        self.counters.count(&answer);
+        answer
+    }
+}
+
+/// Wakes the processor (here and on other instances) for a delivery kept
+/// outside the group-commit writer.
+pub async fn announce(store: &dyn crate::store::Store, id: i64) {
+    let change = crate::store::Change::DeliveriesRecorded {
+        count: 1,
+        last_id: id,
+    };
+    if let Err(err) = store.publish(&change).await {
+        tracing::warn!(%err, "cannot announce a kept delivery");
+    }
+}
+
+fn automation_scope(id: i64) -> String {
+    format!("automation:{id}")
+}
+
+fn source_scope(id: i64) -> String {
+    format!("source:{id}")
+}
+
+/// A lookup that failed: the database, not the caller.
+fn unavailable(family: Family, err: &StoreError) -> Rejection {
+    tracing::error!(%err, "cannot look an ingestion key up");
+    Rejection {
+        refusal: Refusal::Unavailable,
+        family,
+        scope: String::new(),
+        source_id: None,
+        automation_id: None,
+    }
+}
+
+fn unavailable_answer(family: Family, err: &StoreError) -> Answer {
+    tracing::error!(%err, "cannot keep a delivery");
+    Answer::Unavailable(family)
+}
+
+/// The automation a ping creates: named by its slug, in the source's team,
+/// loose and unowned until claimed.
+fn claimable(family: Family, source_slug: &str, team: i64, slug: &str) -> AutomationFields {
+    AutomationFields {
+        tool: Tool::Cron,
+        external_id: format!("{source_slug}/{slug}"),
+        url: String::new(),
+        name: slug.to_owned(),
+        description: match family {
+            Family::Cronitor => {
+                format!("Created by Cronitor telemetry to the source {source_slug}.")
+            }
+            _ => format!("Created by a ping to the source {source_slug}."),
+        },
+        owner_id: None,
+        team_id: Some(team),
+        failure_mode: String::new(),
+        orchestration_id: None,
+        minutes_saved_per_run: None,
+        runs_per_week: None,
+    }
+}

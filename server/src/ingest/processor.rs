@@ -1,0 +1,164 @@
+//! Turning kept deliveries into runs. One instance at a time processes
+//! (a lease), oldest first, a batch per transaction; each delivery is
+//! settled in the transaction that applies its effect, so a crash leaves it
+//! pending, to be processed again from scratch, never half-applied. Kept
+//! deliveries wake the processor at once; it also looks every second, for
+//! those another instance kept.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use tokio::sync::{broadcast, watch};
+
+use super::signals::{self, Family, Query, Reading};
+use crate::clock::SharedClock;
+use crate::runs::cut;
+use crate::store::{Delivery, Effect, RunEvent, SharedStore, StoreResult};
+
+const LEASE: &str = "delivery-processing";
+const LEASE_TTL: TimeDelta = TimeDelta::seconds(30);
+/// Deliveries settled per transaction.
+pub const BATCH: u32 = 500;
+
+/// What a kept delivery comes to: the run event its URL and body describe.
+pub fn interpret(delivery: &Delivery, log_limit: usize) -> Effect {
+    let Some(family) = Family::parse(&delivery.endpoint) else {
+        return Effect::Ignored(format!(
+            "Baton does not map deliveries to {:?}",
+            delivery.endpoint
+        ));
+    };
+    if let Some(run) = delivery.run_id {
+        return Effect::Replayed(run);
+    }
+    let Some(automation_id) = delivery.automation_id else {
+        return Effect::Failed("it names no automation".to_owned());
+    };
+    let (path, query) = delivery
+        .uri
+        .split_once('?')
+        .map_or((delivery.uri.as_str(), None), |(p, q)| (p, Some(q)));
+    let query = Query::parse(query);
+    let segments: Vec<&str> = path.split('/').skip(2).collect();
+    let reading = match family {
+        // /ping/<key>[/<suffix>]
+        Family::Ping => signals::read_healthchecks(segments.get(1).copied(), &query),
+        // /ping/<key>/<slug>[/<suffix>]
+        Family::PingSlug => signals::read_healthchecks(segments.get(2).copied(), &query),
+        Family::Cronitor => signals::read_cronitor(&query),
+        Family::UptimeKuma => signals::read_uptime_kuma(&query),
+    };
+    match reading {
+        Ok(reading) => Effect::Run(event(automation_id, delivery, reading, log_limit)),
+        Err(refusal) => Effect::Failed(refusal.reason()),
+    }
+}
+
+fn event(automation_id: i64, delivery: &Delivery, reading: Reading, log_limit: usize) -> RunEvent {
+    let log = match reading.message {
+        Some(message) => cut(&message, log_limit).to_owned(),
+        None => {
+            let body = &delivery.body[..delivery.body.len().min(log_limit)];
+            cut(&String::from_utf8_lossy(body), log_limit).to_owned()
+        }
+    };
+    RunEvent {
+        automation_id,
+        signal: reading.signal,
+        rid: reading.rid,
+        at: reading.at.unwrap_or(delivery.received_at),
+        exit_status: reading.exit_status,
+        duration_ms: reading.duration_ms,
+        log,
+    }
+}
+
+/// Processes one batch of pending deliveries; how many it settled.
+pub async fn process_batch(
+    store: &SharedStore,
+    clock: &SharedClock,
+    log_limit: usize,
+) -> StoreResult<usize> {
+    let pending = store.pending_deliveries(BATCH).await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let effects: Vec<(i64, Effect)> = pending
+        .iter()
+        .map(|d| (d.id, interpret(d, log_limit)))
+        .collect();
+    store
+        .apply_effects(&effects, log_limit, clock.now())
+        .await?;
+    Ok(effects.len())
+}
+
+/// Processes deliveries until `stop` turns `true`; forgets settled ones
+/// older than `retention` once an hour.
+pub async fn run(
+    store: SharedStore,
+    clock: SharedClock,
+    log_limit: usize,
+    retention: TimeDelta,
+    mut stop: watch::Receiver<bool>,
+) {
+    let holder = format!("baton-{}", rand::random::<u64>());
+    let mut changes = store.subscribe();
+    let mut last_sweep: Option<chrono::DateTime<chrono::Utc>> = None;
+    loop {
+        let now = clock.now();
+        match store
+            .try_acquire_lease(LEASE, &holder, now, LEASE_TTL)
+            .await
+        {
+            Ok(true) => {
+                drain(&store, &clock, log_limit, &holder).await;
+                if last_sweep.is_none_or(|at| now - at >= TimeDelta::hours(1)) {
+                    last_sweep = Some(now);
+                    match store.forget_deliveries(now - retention).await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(forgotten = n, "deliveries past retention forgotten")
+                        }
+                        Err(err) => tracing::warn!(%err, "cannot forget old deliveries"),
+                    }
+                }
+            }
+            Ok(false) => {}
+            Err(err) => tracing::warn!(%err, "cannot take the delivery processing lease"),
+        }
+        tokio::select! {
+            heard = changes.recv() => {
+                if let Err(broadcast::error::RecvError::Closed) = heard {
+                    return;
+                }
+            }
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        }
+    }
+}
+
+async fn drain(store: &SharedStore, clock: &SharedClock, log_limit: usize, holder: &str) {
+    loop {
+        match process_batch(store, clock, log_limit).await {
+            Ok(0) => return,
+            Ok(n) => {
+                tracing::debug!(settled = n, "deliveries processed");
+                // A long catch-up keeps its lease, or stops when it lost it.
+                if !matches!(
+                    store
+                        .try_acquire_lease(LEASE, holder, clock.now(), LEASE_TTL)
+                        .await,
+                    Ok(true)
+                ) {
+                    return;
+                }
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot process deliveries; trying again shortly");
+                return;
+            }
+        }
+    }
+}

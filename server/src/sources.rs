@@ -1,0 +1,307 @@
+//! Sources and how automations are reached through them: admins add
+//! sources (each owned by a team, with a key that rotates like a ping key);
+//! whoever may edit an automation names it by a slug within a source; an
+//! editor claims what pings created into an orchestration.
+
+use app::model::accounts::Actor;
+use app::model::catalog::slugify;
+use app::model::errors::FieldErrors;
+use app::model::ingestion::{
+    DeliveryDetails, DeliveryFilter, DeliveryPage, DeliverySummary, Source, SourceDetails,
+    SourceDraft, SourceUrls, mask_keys,
+};
+
+use crate::access;
+use crate::audit::Author;
+use crate::catalog::CatalogError;
+use crate::clock::Clock;
+use crate::ingest::signals::is_slug;
+use crate::store::{Store, StoreError};
+
+const MAX_SOURCE_NAME: usize = 100;
+
+fn invalid(field: &str, message: impl Into<String>) -> CatalogError {
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    CatalogError::Invalid(errors)
+}
+
+/// Every source with its key and URLs under `public_url` (admins only:
+/// the keys are secrets).
+pub async fn sources(
+    store: &dyn Store,
+    actor: &Actor,
+    public_url: &str,
+) -> Result<Vec<SourceDetails>, CatalogError> {
+    access::require_admin(actor, "see source keys")?;
+    Ok(store
+        .sources()
+        .await?
+        .into_iter()
+        .map(|(source, key)| SourceDetails {
+            urls: SourceUrls::new(public_url, &key),
+            source,
+            key,
+        })
+        .collect())
+}
+
+/// The sources' names, for anyone who reads (no keys).
+pub async fn source_names(store: &dyn Store) -> Result<Vec<Source>, CatalogError> {
+    Ok(store.sources().await?.into_iter().map(|(s, _)| s).collect())
+}
+
+/// Adds a source with a fresh key (admins only).
+pub async fn create_source(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    draft: SourceDraft,
+) -> Result<i64, CatalogError> {
+    access::require_admin(actor, "add sources")?;
+    let mut errors = FieldErrors::default();
+    let name = draft.name.trim().to_owned();
+    if name.is_empty() {
+        errors.add("name", "give the source a name");
+    } else if name.chars().count() > MAX_SOURCE_NAME {
+        errors.add(
+            "name",
+            format!("keep the name to {MAX_SOURCE_NAME} characters"),
+        );
+    }
+    let slug = match draft.slug.trim() {
+        "" => slugify(&name),
+        given => given.to_owned(),
+    };
+    if !is_slug(&slug) {
+        errors.add("slug", "use a-z, 0-9, '-' and '_' (at most 100)");
+    }
+    match draft.team_id {
+        None => errors.add("team_id", "choose the team that owns the source"),
+        Some(team) if !store.team_exists(team).await? => {
+            errors.add("team_id", format!("there is no team {team}"));
+        }
+        Some(_) => {}
+    }
+    if !errors.0.is_empty() {
+        return Err(CatalogError::Invalid(errors));
+    }
+    let team = draft.team_id.unwrap_or_default();
+    let now = clock.now();
+    let audit = Author::of(actor)
+        .did(now, "source.created", "source", None, &name)
+        .after(&serde_json::json!({"slug": slug, "name": name, "team_id": team}));
+    let key = crate::store::new_ping_key();
+    match store
+        .create_source(&slug, &name, team, &key, now, &audit)
+        .await
+    {
+        Err(StoreError::Conflict(_)) => Err(invalid(
+            "slug",
+            format!("{slug:?} is taken by another source: choose another slug"),
+        )),
+        other => Ok(other?),
+    }
+}
+
+/// Gives a source a new key; the old one keeps working for `overlap`.
+pub async fn rotate_source_key(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    id: i64,
+    overlap: chrono::TimeDelta,
+) -> Result<String, CatalogError> {
+    access::require_admin(actor, "rotate source keys")?;
+    let now = clock.now();
+    let source = store
+        .sources()
+        .await?
+        .into_iter()
+        .find(|(s, _)| s.id == id)
+        .ok_or(CatalogError::NotFound)?
+        .0;
+    let audit = Author::of(actor)
+        .did(now, "source.key_rotated", "source", Some(id), &source.name)
+        .after(&serde_json::json!({"old_key_accepted_until": now + overlap}));
+    let key = crate::store::new_ping_key();
+    store
+        .rotate_source_key(id, &key, now, now + overlap, &audit)
+        .await?;
+    Ok(key)
+}
+
+/// Names an automation `slug` within a source, or (`None`) no longer.
+pub async fn set_slug(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    automation: i64,
+    slug: Option<(i64, String)>,
+) -> Result<(), CatalogError> {
+    let current = store.automation(automation).await?;
+    access::check_automation(store, actor, &current).await?;
+    if let Some((source, slug)) = &slug {
+        if !is_slug(slug) {
+            return Err(invalid("slug", "use a-z, 0-9, '-' and '_' (at most 100)"));
+        }
+        if !store.sources().await?.iter().any(|(s, _)| s.id == *source) {
+            return Err(invalid("source_id", format!("there is no source {source}")));
+        }
+    }
+    let audit = Author::of(actor)
+        .did(
+            clock.now(),
+            "automation.slug_set",
+            "automation",
+            Some(automation),
+            &current.fields.name,
+        )
+        .before(&store.slug_of(automation).await?)
+        .after(&slug);
+    let named = slug.as_ref().map(|(source, slug)| (*source, slug.as_str()));
+    match store.set_slug(automation, named, &audit).await {
+        Err(StoreError::Conflict(why)) => Err(invalid("slug", why)),
+        other => Ok(other?),
+    }
+}
+
+/// Claims a queued automation: the claimer becomes its owner, and it joins
+/// `orchestration` (or stays loose). Editors only.
+pub async fn claim(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    automation: i64,
+    orchestration: Option<i64>,
+) -> Result<(), CatalogError> {
+    access::require_editor(actor)?;
+    let current = store.automation(automation).await?;
+    if let Some(id) = orchestration
+        && !store.orchestration_exists(id).await?
+    {
+        return Err(invalid(
+            "orchestration_id",
+            format!("there is no orchestration {id}"),
+        ));
+    }
+    access::check_joining(store, actor, orchestration).await?;
+    let now = clock.now();
+    let audit = Author::of(actor)
+        .did(
+            now,
+            "automation.claimed",
+            "automation",
+            Some(automation),
+            &current.fields.name,
+        )
+        .after(&serde_json::json!({"owner_id": actor.id, "orchestration_id": orchestration}));
+    if store
+        .claim_automation(automation, actor.id, orchestration, now, &audit)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "{} is not in the claim queue: it has been claimed already",
+            current.fields.name
+        ))
+        .into())
+    }
+}
+
+/// Deliveries shown a page at a time.
+pub const PER_PAGE: u32 = 50;
+
+/// A page (from 1) of the delivery log, newest first; keys in URLs are
+/// masked except for admins.
+pub async fn deliveries(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &DeliveryFilter,
+    page: u32,
+) -> Result<DeliveryPage, CatalogError> {
+    let page = page.max(1);
+    let mut deliveries = store
+        .deliveries(filter, PER_PAGE, (page - 1).saturating_mul(PER_PAGE))
+        .await?;
+    if !actor.is_admin() {
+        for delivery in &mut deliveries {
+            delivery.uri = mask_keys(&delivery.uri);
+        }
+    }
+    Ok(DeliveryPage {
+        deliveries,
+        total: store.count_deliveries(filter).await?,
+        page,
+        per_page: PER_PAGE,
+    })
+}
+
+/// One delivery with its headers and body; keys masked except for admins.
+pub async fn delivery(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<DeliveryDetails, CatalogError> {
+    let d = store.delivery(id).await?;
+    let uri = if actor.is_admin() {
+        d.uri
+    } else {
+        mask_keys(&d.uri)
+    };
+    Ok(DeliveryDetails {
+        summary: DeliverySummary {
+            id: d.id,
+            received_at: d.received_at,
+            endpoint: d.endpoint,
+            source_id: d.source_id,
+            automation_id: d.automation_id,
+            method: d.method,
+            uri,
+            body_size: d.body_size,
+            remote_addr: d.remote_addr,
+            outcome: d.outcome,
+            outcome_detail: d.outcome_detail,
+            run_id: d.run_id,
+            duplicate_of: d.duplicate_of,
+        },
+        headers: d.headers,
+        body: String::from_utf8_lossy(&d.body).into_owned(),
+        processed_at: d.processed_at,
+    })
+}
+
+/// Sends a settled delivery through processing again (admins only).
+pub async fn replay(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), CatalogError> {
+    access::require_admin(actor, "replay deliveries")?;
+    let delivery = store.delivery(id).await?;
+    let audit = Author::of(actor).did(
+        clock.now(),
+        "delivery.replayed",
+        "delivery",
+        Some(id),
+        format!("{} {}", delivery.method, mask_keys(&delivery.uri)),
+    );
+    if store.replay_delivery(id, &audit).await? {
+        crate::ingest::announce(store, id).await;
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(match delivery.outcome {
+            app::model::ingestion::DeliveryOutcome::Pending => {
+                "it is being processed now: nothing to replay yet".to_owned()
+            }
+            app::model::ingestion::DeliveryOutcome::Duplicate => format!(
+                "it repeats delivery {}: replay that one",
+                delivery.duplicate_of.unwrap_or_default()
+            ),
+            _ => "it was refused when it arrived: there is nothing to replay".to_owned(),
+        })
+        .into())
+    }
+}

@@ -1,0 +1,819 @@
+//! Ingestion's SQL, shared by both backends like [`super::sql`]: the
+//! delivery log (group-committed multi-row inserts, processing, the
+//! filtered listing, replay and retention), sources and their keys, slugs,
+//! the claim queue, and runs.
+
+use app::model::ingestion::DeliveryFilter;
+
+use super::audit_sql::Param;
+
+/// Columns a delivery is inserted with, in bind order.
+pub const INSERT_COLUMNS: &str = "received_at, endpoint, scope, source_id, automation_id, \
+    external_id, method, uri, headers, body, body_size, remote_addr, outcome, outcome_detail, \
+    duplicate_of";
+const INSERT_ARITY: usize = 15;
+
+/// Rows per multi-row `INSERT`: 15 parameters each stays far below
+/// SQLite's 32,766 and PostgreSQL's 65,535.
+pub const ROWS_PER_INSERT: usize = 512;
+
+/// `INSERT … VALUES (…), (…) RETURNING id` for `rows` deliveries.
+pub fn insert_deliveries(rows: usize, on_conflict: &str) -> String {
+    let mut sql = format!("INSERT INTO deliveries ({INSERT_COLUMNS}) VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..INSERT_ARITY {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * INSERT_ARITY + col + 1));
+        }
+        sql.push(')');
+    }
+    sql.push_str(on_conflict);
+    sql.push_str(" RETURNING id");
+    sql
+}
+
+pub const ON_EXTERNAL_ID_CONFLICT: &str =
+    " ON CONFLICT (endpoint, scope, external_id) WHERE external_id IS NOT NULL DO NOTHING";
+
+pub const FIND_BY_EXTERNAL_ID: &str = "\
+SELECT id FROM deliveries WHERE endpoint = $1 AND scope = $2 AND external_id = $3";
+
+const DELIVERY_COLUMNS: &str = "id, received_at, endpoint, scope, source_id, automation_id, \
+    external_id, method, uri, headers, body, body_size, remote_addr, outcome, outcome_detail, \
+    processed_at, run_id, duplicate_of";
+
+pub fn delivery_by_id() -> String {
+    format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1")
+}
+
+pub fn recent_deliveries() -> String {
+    format!("SELECT {DELIVERY_COLUMNS} FROM deliveries ORDER BY id DESC LIMIT $1")
+}
+
+pub fn pending_deliveries() -> String {
+    format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE outcome = 'pending' ORDER BY id LIMIT $1"
+    )
+}
+
+pub const COUNT_PENDING: &str = "SELECT count(*) FROM deliveries WHERE outcome = 'pending'";
+
+/// Marks a pending delivery processed; changes nothing when another
+/// processor (or an earlier attempt) already did.
+pub const SETTLE_DELIVERY: &str = "\
+UPDATE deliveries SET outcome = $2, outcome_detail = $3, processed_at = $4, run_id = $5
+WHERE id = $1 AND outcome = 'pending'";
+
+pub const REPLAY_DELIVERY: &str = "\
+UPDATE deliveries SET outcome = 'pending', outcome_detail = NULL, processed_at = NULL
+WHERE id = $1 AND outcome IN ('recorded', 'ignored', 'failed')";
+
+pub const FORGET_DELIVERIES: &str =
+    "DELETE FROM deliveries WHERE received_at < $1 AND outcome <> 'pending'";
+
+const SUMMARY_COLUMNS: &str = "id, received_at, endpoint, source_id, automation_id, method, uri, \
+    body_size, remote_addr, outcome, outcome_detail, run_id, duplicate_of";
+
+/// A filter's `WHERE` clause over numbered parameters from `$1`, and the
+/// values to bind.
+pub fn conditions(filter: &DeliveryFilter) -> (String, Vec<Param>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params = Vec::new();
+    let mut add = |clause: &str, param: Param| {
+        params.push(param);
+        clauses.push(clause.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(source) = filter.source_id {
+        add("source_id = ?", Param::Int(source));
+    }
+    if let Some(automation) = filter.automation_id {
+        add("automation_id = ?", Param::Int(automation));
+    }
+    if let Some(outcome) = filter.outcome {
+        add("outcome = ?", Param::Text(outcome.as_str().to_owned()));
+    }
+    if let Some(since) = filter.since {
+        add("received_at >= ?", Param::Time(since));
+    }
+    if let Some(until) = filter.until {
+        add("received_at < ?", Param::Time(until));
+    }
+    let clause = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (clause, params)
+}
+
+pub fn summaries_query(clause: &str, params: usize) -> String {
+    format!(
+        "SELECT {SUMMARY_COLUMNS} FROM deliveries {clause} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+        params + 1,
+        params + 2
+    )
+}
+
+pub fn count_query(clause: &str) -> String {
+    format!("SELECT count(*) FROM deliveries {clause}")
+}
+
+pub const INSERT_SOURCE: &str = "\
+INSERT INTO sources (slug, name, team_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+pub const INSERT_SOURCE_KEY: &str =
+    "INSERT INTO source_keys (key, source_id, created_at) VALUES ($1, $2, $3)";
+pub const RETIRE_SOURCE_KEY: &str =
+    "UPDATE source_keys SET expires_at = $2 WHERE source_id = $1 AND expires_at IS NULL";
+pub const SOURCES: &str = "\
+SELECT s.id, s.slug, s.name, s.team_id, s.created_at, k.key
+FROM sources s JOIN source_keys k ON k.source_id = s.id AND k.expires_at IS NULL
+ORDER BY lower(s.name), s.id";
+pub const SOURCE_BY_KEY: &str = "\
+SELECT s.id, s.slug, s.team_id FROM source_keys k JOIN sources s ON s.id = k.source_id
+WHERE k.key = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)";
+
+pub const AUTOMATION_BY_SLUG: &str =
+    "SELECT automation_id FROM source_slugs WHERE source_id = $1 AND slug = $2";
+pub const SLUG_OF: &str = "SELECT source_id, slug FROM source_slugs WHERE automation_id = $1";
+pub const DELETE_SLUG: &str = "DELETE FROM source_slugs WHERE automation_id = $1";
+pub const INSERT_SLUG: &str =
+    "INSERT INTO source_slugs (source_id, slug, automation_id) VALUES ($1, $2, $3)";
+
+pub const ENQUEUE_CLAIM: &str =
+    "INSERT INTO claim_queue (automation_id, source_id, created_at) VALUES ($1, $2, $3)";
+pub const CLAIM_QUEUE: &str = "\
+SELECT q.automation_id, a.name, a.tool, q.source_id, ss.slug, q.created_at
+FROM claim_queue q
+JOIN automations a ON a.id = q.automation_id
+LEFT JOIN source_slugs ss ON ss.automation_id = q.automation_id
+ORDER BY q.created_at, q.automation_id";
+pub const DEQUEUE_CLAIM: &str = "DELETE FROM claim_queue WHERE automation_id = $1";
+pub const CLAIM_AUTOMATION: &str = "\
+UPDATE automations SET owner_id = $2, orchestration_id = $3, version = version + 1,
+    updated_at = $4
+WHERE id = $1";
+
+pub const AUTOMATION_EXISTS: &str = "SELECT count(*) FROM automations WHERE id = $1";
+pub const RUN_EXISTS: &str = "SELECT count(*) FROM runs WHERE id = $1";
+
+const RUN_COLUMNS: &str = "id, automation_id, rid, status, at, started_at, finished_at, \
+    duration_ms, exit_status, log";
+
+pub fn run_by_rid() -> String {
+    format!("SELECT {RUN_COLUMNS} FROM runs WHERE automation_id = $1 AND rid = $2")
+}
+
+/// The newest run still open that was started without a run id.
+pub fn open_run() -> String {
+    format!(
+        "SELECT {RUN_COLUMNS} FROM runs \
+         WHERE automation_id = $1 AND rid IS NULL AND status = 'started' \
+         ORDER BY id DESC LIMIT 1"
+    )
+}
+
+pub fn runs_of() -> String {
+    format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE automation_id = $1 \
+         ORDER BY at DESC, id DESC LIMIT $2"
+    )
+}
+
+pub const INSERT_RUN: &str = "\
+INSERT INTO runs (automation_id, rid, status, at, started_at, finished_at, duration_ms,
+    exit_status, log, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id";
+
+pub const UPDATE_RUN: &str = "\
+UPDATE runs SET status = $2, at = $3, started_at = $4, finished_at = $5, duration_ms = $6,
+    exit_status = $7, log = $8, updated_at = $9
+WHERE id = $1";
+
+/// The ingestion queries, written once for both backends.
+macro_rules! ingest_queries {
+    ($db:ty, $pool:ty) => {
+        use app::model::ingestion::{ClaimItem, DeliveryFilter, DeliverySummary, Run, Source};
+        use sqlx::Row as _;
+        use $crate::store::ingest_sql as ingsql;
+        use $crate::store::{Effect, RunEvent, Signal, SourceMatch};
+
+        /// Inserts the batch in the caller's transaction; the caller
+        /// commits. Deliveries without a tool-given id go in multi-row
+        /// inserts; the others one by one, as each may be a repeat.
+        /// Receipts come back in the order of `batch`.
+        pub async fn insert_deliveries(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            batch: &[NewDelivery],
+        ) -> StoreResult<Vec<RecordedDelivery>> {
+            // Kept in the order of the batch: runs of plain deliveries in
+            // multi-row inserts, each identified one on its own.
+            let mut receipts = Vec::with_capacity(batch.len());
+            let mut plain: Vec<&NewDelivery> = Vec::new();
+            for d in batch {
+                if d.external_id.is_none() {
+                    plain.push(d);
+                    if plain.len() == ingsql::ROWS_PER_INSERT {
+                        insert_plain(tx, &plain, &mut receipts).await?;
+                        plain.clear();
+                    }
+                } else {
+                    insert_plain(tx, &plain, &mut receipts).await?;
+                    plain.clear();
+                    receipts.push(insert_identified(tx, d).await?);
+                }
+            }
+            insert_plain(tx, &plain, &mut receipts).await?;
+            Ok(receipts)
+        }
+
+        /// One multi-row insert of deliveries without a tool-given id.
+        async fn insert_plain(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            plain: &[&NewDelivery],
+            receipts: &mut Vec<RecordedDelivery>,
+        ) -> StoreResult<()> {
+            if plain.is_empty() {
+                return Ok(());
+            }
+            let sql = ingsql::insert_deliveries(plain.len(), "");
+            let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            for d in plain {
+                query = $crate::store::ingest_sql::bind_delivery!(query, d, None::<i64>);
+            }
+            let mut ids = query.fetch_all(&mut **tx).await?;
+            // One statement numbers its rows in the order of its VALUES;
+            // RETURNING need not list them in that order.
+            ids.sort_unstable();
+            if ids.len() != plain.len() {
+                return Err(StoreError::Other(anyhow::anyhow!(
+                    "kept {} deliveries of {}",
+                    ids.len(),
+                    plain.len()
+                )));
+            }
+            receipts.extend(ids.into_iter().map(|id| RecordedDelivery {
+                id,
+                duplicate_of: None,
+            }));
+            Ok(())
+        }
+
+        /// Keeps a delivery that carries the tool's id: the first copy as
+        /// sent, a repeat as a `duplicate` row naming the first.
+        async fn insert_identified(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            d: &NewDelivery,
+        ) -> StoreResult<RecordedDelivery> {
+            let sql = ingsql::insert_deliveries(1, ingsql::ON_EXTERNAL_ID_CONFLICT);
+            let query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            let inserted = $crate::store::ingest_sql::bind_delivery!(query, d, None::<i64>)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if let Some(id) = inserted {
+                return Ok(RecordedDelivery {
+                    id,
+                    duplicate_of: None,
+                });
+            }
+            let first: i64 = sqlx::query_scalar(ingsql::FIND_BY_EXTERNAL_ID)
+                .bind(&d.endpoint)
+                .bind(&d.scope)
+                .bind(&d.external_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            let repeat = NewDelivery {
+                external_id: None,
+                rejected: None,
+                ..d.clone()
+            };
+            let sql = ingsql::insert_deliveries(1, "");
+            let query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            let id = $crate::store::ingest_sql::bind_delivery!(query, &repeat, Some(first))
+                .fetch_one(&mut **tx)
+                .await?;
+            Ok(RecordedDelivery {
+                id,
+                duplicate_of: Some(first),
+            })
+        }
+
+        pub async fn delivery(pool: &$pool, id: i64) -> StoreResult<Delivery> {
+            Ok(
+                sqlx::query_as(sqlx::AssertSqlSafe(ingsql::delivery_by_id()))
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?,
+            )
+        }
+
+        pub async fn recent_deliveries(pool: &$pool, limit: u32) -> StoreResult<Vec<Delivery>> {
+            Ok(
+                sqlx::query_as(sqlx::AssertSqlSafe(ingsql::recent_deliveries()))
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?,
+            )
+        }
+
+        pub async fn pending_deliveries(pool: &$pool, limit: u32) -> StoreResult<Vec<Delivery>> {
+            Ok(
+                sqlx::query_as(sqlx::AssertSqlSafe(ingsql::pending_deliveries()))
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?,
+            )
+        }
+
+        pub async fn count_pending(pool: &$pool) -> StoreResult<u64> {
+            let n: i64 = sqlx::query_scalar(ingsql::COUNT_PENDING)
+                .fetch_one(pool)
+                .await?;
+            Ok(u64::try_from(n).unwrap_or_default())
+        }
+
+        fn summary(row: &<$db as sqlx::Database>::Row) -> StoreResult<DeliverySummary> {
+            let outcome: String = row.try_get("outcome")?;
+            Ok(DeliverySummary {
+                id: row.try_get("id")?,
+                received_at: row.try_get("received_at")?,
+                endpoint: row.try_get("endpoint")?,
+                source_id: row.try_get("source_id")?,
+                automation_id: row.try_get("automation_id")?,
+                method: row.try_get("method")?,
+                uri: row.try_get("uri")?,
+                body_size: row.try_get("body_size")?,
+                remote_addr: row.try_get("remote_addr")?,
+                outcome: outcome.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                outcome_detail: row.try_get("outcome_detail")?,
+                run_id: row.try_get("run_id")?,
+                duplicate_of: row.try_get("duplicate_of")?,
+            })
+        }
+
+        pub async fn deliveries(
+            pool: &$pool,
+            filter: &DeliveryFilter,
+            limit: u32,
+            offset: u32,
+        ) -> StoreResult<Vec<DeliverySummary>> {
+            let (clause, params) = ingsql::conditions(filter);
+            let sql = ingsql::summaries_query(&clause, params.len());
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for param in &params {
+                query = match param {
+                    $crate::store::audit_sql::Param::Text(text) => query.bind(text),
+                    $crate::store::audit_sql::Param::Int(n) => query.bind(n),
+                    $crate::store::audit_sql::Param::Time(at) => query.bind(at),
+                };
+            }
+            let rows = query
+                .bind(i64::from(limit))
+                .bind(i64::from(offset))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(summary).collect()
+        }
+
+        pub async fn count_deliveries(pool: &$pool, filter: &DeliveryFilter) -> StoreResult<u64> {
+            let (clause, params) = ingsql::conditions(filter);
+            let query =
+                sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(ingsql::count_query(&clause)));
+            let (n,) = bind_audit(query, &params).fetch_one(pool).await?;
+            Ok(u64::try_from(n).unwrap_or_default())
+        }
+
+        pub async fn replay_delivery(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+        ) -> StoreResult<bool> {
+            let done = sqlx::query(ingsql::REPLAY_DELIVERY)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        pub async fn forget_deliveries(pool: &$pool, before: DateTime<Utc>) -> StoreResult<u64> {
+            let done = sqlx::query(ingsql::FORGET_DELIVERIES)
+                .bind(before)
+                .execute(pool)
+                .await?;
+            Ok(done.rows_affected())
+        }
+
+        fn run_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<Run> {
+            let status: String = row.try_get("status")?;
+            Ok(Run {
+                id: row.try_get("id")?,
+                automation_id: row.try_get("automation_id")?,
+                rid: row.try_get("rid")?,
+                status: status.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                at: row.try_get("at")?,
+                started_at: row.try_get("started_at")?,
+                finished_at: row.try_get("finished_at")?,
+                duration_ms: row.try_get("duration_ms")?,
+                exit_status: row.try_get("exit_status")?,
+                log: row.try_get("log")?,
+            })
+        }
+
+        pub async fn runs(pool: &$pool, automation: i64, limit: u32) -> StoreResult<Vec<Run>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(ingsql::runs_of()))
+                .bind(automation)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(run_row).collect()
+        }
+
+        async fn find_run(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            sql: String,
+            automation: i64,
+            rid: Option<&str>,
+        ) -> StoreResult<Option<Run>> {
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(automation);
+            let query = match rid {
+                Some(rid) => query.bind(rid.to_owned()),
+                None => query,
+            };
+            query
+                .fetch_optional(&mut **tx)
+                .await?
+                .as_ref()
+                .map(run_row)
+                .transpose()
+        }
+
+        async fn write_run(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            run: &Run,
+            now: DateTime<Utc>,
+        ) -> StoreResult<i64> {
+            if run.id == 0 {
+                return Ok(sqlx::query_scalar(ingsql::INSERT_RUN)
+                    .bind(run.automation_id)
+                    .bind(&run.rid)
+                    .bind(run.status.as_str())
+                    .bind(run.at)
+                    .bind(run.started_at)
+                    .bind(run.finished_at)
+                    .bind(run.duration_ms)
+                    .bind(run.exit_status)
+                    .bind(&run.log)
+                    .bind(now)
+                    .fetch_one(&mut **tx)
+                    .await?);
+            }
+            sqlx::query(ingsql::UPDATE_RUN)
+                .bind(run.id)
+                .bind(run.status.as_str())
+                .bind(run.at)
+                .bind(run.started_at)
+                .bind(run.finished_at)
+                .bind(run.duration_ms)
+                .bind(run.exit_status)
+                .bind(&run.log)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(run.id)
+        }
+
+        /// Applies one run event: finds the run it belongs to (by run id,
+        /// else the newest open one started without an id), lets
+        /// `crate::runs::merge` decide the run's new state, and writes it.
+        /// The run's id and a note for the delivery log.
+        async fn apply_event(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            event: &RunEvent,
+            log_limit: usize,
+            now: DateTime<Utc>,
+        ) -> StoreResult<(Option<i64>, Option<String>)> {
+            let existing = match (&event.rid, event.signal) {
+                (Some(rid), _) => {
+                    find_run(tx, ingsql::run_by_rid(), event.automation_id, Some(rid)).await?
+                }
+                (None, Signal::Start) => None,
+                (None, _) => find_run(tx, ingsql::open_run(), event.automation_id, None).await?,
+            };
+            match $crate::runs::merge(existing, event, log_limit) {
+                $crate::runs::Merged::Write(run, note) => {
+                    Ok((Some(write_run(tx, &run, now).await?), note))
+                }
+                $crate::runs::Merged::Unchanged(id, note) => Ok((id, Some(note))),
+            }
+        }
+
+        /// Settles each pending delivery with its effect, in one
+        /// transaction. A delivery already settled (by another processor,
+        /// or before a crash) is skipped: its effect is never applied twice.
+        pub async fn apply_effects(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            effects: &[(i64, Effect)],
+            log_limit: usize,
+            now: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            for (id, effect) in effects {
+                let (outcome, detail, run) = match effect {
+                    Effect::Ignored(why) => ("ignored", Some(why.clone()), None),
+                    Effect::Failed(why) => ("failed", Some(why.clone()), None),
+                    Effect::Replayed(run) => {
+                        let exists: i64 = sqlx::query_scalar(ingsql::RUN_EXISTS)
+                            .bind(run)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        if exists == 0 {
+                            ("ignored", Some(format!("its run {run} is gone")), None)
+                        } else {
+                            (
+                                "recorded",
+                                Some(format!("already recorded as run {run}: nothing changed")),
+                                Some(*run),
+                            )
+                        }
+                    }
+                    Effect::Run(event) => {
+                        let exists: i64 = sqlx::query_scalar(ingsql::AUTOMATION_EXISTS)
+                            .bind(event.automation_id)
+                            .fetch_one(&mut **tx)
+                            .await?;
+                        if exists == 0 {
+                            (
+                                "ignored",
+                                Some("its automation was deleted".to_owned()),
+                                None,
+                            )
+                        } else {
+                            let (run, note) = apply_event(tx, event, log_limit, now).await?;
+                            ("recorded", note, run)
+                        }
+                    }
+                };
+                sqlx::query(ingsql::SETTLE_DELIVERY)
+                    .bind(id)
+                    .bind(outcome)
+                    .bind(detail)
+                    .bind(now)
+                    .bind(run)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        pub async fn insert_source(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            slug: &str,
+            name: &str,
+            team: i64,
+            key: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<i64> {
+            let id: i64 = sqlx::query_scalar(ingsql::INSERT_SOURCE)
+                .bind(slug)
+                .bind(name)
+                .bind(team)
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(|err| match StoreError::from(err) {
+                    StoreError::Conflict(_) => {
+                        StoreError::Conflict(format!("a source with the slug {slug:?} exists"))
+                    }
+                    other => other,
+                })?;
+            sqlx::query(ingsql::INSERT_SOURCE_KEY)
+                .bind(key)
+                .bind(id)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(id)
+        }
+
+        pub async fn sources(pool: &$pool) -> StoreResult<Vec<(Source, String)>> {
+            let rows = sqlx::query(ingsql::SOURCES).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        Source {
+                            id: row.try_get("id")?,
+                            slug: row.try_get("slug")?,
+                            name: row.try_get("name")?,
+                            team_id: row.try_get("team_id")?,
+                            created_at: row.try_get("created_at")?,
+                        },
+                        row.try_get("key")?,
+                    ))
+                })
+                .collect()
+        }
+
+        pub async fn source_by_key(
+            pool: &$pool,
+            key: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Option<SourceMatch>> {
+            let row: Option<(i64, String, i64)> = sqlx::query_as(ingsql::SOURCE_BY_KEY)
+                .bind(key)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|(id, slug, team_id)| SourceMatch { id, slug, team_id }))
+        }
+
+        pub async fn rotate_source_key(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            source: i64,
+            key: &str,
+            now: DateTime<Utc>,
+            old_until: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            let retired = sqlx::query(ingsql::RETIRE_SOURCE_KEY)
+                .bind(source)
+                .bind(old_until)
+                .execute(&mut **tx)
+                .await?;
+            if retired.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(ingsql::INSERT_SOURCE_KEY)
+                .bind(key)
+                .bind(source)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn automation_by_slug(
+            pool: &$pool,
+            source: i64,
+            slug: &str,
+        ) -> StoreResult<Option<i64>> {
+            Ok(sqlx::query_scalar(ingsql::AUTOMATION_BY_SLUG)
+                .bind(source)
+                .bind(slug)
+                .fetch_optional(pool)
+                .await?)
+        }
+
+        pub async fn slug_of(pool: &$pool, automation: i64) -> StoreResult<Option<(i64, String)>> {
+            Ok(sqlx::query_as(ingsql::SLUG_OF)
+                .bind(automation)
+                .fetch_optional(pool)
+                .await?)
+        }
+
+        pub async fn set_slug(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            automation: i64,
+            slug: Option<(i64, &str)>,
+        ) -> StoreResult<()> {
+            sqlx::query(ingsql::DELETE_SLUG)
+                .bind(automation)
+                .execute(&mut **tx)
+                .await?;
+            if let Some((source, slug)) = slug {
+                sqlx::query(ingsql::INSERT_SLUG)
+                    .bind(source)
+                    .bind(slug)
+                    .bind(automation)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(|err| match StoreError::from(err) {
+                        StoreError::Conflict(_) => StoreError::Conflict(format!(
+                            "another automation has the slug {slug:?} in this source"
+                        )),
+                        other => other,
+                    })?;
+            }
+            Ok(())
+        }
+
+        /// The automation with `slug` in `source`, created (loose, unowned,
+        /// in the claim queue, with its slug) when there is none; whether
+        /// it was created.
+        pub async fn find_or_create_by_slug(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            source: i64,
+            slug: &str,
+            fields: &app::model::inventory::AutomationFields,
+            now: DateTime<Utc>,
+        ) -> StoreResult<(i64, bool)> {
+            let found: Option<i64> = sqlx::query_scalar(ingsql::AUTOMATION_BY_SLUG)
+                .bind(source)
+                .bind(slug)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if let Some(id) = found {
+                return Ok((id, false));
+            }
+            let id = insert_automation(tx, fields, now).await?;
+            set_slug(tx, id, Some((source, slug))).await?;
+            sqlx::query(ingsql::ENQUEUE_CLAIM)
+                .bind(id)
+                .bind(source)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok((id, true))
+        }
+
+        pub async fn claim_queue(pool: &$pool) -> StoreResult<Vec<ClaimItem>> {
+            let rows = sqlx::query(ingsql::CLAIM_QUEUE).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(ClaimItem {
+                        automation_id: row.try_get("automation_id")?,
+                        name: row.try_get("name")?,
+                        tool: row.try_get("tool")?,
+                        source_id: row.try_get("source_id")?,
+                        slug: row.try_get("slug")?,
+                        created_at: row.try_get("created_at")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// Gives a queued automation its owner and orchestration and takes
+        /// it out of the queue; `false` when it was not queued.
+        pub async fn claim_automation(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+            owner: i64,
+            orchestration: Option<i64>,
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let dequeued = sqlx::query(ingsql::DEQUEUE_CLAIM)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            if dequeued.rows_affected() == 0 {
+                return Ok(false);
+            }
+            sqlx::query(ingsql::CLAIM_AUTOMATION)
+                .bind(id)
+                .bind(owner)
+                .bind(orchestration)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(true)
+        }
+    };
+}
+
+pub(crate) use ingest_queries;
+
+/// Binds one delivery's insert parameters, in [`INSERT_COLUMNS`] order.
+macro_rules! bind_delivery {
+    ($query:expr, $d:expr, $duplicate_of:expr) => {{
+        let d: &NewDelivery = $d;
+        let (outcome, detail) = match (&d.rejected, $duplicate_of) {
+            (Some(why), _) => ("rejected", Some(why.clone())),
+            (None, Some(first)) => ("duplicate", Some(format!("a repeat of delivery {first}"))),
+            (None, None) => ("pending", None),
+        };
+        $query
+            .bind(d.received_at)
+            .bind(&d.endpoint)
+            .bind(&d.scope)
+            .bind(d.source_id)
+            .bind(d.automation_id)
+            .bind(&d.external_id)
+            .bind(&d.method)
+            .bind(&d.uri)
+            .bind(Json(&d.headers))
+            .bind(&d.body)
+            .bind(d.body_size)
+            .bind(&d.remote_addr)
+            .bind(outcome)
+            .bind(detail)
+            .bind($duplicate_of)
+    }};
+}
+
+pub(crate) use bind_delivery;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multi_row_insert_numbers_every_parameter_once() {
+        let sql = insert_deliveries(2, ON_EXTERNAL_ID_CONFLICT);
+        assert!(sql.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"));
+        assert!(sql.contains("($16, $17,"));
+        assert!(sql.contains("$30) ON CONFLICT"));
+        assert!(sql.ends_with("RETURNING id"));
+    }
+}
