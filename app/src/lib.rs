@@ -24,6 +24,7 @@ use pages::{
     account_settings::AccountPage,
     audit::{AdminPage, AuditLogPage},
     automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
+    deliveries::{DeliveriesPage, DeliveryPage},
     import::ImportPage,
     inventory::InventoryPage,
     leverage::LeveragePage,
@@ -33,6 +34,7 @@ use pages::{
     orchestrations::OrchestrationsPage,
     people::PeoplePage,
     placeholder::Placeholder,
+    sources::SourcesPage,
 };
 use sections::Section;
 
@@ -91,7 +93,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/automations/:id/edit") view=EditAutomationPage ssr=SsrMode::Async/>
                     <Route path=path!("/leverage") view=LeveragePage ssr=SsrMode::Async/>
                     <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
-                    <Route path=path!("/deliveries") view=|| view! { <Placeholder section=Section::Deliveries/> }/>
+                    <Route path=path!("/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/deliveries/:id") view=DeliveryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/sources") view=SourcesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>

@@ -93,11 +93,8 @@ impl Section {
                 "Due, overdue and done for a chosen quarter",
                 "Checklist, decision, action items and a printable report",
             ],
-            Section::Deliveries => &[
-                "Every delivery with its outcome, filter and replay",
-                "Open and past incidents, acknowledgement and escalation",
-            ],
-            Section::Admin => &["Ingestion keys, secrets and alert channels"],
+            Section::Deliveries => &["Open and past incidents, acknowledgement and escalation"],
+            Section::Admin => &["Webhook secrets and alert channels"],
         }
     }
 }

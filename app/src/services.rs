@@ -94,6 +94,53 @@ pub struct AutomationPage {
     pub can_edit: bool,
     /// Where its job reports its runs.
     pub ping: Option<crate::model::ping::PingUrls>,
+    /// Its newest runs.
+    pub runs: Vec<crate::model::ingestion::Run>,
+    /// The source and slug naming it (`/ping/<source-key>/<slug>`):
+    /// (source id, source name, slug).
+    pub slug: Option<(i64, String, String)>,
+    /// Every source, to name it in one.
+    pub sources: Vec<(i64, String)>,
+    /// Waiting in the claim queue for an owner.
+    pub unclaimed: bool,
+}
+
+/// The Deliveries screen: a page of the log, with the names it shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveriesScreen {
+    pub page: crate::model::ingestion::DeliveryPage,
+    pub sources: Vec<(i64, String)>,
+    /// The names of the automations on this page.
+    pub automations: Vec<(i64, String)>,
+}
+
+/// One delivery, whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryScreen {
+    pub delivery: crate::model::ingestion::DeliveryDetails,
+    pub source: Option<String>,
+    pub automation: Option<String>,
+    /// Whether the person asking may replay it (admins).
+    pub may_replay: bool,
+}
+
+/// The sources screen (admins): every source with its key, and the teams
+/// that may own one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourcesScreen {
+    pub sources: Vec<crate::model::ingestion::SourceDetails>,
+    pub teams: Vec<(i64, String)>,
+}
+
+/// The claim queue, with where each can go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimQueue {
+    pub items: Vec<crate::model::ingestion::ClaimItem>,
+    pub sources: Vec<(i64, String)>,
+    /// Orchestrations the person may add to.
+    pub orchestrations: Vec<(i64, String)>,
+    /// Whether the person asking may claim (editors and admins).
+    pub may_claim: bool,
 }
 
 /// What a form may choose from: every active person, team and
@@ -321,22 +368,77 @@ mod ports {
         ) -> BoxFuture<'_, Result<AuditPage, ServiceError>>;
     }
 
+    /// Ingestion as the screens see it: deliveries, sources, the claim queue.
+    pub trait IngestionService: Send + Sync + 'static {
+        /// A page (from 1) of the delivery log.
+        fn deliveries(
+            &self,
+            filter: crate::model::ingestion::DeliveryFilter,
+            page: u32,
+        ) -> BoxFuture<'_, Result<super::DeliveriesScreen, ServiceError>>;
+
+        /// One delivery; `None` when there is none.
+        fn delivery(
+            &self,
+            id: i64,
+        ) -> BoxFuture<'_, Result<Option<super::DeliveryScreen>, ServiceError>>;
+
+        /// Turns a delivery into its run again (admins).
+        fn replay(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Every source with its key (admins).
+        fn sources(&self) -> BoxFuture<'_, Result<super::SourcesScreen, ServiceError>>;
+
+        fn create_source(
+            &self,
+            name: String,
+            team_id: Option<i64>,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        fn rotate_source_key(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        fn claim_queue(&self) -> BoxFuture<'_, Result<super::ClaimQueue, ServiceError>>;
+
+        /// The person claims a queued automation, into `orchestration`.
+        fn claim(
+            &self,
+            id: i64,
+            orchestration: Option<i64>,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Names an automation in a source (`source` `None`: no longer).
+        fn set_slug(
+            &self,
+            automation: i64,
+            source: Option<i64>,
+            slug: String,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+    }
+
     /// Makes the catalog as one person sees and may change it.
     pub type CatalogFor = Arc<dyn Fn(Actor) -> Arc<dyn CatalogService> + Send + Sync>;
     /// Makes one person's account service.
     pub type AccountFor = Arc<dyn Fn(Actor) -> Arc<dyn AccountService> + Send + Sync>;
+    /// Makes ingestion as one person sees it.
+    pub type IngestionFor = Arc<dyn Fn(Actor) -> Arc<dyn IngestionService> + Send + Sync>;
 
     /// What the server provides to server functions, in Leptos' context.
     #[derive(Clone)]
     pub struct Services {
         pub catalog_for: CatalogFor,
         pub account_for: AccountFor,
+        pub ingestion_for: IngestionFor,
     }
 
     impl Services {
         /// `actor`'s own account.
         pub fn account(&self, actor: Actor) -> Arc<dyn AccountService> {
             (self.account_for)(actor)
+        }
+
+        /// Ingestion as `actor` sees it.
+        pub fn ingestion(&self, actor: Actor) -> Arc<dyn IngestionService> {
+            (self.ingestion_for)(actor)
         }
 
         /// The catalog acting for `actor`: what they change is checked

@@ -22,6 +22,9 @@ use chrono::Utc;
 use clap::Parser;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
+#[path = "figures/pings.rs"]
+mod pings;
+
 const PG_ADMIN: &str = "postgres://root@127.0.0.1:5432/postgres";
 
 fn delivery(round: usize, n: usize) -> NewDelivery {
@@ -167,6 +170,65 @@ async fn latency(client: &reqwest::Client, url: &str, rounds: usize) -> (Duratio
     (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
+/// Pings through HTTP: the most a running Baton keeps durably, then the
+/// latency at half that rate, and how long turning them into runs takes.
+async fn ping_figures(
+    name: &str,
+    client: &reqwest::Client,
+    base: &str,
+    store: SharedStore,
+    dir: &tempfile::TempDir,
+) {
+    let mut keys = Vec::new();
+    for i in 0..20 {
+        let res = client
+            .post(format!("{base}/api/v1/automations"))
+            .json(&serde_json::json!({"tool": "cron", "external_id": format!("load-{i}"), "name": format!("Load {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+        let created: serde_json::Value = res.json().await.unwrap();
+        keys.push(created["ping"]["key"].as_str().unwrap().to_owned());
+    }
+    let keys = Arc::new(keys);
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    if name == "SQLite" {
+        println!(
+            "| SQLite | `fdatasync` of 4 KiB in the database's folder (the disk under every commit) | p50 {:.2?} |",
+            pings::fsync_latency(dir.path())
+        );
+    }
+    let most = pings::run(
+        &store,
+        addr,
+        keys.clone(),
+        128,
+        Duration::from_secs(10),
+        None,
+    )
+    .await;
+    println!(
+        "| {name} | pings over HTTP (GET, POST with a body, start/finish pairs with `rid`), 128 connections, 10 s flat out | {:.0} durable pings/s; p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} refused, {} of the 2xx missing afterwards |",
+        most.rate, most.p50, most.p99, most.accepted, most.refused, most.missing
+    );
+    let half = most.rate / 2.0;
+    let paced = pings::run(&store, addr, keys, 128, Duration::from_secs(10), Some(half)).await;
+    println!(
+        "| {name} | pings at half that rate ({half:.0}/s, paced, latency from when each was due) | p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} missing afterwards |",
+        paced.p50, paced.p99, paced.accepted, paced.missing
+    );
+    let started = Instant::now();
+    while store.count_pending_deliveries().await.unwrap() > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let total = most.accepted + paced.accepted;
+    println!(
+        "| {name} | turning those {total} deliveries into runs | done {:.1?} after the last ping |",
+        started.elapsed()
+    );
+}
+
 async fn pg_database(name: &str) -> String {
     let mut admin = PgConnection::connect(PG_ADMIN).await.unwrap();
     sqlx::query(AssertSqlSafe(format!(
@@ -189,8 +251,18 @@ async fn main() {
     let pg_url = pg_database("baton_bench").await;
     println!("| backend | what | figure |");
     println!("| --- | --- | --- |");
+    // `BATON_BENCH=pings` measures the ping load alone.
+    let only_pings = std::env::var("BATON_BENCH").is_ok_and(|v| v == "pings");
+    // `BATON_BENCH_BACKEND=sqlite` or `postgres` measures one backend.
+    let backend = std::env::var("BATON_BENCH_BACKEND").unwrap_or_default();
     for (name, url) in [("SQLite", sqlite_url), ("PostgreSQL", pg_url)] {
+        if !backend.is_empty() && !name.to_lowercase().starts_with(&backend) {
+            continue;
+        }
         for producers in [1, 64] {
+            if only_pings {
+                break;
+            }
             let store = store::connect(&url.parse().unwrap()).await.unwrap();
             store.migrate().await.unwrap();
             let total = if producers == 1 { 2_000 } else { 20_000 };
@@ -231,6 +303,7 @@ async fn main() {
         baton::accounts::create_account(&*app.state().store, &SystemClock, &author, admin)
             .await
             .unwrap();
+        let app_store = app.state().store.clone();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             let _ = stop_rx.await;
@@ -253,6 +326,12 @@ async fn main() {
             signed_in.status().is_success(),
             "the bench could not sign in"
         );
+        ping_figures(name, &client, &base, app_store.clone(), &dir).await;
+        if only_pings {
+            let _ = stop_tx.send(());
+            let _ = server.await;
+            continue;
+        }
         for (path, what) in [
             ("/readyz", "`GET /readyz`"),
             ("/", "`GET /` (server-rendered page, signed in)"),

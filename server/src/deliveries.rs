@@ -4,7 +4,7 @@
 //! requests costs a few fsyncs rather than one each.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -24,6 +24,7 @@ struct Pending {
 pub struct DeliveryWriter {
     queue: mpsc::Sender<Pending>,
     batches: Arc<AtomicU64>,
+    writing: Arc<AtomicBool>,
 }
 
 impl DeliveryWriter {
@@ -31,8 +32,19 @@ impl DeliveryWriter {
     pub fn spawn(store: SharedStore, max_batch: usize) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let batches = Arc::new(AtomicU64::new(0));
-        tokio::spawn(write_batches(store, rx, max_batch.max(1), batches.clone()));
-        Self { queue, batches }
+        let writing = Arc::new(AtomicBool::new(false));
+        tokio::spawn(write_batches(
+            store,
+            rx,
+            max_batch.max(1),
+            batches.clone(),
+            writing.clone(),
+        ));
+        Self {
+            queue,
+            batches,
+            writing,
+        }
     }
 
     /// Keeps one delivery; returns once it is committed.
@@ -47,6 +59,12 @@ impl DeliveryWriter {
             .map_err(|_| StoreError::Other(anyhow::anyhow!("the delivery writer has stopped")))?
     }
 
+    /// Whether deliveries are being written or waiting to be: background
+    /// work on the same database gives way then.
+    pub fn busy(&self) -> bool {
+        self.writing.load(Ordering::Relaxed) || self.queue.capacity() < self.queue.max_capacity()
+    }
+
     /// Transactions committed so far (for metrics and tests).
     pub fn batches_committed(&self) -> u64 {
         self.batches.load(Ordering::Relaxed)
@@ -58,26 +76,29 @@ async fn write_batches(
     mut rx: mpsc::Receiver<Pending>,
     max_batch: usize,
     batches: Arc<AtomicU64>,
+    writing: Arc<AtomicBool>,
 ) {
     let mut pending = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut pending, max_batch).await > 0 {
+        writing.store(true, Ordering::Relaxed);
         let (deliveries, replies): (Vec<_>, Vec<_>) =
             pending.drain(..).map(|p| (p.delivery, p.reply)).unzip();
         match store.record_deliveries(&deliveries).await {
             Ok(receipts) => {
                 batches.fetch_add(1, Ordering::Relaxed);
-                let fresh: Vec<_> = receipts.iter().filter(|r| !r.is_duplicate()).collect();
-                if let Some(last) = fresh.iter().map(|r| r.id).max() {
-                    let change = Change::DeliveriesRecorded {
-                        count: u32::try_from(fresh.len()).unwrap_or(u32::MAX),
-                        last_id: last,
-                    };
+                let fresh = receipts.iter().filter(|r| !r.is_duplicate());
+                let (count, last) = fresh.fold((0u32, None), |(n, last), r| {
+                    (n.saturating_add(1), last.max(Some(r.id)))
+                });
+                // Senders first: the announcement is for the processor.
+                for (reply, receipt) in replies.into_iter().zip(receipts) {
+                    let _ = reply.send(Ok(receipt));
+                }
+                if let Some(last_id) = last {
+                    let change = Change::DeliveriesRecorded { count, last_id };
                     if let Err(err) = store.publish(&change).await {
                         tracing::warn!(err = %err, "cannot announce recorded deliveries");
                     }
-                }
-                for (reply, receipt) in replies.into_iter().zip(receipts) {
-                    let _ = reply.send(Ok(receipt));
                 }
             }
             Err(err) => {
@@ -89,5 +110,6 @@ async fn write_batches(
                 }
             }
         }
+        writing.store(false, Ordering::Relaxed);
     }
 }

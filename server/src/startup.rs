@@ -31,6 +31,14 @@ pub struct AppState {
     pub ingest: Ingestor,
 }
 
+/// Ingestion's handlers take only what they use: a clone per request of
+/// the whole state would cost the hottest path for nothing.
+impl FromRef<AppState> for Ingestor {
+    fn from_ref(state: &AppState) -> Self {
+        state.ingest.clone()
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
@@ -120,6 +128,7 @@ impl Application {
         tokio::spawn(crate::ingest::processor::run(
             self.state.store.clone(),
             self.state.clock.clone(),
+            self.state.ingest.writer().clone(),
             self.state.config.ping_body_limit,
             self.state.config.delivery_retention,
             self.state.shutting_down.clone(),

@@ -20,6 +20,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("inventory.", "Inventory imports"),
     ("catalog.", "Catalog imports"),
     ("token.", "API tokens"),
+    ("source.", "Sources"),
+    ("delivery.", "Delivery replays"),
     ("user.", "People and sign-ins"),
     ("user.sign_in_failed", "Failed sign-ins"),
 ];
@@ -37,6 +39,10 @@ pub fn AdminPage() -> impl IntoView {
         <section class="card" aria-labelledby="people-link">
             <h2 id="people-link"><a href="/admin/people">"People and teams"</a></h2>
             <p>"Add people, change their roles, deactivate and reactivate them; teams and their members."</p>
+        </section>
+        <section class="card" aria-labelledby="sources-link">
+            <h2 id="sources-link"><a href="/admin/sources">"Sources"</a></h2>
+            <p>"Where tools report from: each source's team, its key and its URLs; key rotation."</p>
         </section>
         <section class="card" aria-labelledby="audit-link">
             <h2 id="audit-link"><a href="/admin/audit">"Audit log"</a></h2>

@@ -12,6 +12,7 @@ use crate::components::form::{
     text_or_missing, track_save,
 };
 use crate::components::leverage::LeverageCard;
+use crate::components::runs::RunsTable;
 use crate::model::dependencies::NodeRef;
 use crate::model::forms::{AutomationForm, SaveOutcome};
 use crate::model::inventory::Tool;
@@ -20,6 +21,7 @@ use crate::pages::not_found::answer_not_found;
 use crate::server_fns::editing::{
     DeleteAutomation, RotatePingKey, SaveAutomation, load_automation, open_automation_editor,
 };
+use crate::server_fns::ingestion::{ClaimAutomation, SetSlug, load_claim_queue};
 use crate::services::{AutomationEditor, AutomationPage as Page};
 
 fn id_param() -> Memo<Option<i64>> {
@@ -118,7 +120,10 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
             </section>
             <LeverageCard ranked=page.leverage/>
         </div>
+        {page.unclaimed.then(|| view! { <ClaimCard id=a.id changed/> })}
+        <RunsCard runs=page.runs id=a.id/>
         {page.ping.map(|ping| view! { <PingCard ping id=a.id can_edit=page.can_edit changed/> })}
+        <SlugCard id=a.id slug=page.slug sources=page.sources can_edit=page.can_edit changed/>
         <section class="card" aria-labelledby="deps-title">
             <h2 id="deps-title">"Dependencies"</h2>
             <DependencyEditor this dependencies=page.dependencies changed can_edit=page.can_edit/>
@@ -277,7 +282,8 @@ fn PingCard(ping: PingUrls, id: i64, can_edit: bool, changed: Callback<()>) -> i
             <pre class="code"><code>{ping.cron_example()}</code></pre>
             <p>"From a script, with its output as the run's log:"</p>
             <pre class="code"><code>{format!("./job.sh 2>&1 | tail -c 100000 | curl -fsS -m 10 --retry 5 --data-binary @- {}", ping.success)}</code></pre>
-            <p class="muted">"Baton records runs from these URLs once run ingestion is switched on; until then they answer 404."</p>
+            <p>"A start and its finish are one run: add "<code>"?rid=<id>"</code>" to both when runs can overlap. "
+                "Every call is kept as a delivery: "<a href=format!("/deliveries?automation_id={id}")>"see what it sent"</a>"."</p>
             {can_edit.then(|| view! {
                 <ActionForm action=rotate>
                     <input type="hidden" name="id" value=id/>
@@ -286,6 +292,130 @@ fn PingCard(ping: PingUrls, id: i64, can_edit: bool, changed: Callback<()>) -> i
                         onclick="return confirm('Make a new key? The old one keeps working for 24 hours (the server setting), then stops.')">"Rotate the key"</button>
                 </ActionForm>
             })}
+        </section>
+    }
+}
+
+/// Its newest runs, as its tool reported them.
+#[component]
+fn RunsCard(runs: Vec<crate::model::ingestion::Run>, id: i64) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="runs-title">
+            <h2 id="runs-title">"Runs"</h2>
+            {if runs.is_empty() {
+                view! { <p class="muted">"No run reported yet. Its job reports runs through the ping URLs below."</p> }.into_any()
+            } else {
+                view! {
+                    <RunsTable runs/>
+                    <p><a href=format!("/deliveries?automation_id={id}")>"Every delivery for it"</a></p>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Naming it in a source: `/ping/<source-key>/<slug>`.
+#[component]
+fn SlugCard(
+    id: i64,
+    slug: Option<(i64, String, String)>,
+    sources: Vec<(i64, String)>,
+    can_edit: bool,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let save = ServerAction::<SetSlug>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(SaveOutcome::Saved { .. })) = save.value().get() {
+            changed.run(());
+        }
+    });
+    let error = move || match save.value().get() {
+        Some(Ok(SaveOutcome::Invalid(errors))) => errors.0.first().map(|e| e.message.clone()),
+        Some(Ok(SaveOutcome::Refused(why))) => Some(why),
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    };
+    let (chosen, current) = slug
+        .as_ref()
+        .map(|(source, _, slug)| (source.to_string(), slug.clone()))
+        .unwrap_or_default();
+    let shown = slug.clone().map(|(_, source, slug)| view! {
+        <p>"Named "<code class="mono">{slug.clone()}</code>" in the source "<strong>{source}</strong>
+            ": its job may also ping "<code>{format!("/ping/<source-key>/{slug}")}</code>"."</p>
+    });
+    (!sources.is_empty() && (can_edit || slug.is_some())).then(|| view! {
+        <section class="card" aria-labelledby="slug-title">
+            <h2 id="slug-title">"Name in a source"</h2>
+            {shown}
+            {can_edit.then(|| view! {
+                <ActionForm action=save attr:class="form">
+                    <input type="hidden" name="id" value=id/>
+                    <div class="form__row">
+                        <div class="field field--form">
+                            <label for="slug-source">"Source"</label>
+                            <select id="slug-source" name="source_id">
+                                <option value="" selected=chosen.is_empty()>"None"</option>
+                                {sources.iter().map(|(s, name)| view! {
+                                    <option value=s.to_string() selected=chosen == s.to_string()>{name.clone()}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field field--form" class:field--invalid=move || error().is_some()>
+                            <label for="slug-slug">"Slug"</label>
+                            <input id="slug-slug" name="slug" type="text" value=current.clone()
+                                placeholder="nightly-backup" pattern="[a-z0-9_-]{1,100}"
+                                aria-describedby="slug-hint"/>
+                            <p class="field__hint" id="slug-hint">"a-z, 0-9, '-' and '_'"</p>
+                            {move || error().map(|why| view! { <p class="field__error" role="alert">{why}</p> })}
+                        </div>
+                    </div>
+                    <div class="form__actions">
+                        <button type="submit" class="button">"Save the name"</button>
+                    </div>
+                </ActionForm>
+            })}
+        </section>
+    })
+}
+
+/// A ping created it: an editor makes it theirs, in an orchestration.
+#[component]
+fn ClaimCard(id: i64, changed: Callback<()>) -> impl IntoView {
+    let claim = ServerAction::<ClaimAutomation>::new();
+    // The page reloads its data: owned now, out of the queue.
+    Effect::new(move |_| {
+        if let Some(Ok(SaveOutcome::Saved { .. })) = claim.value().get() {
+            changed.run(());
+        }
+    });
+    let queue = Resource::new(|| (), |_| load_claim_queue());
+    view! {
+        <section class="card notice notice--warning" aria-labelledby="claim-title">
+            <h2 id="claim-title">"Waiting to be claimed"</h2>
+            <p>"A ping created this automation. Until someone claims it, it has no owner and belongs to no orchestration."</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let queue = queue.await.ok()?;
+                    queue.may_claim.then(|| view! {
+                        <ActionForm action=claim attr:class="form">
+                            <input type="hidden" name="id" value=id/>
+                            <SaveMessages outcome=claim.value().into()/>
+                            <div class="field field--form">
+                                <label for="claim-orchestration">"Into the orchestration"</label>
+                                <select id="claim-orchestration" name="orchestration_id">
+                                    <option value="">"None (keep it loose)"</option>
+                                    {queue.orchestrations.iter().map(|(o, name)| view! {
+                                        <option value=o.to_string()>{name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="form__actions">
+                                <button type="submit" class="button button--primary">"Claim it: I own it"</button>
+                            </div>
+                        </ActionForm>
+                    })
+                })}
+            </Suspense>
         </section>
     }
 }

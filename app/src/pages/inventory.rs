@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::automations::AutomationTable;
 use crate::model::inventory::{InventoryFilter, InventorySort, Tool};
 use crate::sections::Section;
+use crate::server_fns::ingestion::load_claim_queue;
 use crate::server_fns::inventory::load_inventory;
 use crate::services::InventoryPage as Page;
 
@@ -64,6 +65,7 @@ pub fn InventoryPage() -> impl IntoView {
                 <a href="/samples/inventory.csv" download>"Sample import file"</a>
             </p>
         </div>
+        <ClaimQueueSection/>
         <Suspense fallback=|| view! { <p class="muted">"Loading the inventory…"</p> }>
             {move || Suspend::new(async move {
                 let (filter, _) = asked.get();
@@ -199,5 +201,41 @@ fn Filters(filter: InventoryFilter, choices: crate::services::Choices) -> impl I
                 <a href="/inventory">"Clear"</a>
             </div>
         </form>
+    }
+}
+
+/// Automations pings created, waiting for an owner: shown only when there
+/// are some.
+#[component]
+fn ClaimQueueSection() -> impl IntoView {
+    let queue = Resource::new(|| (), |_| load_claim_queue());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let queue = queue.await.ok().filter(|q| !q.items.is_empty())?;
+                let source = |id: Option<i64>| {
+                    id.and_then(|id| queue.sources.iter().find(|(s, _)| *s == id))
+                        .map(|(_, name)| name.clone())
+                };
+                Some(view! {
+                    <section class="card notice notice--warning claim-queue" aria-labelledby="claim-queue-title">
+                        <h2 id="claim-queue-title">{format!("Claim queue ({})", queue.items.len())}</h2>
+                        <p>"Pings created these automations. Each waits for an owner to claim it into an orchestration."</p>
+                        <ul class="plain">
+                            {queue.items.iter().map(|item| view! {
+                                <li>
+                                    <a href=format!("/automations/{}", item.automation_id)>{item.name.clone()}</a>
+                                    <span class="muted">{format!(
+                                        " · {} · since {}",
+                                        source(item.source_id).map_or_else(|| "no source".to_owned(), |s| format!("source {s}")),
+                                        item.created_at.format("%Y-%m-%d %H:%M UTC")
+                                    )}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Suspense>
     }
 }

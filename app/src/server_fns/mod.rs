@@ -7,11 +7,12 @@
 
 pub mod account;
 pub mod editing;
+pub mod ingestion;
 pub mod inventory;
 pub mod orchestrations;
 
 #[cfg(feature = "ssr")]
-pub(crate) use ssr::{account, catalog, refused};
+pub(crate) use ssr::{account, catalog, ingestion, refused};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -20,7 +21,9 @@ mod ssr {
     use leptos::prelude::*;
 
     use crate::model::accounts::Actor;
-    use crate::services::{AccountService, CatalogService, ServiceError, Services};
+    use crate::services::{
+        AccountService, CatalogService, IngestionService, ServiceError, Services,
+    };
 
     /// Answers with `status` (the page's or the server function's).
     fn set_status(status: http::StatusCode) {
@@ -56,6 +59,12 @@ mod ssr {
     pub(crate) fn account() -> Result<Arc<dyn AccountService>, ServerFnError> {
         let (services, actor) = signed_in()?;
         Ok(services.account(actor))
+    }
+
+    /// Ingestion as the signed-in person sees it; 401 without one.
+    pub(crate) fn ingestion() -> Result<Arc<dyn IngestionService>, ServerFnError> {
+        let (services, actor) = signed_in()?;
+        Ok(services.ingestion(actor))
     }
 
     /// A refusal as the server function's error, with its status: 403 for

@@ -10,23 +10,21 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
 use super::client_ip::ClientIp;
-use crate::ingest::{Answer, Entry, Family, Incoming, REJECTED_BODY_CAP, Refusal};
-use crate::startup::AppState;
+use crate::ingest::{Answer, Entry, Family, Incoming, Ingestor, REJECTED_BODY_CAP, Refusal};
 
-pub async fn ping(State(state): State<AppState>, request: Request) -> Response {
-    take(&state, Entry::Ping, request).await
+pub async fn ping(State(ingest): State<Ingestor>, request: Request) -> Response {
+    take(&ingest, Entry::Ping, request).await
 }
 
-pub async fn cronitor(State(state): State<AppState>, request: Request) -> Response {
-    take(&state, Entry::Cronitor, request).await
+pub async fn cronitor(State(ingest): State<Ingestor>, request: Request) -> Response {
+    take(&ingest, Entry::Cronitor, request).await
 }
 
-pub async fn push(State(state): State<AppState>, request: Request) -> Response {
-    take(&state, Entry::Push, request).await
+pub async fn push(State(ingest): State<Ingestor>, request: Request) -> Response {
+    take(&ingest, Entry::Push, request).await
 }
 
-async fn take(state: &AppState, entry: Entry, request: Request) -> Response {
-    let ingest = &state.ingest;
+async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let prefix = match entry {
         Entry::Ping => "/ping/",
@@ -135,8 +133,14 @@ async fn read(body: Body, limit: usize) -> (Vec<u8>, Read) {
     (bytes, Read::Whole)
 }
 
+/// Marks the answer to a kept ping (in its extensions, never on the wire),
+/// so the request log can keep quiet about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Accepted;
+
 /// The answer, in the manner of the tool whose URL was called.
 fn respond(answer: Answer, ping_body_limit: usize) -> Response {
+    let kept = matches!(answer, Answer::Kept { .. });
     let (family, status, text) = match answer {
         Answer::Kept {
             family, created, ..
@@ -181,6 +185,9 @@ fn respond(answer: Answer, ping_body_limit: usize) -> Response {
     }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    if kept {
+        response.extensions_mut().insert(Accepted);
     }
     response
 }

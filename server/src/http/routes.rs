@@ -119,4 +119,13 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/automations/rotate-key", Access::Owner),
     ("/rpc/dependencies/add", Access::Owner),
     ("/rpc/dependencies/remove", Access::Owner),
+    ("/rpc/deliveries/page", Access::Read),
+    ("/rpc/deliveries/one", Access::Read),
+    ("/rpc/deliveries/replay", Access::Admin),
+    ("/rpc/admin/sources", Access::Admin),
+    ("/rpc/admin/sources/create", Access::Admin),
+    ("/rpc/admin/sources/rotate", Access::Admin),
+    ("/rpc/claims", Access::Read),
+    ("/rpc/claims/claim", Access::Create),
+    ("/rpc/automations/slug", Access::Owner),
 ];

@@ -15,7 +15,9 @@ use app::model::inventory::{AutomationFields, Tool};
 use crate::audit::Author;
 use crate::clock::SharedClock;
 use crate::deliveries::DeliveryWriter;
-use crate::store::{NewDelivery, RecordedDelivery, SharedStore, StoreError};
+use chrono::{DateTime, Utc};
+
+use crate::store::{NewDelivery, RecordedDelivery, SharedStore, SourceMatch, StoreError};
 pub use signals::{Family, Query, Reading, Refusal};
 
 /// How much of a refused request's body is kept: enough to see what was
@@ -143,7 +145,22 @@ pub struct Limits {
     pub ping_body: usize,
 }
 
-/// Takes requests in; clones share the writer and counters.
+/// How long a key's lookup is trusted: a rotated key stops at most this
+/// long after its overlap ends, a deleted automation's at most this long
+/// after it is gone (its pings are then kept and marked ignored).
+const KEY_CACHE_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
+/// Entries kept before the cache starts over (unknown keys are cached too,
+/// so a flood of them does not reach the database each time).
+const KEY_CACHE_SIZE: usize = 100_000;
+
+/// What keys opened lately, so a busy job's pings do not each cost a read.
+#[derive(Debug, Default)]
+struct KeyCache {
+    automations: std::collections::HashMap<String, (Option<i64>, DateTime<Utc>)>,
+    sources: std::collections::HashMap<String, (Option<SourceMatch>, DateTime<Utc>)>,
+}
+
+/// Takes requests in; clones share the writer, counters and key cache.
 #[derive(Clone)]
 pub struct Ingestor {
     store: SharedStore,
@@ -151,6 +168,7 @@ pub struct Ingestor {
     writer: DeliveryWriter,
     pub limits: Limits,
     pub counters: Arc<Counters>,
+    keys: Arc<std::sync::Mutex<KeyCache>>,
 }
 
 impl Ingestor {
@@ -166,6 +184,7 @@ impl Ingestor {
             writer,
             limits,
             counters: Arc::default(),
+            keys: Arc::default(),
         }
     }
 
@@ -261,7 +280,7 @@ impl Ingestor {
 
     fn monitor(
         &self,
-        source: crate::store::SourceMatch,
+        source: SourceMatch,
         monitor: &str,
         query: &Query,
     ) -> Result<Route, Rejection> {
@@ -295,7 +314,7 @@ impl Ingestor {
 
     async fn slug(
         &self,
-        source: crate::store::SourceMatch,
+        source: SourceMatch,
         slug: &str,
         suffix: Option<&str>,
         query: &Query,
@@ -348,17 +367,54 @@ impl Ingestor {
     }
 
     async fn automation(&self, key: &str) -> Result<Option<i64>, Rejection> {
-        self.store
-            .automation_by_ping_key(key, self.clock.now())
+        let now = self.clock.now();
+        if let Some((found, until)) = self.cache().automations.get(key)
+            && *until > now
+        {
+            return Ok(*found);
+        }
+        let found = self
+            .store
+            .automation_by_ping_key(key, now)
             .await
-            .map_err(|err| unavailable(Family::Ping, &err))
+            .map_err(|err| unavailable(Family::Ping, &err))?;
+        let mut cache = self.cache();
+        if cache.automations.len() >= KEY_CACHE_SIZE {
+            cache.automations.clear();
+        }
+        cache
+            .automations
+            .insert(key.to_owned(), (found, now + KEY_CACHE_TTL));
+        Ok(found)
     }
 
-    async fn source(&self, key: &str) -> Result<Option<crate::store::SourceMatch>, Rejection> {
-        self.store
-            .source_by_key(key, self.clock.now())
+    async fn source(&self, key: &str) -> Result<Option<SourceMatch>, Rejection> {
+        let now = self.clock.now();
+        if let Some((found, until)) = self.cache().sources.get(key)
+            && *until > now
+        {
+            return Ok(found.clone());
+        }
+        let found = self
+            .store
+            .source_by_key(key, now)
             .await
-            .map_err(|err| unavailable(Family::PingSlug, &err))
+            .map_err(|err| unavailable(Family::PingSlug, &err))?;
+        let mut cache = self.cache();
+        if cache.sources.len() >= KEY_CACHE_SIZE {
+            cache.sources.clear();
+        }
+        cache
+            .sources
+            .insert(key.to_owned(), (found.clone(), now + KEY_CACHE_TTL));
+        Ok(found)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, KeyCache> {
+        // A panic while holding it leaves nothing half-done: keep using it.
+        self.keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Keeps a routed request with its body; answers once it is committed.

@@ -12,13 +12,20 @@ use tokio::sync::{broadcast, watch};
 
 use super::signals::{self, Family, Query, Reading};
 use crate::clock::SharedClock;
+use crate::deliveries::DeliveryWriter;
 use crate::runs::cut;
 use crate::store::{Delivery, Effect, RunEvent, SharedStore, StoreResult};
 
 const LEASE: &str = "delivery-processing";
 const LEASE_TTL: TimeDelta = TimeDelta::seconds(30);
-/// Deliveries settled per transaction.
-pub const BATCH: u32 = 500;
+/// Deliveries settled per transaction when ingestion is quiet.
+pub const BATCH: u32 = 200;
+/// …and while pings are being written: few, so the write lock it holds
+/// never keeps a ping waiting long.
+const SMALL_BATCH: u32 = 16;
+/// The pause between batches while pings are being written: ingestion
+/// goes first, processing catches up when it is quiet.
+const GIVE_WAY: Duration = Duration::from_millis(20);
 
 /// What a kept delivery comes to: the run event its URL and body describe.
 pub fn interpret(delivery: &Delivery, log_limit: usize) -> Effect {
@@ -78,8 +85,9 @@ pub async fn process_batch(
     store: &SharedStore,
     clock: &SharedClock,
     log_limit: usize,
+    size: u32,
 ) -> StoreResult<usize> {
-    let pending = store.pending_deliveries(BATCH).await?;
+    let pending = store.pending_deliveries(size).await?;
     if pending.is_empty() {
         return Ok(0);
     }
@@ -98,6 +106,7 @@ pub async fn process_batch(
 pub async fn run(
     store: SharedStore,
     clock: SharedClock,
+    writer: DeliveryWriter,
     log_limit: usize,
     retention: TimeDelta,
     mut stop: watch::Receiver<bool>,
@@ -112,7 +121,7 @@ pub async fn run(
             .await
         {
             Ok(true) => {
-                drain(&store, &clock, log_limit, &holder).await;
+                drain(&store, &clock, &writer, log_limit, &holder).await;
                 if last_sweep.is_none_or(|at| now - at >= TimeDelta::hours(1)) {
                     last_sweep = Some(now);
                     match store.forget_deliveries(now - retention).await {
@@ -139,9 +148,16 @@ pub async fn run(
     }
 }
 
-async fn drain(store: &SharedStore, clock: &SharedClock, log_limit: usize, holder: &str) {
+async fn drain(
+    store: &SharedStore,
+    clock: &SharedClock,
+    writer: &DeliveryWriter,
+    log_limit: usize,
+    holder: &str,
+) {
     loop {
-        match process_batch(store, clock, log_limit).await {
+        let size = if writer.busy() { SMALL_BATCH } else { BATCH };
+        match process_batch(store, clock, log_limit, size).await {
             Ok(0) => return,
             Ok(n) => {
                 tracing::debug!(settled = n, "deliveries processed");
@@ -153,6 +169,9 @@ async fn drain(store: &SharedStore, clock: &SharedClock, log_limit: usize, holde
                     Ok(true)
                 ) {
                     return;
+                }
+                if writer.busy() {
+                    tokio::time::sleep(GIVE_WAY).await;
                 }
             }
             Err(err) => {

@@ -13,9 +13,20 @@ pub const INSERT_COLUMNS: &str = "received_at, endpoint, scope, source_id, autom
     duplicate_of";
 const INSERT_ARITY: usize = 15;
 
-/// Rows per multi-row `INSERT`: 15 parameters each stays far below
+/// Rows per multi-row `INSERT` at most: 15 parameters each stays far below
 /// SQLite's 32,766 and PostgreSQL's 65,535.
 pub const ROWS_PER_INSERT: usize = 512;
+
+/// How many rows the next insert of `left` takes: the largest power of two
+/// that fits, so a batch of any size uses at most ten statements' texts,
+/// each prepared once per connection and then reused.
+pub fn next_chunk(left: usize) -> usize {
+    if left >= ROWS_PER_INSERT {
+        ROWS_PER_INSERT
+    } else {
+        1 << (usize::BITS - 1 - left.leading_zeros())
+    }
+}
 
 /// `INSERT … VALUES (…), (…) RETURNING id` for `rows` deliveries.
 pub fn insert_deliveries(rows: usize, on_conflict: &str) -> String {
@@ -233,15 +244,25 @@ macro_rules! ingest_queries {
             Ok(receipts)
         }
 
-        /// One multi-row insert of deliveries without a tool-given id.
+        /// Deliveries without a tool-given id, in multi-row inserts.
         async fn insert_plain(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            mut plain: &[&NewDelivery],
+            receipts: &mut Vec<RecordedDelivery>,
+        ) -> StoreResult<()> {
+            while !plain.is_empty() {
+                let (chunk, rest) = plain.split_at(ingsql::next_chunk(plain.len()));
+                insert_chunk(tx, chunk, receipts).await?;
+                plain = rest;
+            }
+            Ok(())
+        }
+
+        async fn insert_chunk(
             tx: &mut sqlx::Transaction<'_, $db>,
             plain: &[&NewDelivery],
             receipts: &mut Vec<RecordedDelivery>,
         ) -> StoreResult<()> {
-            if plain.is_empty() {
-                return Ok(());
-            }
             let sql = ingsql::insert_deliveries(plain.len(), "");
             let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
             for d in plain {
@@ -521,6 +542,8 @@ macro_rules! ingest_queries {
             log_limit: usize,
             now: DateTime<Utc>,
         ) -> StoreResult<()> {
+            // Whether each automation named still exists, asked once a batch.
+            let mut exists: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
             for (id, effect) in effects {
                 let (outcome, detail, run) = match effect {
                     Effect::Ignored(why) => ("ignored", Some(why.clone()), None),
@@ -541,11 +564,18 @@ macro_rules! ingest_queries {
                         }
                     }
                     Effect::Run(event) => {
-                        let exists: i64 = sqlx::query_scalar(ingsql::AUTOMATION_EXISTS)
-                            .bind(event.automation_id)
-                            .fetch_one(&mut **tx)
-                            .await?;
-                        if exists == 0 {
+                        let found = match exists.get(&event.automation_id) {
+                            Some(found) => *found,
+                            None => {
+                                let n: i64 = sqlx::query_scalar(ingsql::AUTOMATION_EXISTS)
+                                    .bind(event.automation_id)
+                                    .fetch_one(&mut **tx)
+                                    .await?;
+                                exists.insert(event.automation_id, n > 0);
+                                n > 0
+                            }
+                        };
+                        if !found {
                             (
                                 "ignored",
                                 Some("its automation was deleted".to_owned()),
@@ -807,6 +837,20 @@ pub(crate) use bind_delivery;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_are_cut_into_power_of_two_inserts() {
+        let mut left = 1300;
+        let mut chunks = Vec::new();
+        while left > 0 {
+            let chunk = next_chunk(left);
+            chunks.push(chunk);
+            left -= chunk;
+        }
+        assert_eq!(chunks, [512, 512, 256, 16, 4]);
+        assert_eq!(next_chunk(1), 1);
+        assert_eq!(next_chunk(3), 2);
+    }
 
     #[test]
     fn a_multi_row_insert_numbers_every_parameter_once() {

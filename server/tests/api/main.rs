@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod automations;
 mod cli;
+mod crash;
 mod deliveries;
 mod dependencies;
 mod health;

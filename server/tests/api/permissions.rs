@@ -25,11 +25,12 @@ enum Who {
 }
 
 /// Server functions that only read, behind owner or admin access.
-const READS: [&str; 4] = [
+const READS: [&str; 5] = [
     "/rpc/orchestrations/editor",
     "/rpc/automations/editor",
     "/rpc/admin/audit",
     "/rpc/admin/people",
+    "/rpc/admin/sources",
 ];
 
 /// Refusals first, then the callers who change something: each call gets
@@ -530,6 +531,39 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
                 "upstream": {"kind": "automation", "id": x.spare},
                 "downstream": {"kind": "automation", "id": x.loose},
             })),
+        ),
+        ("POST", "/rpc/deliveries/page") => (
+            path.to_owned(),
+            Body::Json(json!({"filter": {}, "page": 1})),
+        ),
+        ("POST", "/rpc/deliveries/one" | "/rpc/deliveries/replay") => {
+            (path.to_owned(), form(&[("id", x.delivery.to_string())]))
+        }
+        ("POST", "/rpc/admin/sources" | "/rpc/claims") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/admin/sources/create") => (
+            path.to_owned(),
+            form(&[
+                ("name", format!("Screen source {}", x.n)),
+                ("team_id", x.team.to_string()),
+            ]),
+        ),
+        ("POST", "/rpc/admin/sources/rotate") => {
+            (path.to_owned(), form(&[("id", x.source.to_string())]))
+        }
+        ("POST", "/rpc/claims/claim") => (
+            path.to_owned(),
+            form(&[
+                ("id", x.queued.to_string()),
+                ("orchestration_id", String::new()),
+            ]),
+        ),
+        ("POST", "/rpc/automations/slug") => (
+            path.to_owned(),
+            form(&[
+                ("id", x.member.to_string()),
+                ("source_id", x.source.to_string()),
+                ("slug", format!("screen-{}", x.n)),
+            ]),
         ),
         ("POST", "/rpc/dependencies/remove") => {
             (path.to_owned(), form(&[("id", x.edge.to_string())]))

@@ -177,9 +177,40 @@ impl Catalog {
             .await
             .map_err(unavailable)?
             .map(|key| app::model::ping::PingUrls::new(&self.public_url, &key));
+        let runs = self.store.runs(id, 20).await.map_err(unavailable)?;
+        let sources: Vec<(i64, String)> = crate::sources::source_names(&*self.store)
+            .await
+            .map_err(|err| unavailable(anyhow::anyhow!("{err}")))?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let slug = self
+            .store
+            .slug_of(id)
+            .await
+            .map_err(unavailable)?
+            .map(|(source, slug)| {
+                let name = sources
+                    .iter()
+                    .find(|(s, _)| *s == source)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                (source, name, slug)
+            });
+        let unclaimed = self
+            .store
+            .claim_queue()
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .any(|c| c.automation_id == id);
         Ok(Some(AutomationPage {
             can_edit,
             ping,
+            runs,
+            slug,
+            sources,
+            unclaimed,
             row: row(automation.clone(), &names),
             automation,
             dependencies,

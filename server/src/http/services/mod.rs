@@ -25,6 +25,7 @@ const PER_PAGE: u32 = 50;
 
 mod account;
 mod edits;
+mod ingestion;
 
 /// The catalog as one person sees and changes it.
 struct Catalog {
@@ -306,6 +307,8 @@ pub fn services(
     config: &crate::config::Config,
 ) -> Services {
     let (account_store, account_clock) = (store.clone(), clock.clone());
+    let (ingestion_store, ingestion_clock) = (store.clone(), clock.clone());
+    let ingestion_url: Arc<str> = config.public_url.as_str().into();
     let public_url: Arc<str> = config.public_url.as_str().into();
     let key_overlap = config.key_overlap;
     Services {
@@ -323,6 +326,15 @@ pub fn services(
                 store: account_store.clone(),
                 clock: account_clock.clone(),
                 actor,
+            })
+        }),
+        ingestion_for: Arc::new(move |actor| {
+            Arc::new(ingestion::Ingestion {
+                store: ingestion_store.clone(),
+                clock: ingestion_clock.clone(),
+                actor,
+                public_url: ingestion_url.clone(),
+                key_overlap,
             })
         }),
     }

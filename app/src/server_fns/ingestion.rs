@@ -1,0 +1,90 @@
+//! The Deliveries screen, the sources screen and the claim queue.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::model::forms::SaveOutcome;
+use crate::model::ingestion::DeliveryFilter;
+use crate::services::{ClaimQueue, DeliveriesScreen, DeliveryScreen, SourcesScreen};
+
+/// A page (from 1) of the delivery log, newest first.
+#[server(prefix = "/rpc", endpoint = "deliveries/page", input = Json)]
+pub async fn load_deliveries(
+    filter: DeliveryFilter,
+    page: u32,
+) -> Result<DeliveriesScreen, ServerFnError> {
+    super::ingestion()?
+        .deliveries(filter, page)
+        .await
+        .map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "deliveries/one")]
+pub async fn load_delivery(id: i64) -> Result<Option<DeliveryScreen>, ServerFnError> {
+    super::ingestion()?
+        .delivery(id)
+        .await
+        .map_err(super::refused)
+}
+
+/// Turns a delivery into its run again: admins.
+#[server(prefix = "/rpc", endpoint = "deliveries/replay")]
+pub async fn replay_delivery(id: i64) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?.replay(id).await.map_err(super::refused)
+}
+
+/// Every source with its key: admins.
+#[server(prefix = "/rpc", endpoint = "admin/sources")]
+pub async fn load_sources() -> Result<SourcesScreen, ServerFnError> {
+    super::ingestion()?.sources().await.map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/sources/create")]
+pub async fn create_source(name: String, team_id: String) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?
+        .create_source(name, team_id.trim().parse().ok())
+        .await
+        .map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/sources/rotate")]
+pub async fn rotate_source_key(id: i64) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?
+        .rotate_source_key(id)
+        .await
+        .map_err(super::refused)
+}
+
+/// Automations pings created, waiting for an owner.
+#[server(prefix = "/rpc", endpoint = "claims")]
+pub async fn load_claim_queue() -> Result<ClaimQueue, ServerFnError> {
+    super::ingestion()?
+        .claim_queue()
+        .await
+        .map_err(super::refused)
+}
+
+/// The signed-in editor claims a queued automation.
+#[server(prefix = "/rpc", endpoint = "claims/claim")]
+pub async fn claim_automation(
+    id: i64,
+    orchestration_id: String,
+) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?
+        .claim(id, orchestration_id.trim().parse().ok())
+        .await
+        .map_err(super::refused)
+}
+
+/// Names an automation in a source (an empty source: no longer).
+#[server(prefix = "/rpc", endpoint = "automations/slug")]
+pub async fn set_slug(
+    id: i64,
+    source_id: String,
+    slug: String,
+) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?
+        .set_slug(id, source_id.trim().parse().ok(), slug)
+        .await
+        .map_err(super::refused)
+}

@@ -1,0 +1,226 @@
+//! The server's side of the Deliveries screen, the sources screen and the
+//! claim queue.
+
+use std::sync::Arc;
+
+use app::model::accounts::Actor;
+use app::model::forms::SaveOutcome;
+use app::model::ingestion::{DeliveryFilter, SourceDraft};
+use app::services::{
+    BoxFuture, ClaimQueue, DeliveriesScreen, DeliveryScreen, IngestionService, ServiceError,
+    SourcesScreen,
+};
+
+use super::unavailable;
+use crate::catalog::CatalogError;
+use crate::clock::SharedClock;
+use crate::sources;
+use crate::store::{SharedStore, StoreError};
+
+pub(super) struct Ingestion {
+    pub(super) store: SharedStore,
+    pub(super) clock: SharedClock,
+    pub(super) actor: Actor,
+    pub(super) public_url: Arc<str>,
+    pub(super) key_overlap: chrono::TimeDelta,
+}
+
+/// A change as the screen shows it: saved (the screen reloads `path`),
+/// fields to correct, a refusal, or a failure.
+fn settle(done: Result<(), CatalogError>, path: &str) -> Result<SaveOutcome, ServiceError> {
+    match done {
+        Ok(()) => Ok(SaveOutcome::Saved {
+            path: path.to_owned(),
+        }),
+        Err(CatalogError::Invalid(errors)) => Ok(SaveOutcome::Invalid(errors)),
+        Err(CatalogError::Forbidden(why)) => Err(ServiceError::Forbidden(why)),
+        Err(CatalogError::NotFound) => {
+            Ok(SaveOutcome::Refused("It is not there any more.".to_owned()))
+        }
+        Err(CatalogError::Store(StoreError::Conflict(why))) => Ok(SaveOutcome::Refused(why)),
+        Err(other) => Err(unavailable(anyhow::anyhow!("{other}"))),
+    }
+}
+
+fn failed(err: CatalogError) -> ServiceError {
+    match err {
+        CatalogError::Forbidden(why) => ServiceError::Forbidden(why),
+        other => unavailable(anyhow::anyhow!("{other}")),
+    }
+}
+
+impl Ingestion {
+    async fn source_names(&self) -> Result<Vec<(i64, String)>, ServiceError> {
+        Ok(sources::source_names(&*self.store)
+            .await
+            .map_err(failed)?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect())
+    }
+}
+
+impl IngestionService for Ingestion {
+    fn deliveries(
+        &self,
+        filter: DeliveryFilter,
+        page: u32,
+    ) -> BoxFuture<'_, Result<DeliveriesScreen, ServiceError>> {
+        Box::pin(async move {
+            let page = sources::deliveries(&*self.store, &self.actor, &filter, page)
+                .await
+                .map_err(failed)?;
+            let mut automations = Vec::new();
+            for id in page.deliveries.iter().filter_map(|d| d.automation_id) {
+                if automations.iter().any(|(a, _)| *a == id) {
+                    continue;
+                }
+                match self.store.automation(id).await {
+                    Ok(a) => automations.push((id, a.fields.name)),
+                    Err(StoreError::NotFound) => {}
+                    Err(other) => return Err(unavailable(other)),
+                }
+            }
+            Ok(DeliveriesScreen {
+                page,
+                sources: self.source_names().await?,
+                automations,
+            })
+        })
+    }
+
+    fn delivery(&self, id: i64) -> BoxFuture<'_, Result<Option<DeliveryScreen>, ServiceError>> {
+        Box::pin(async move {
+            let delivery = match sources::delivery(&*self.store, &self.actor, id).await {
+                Ok(found) => found,
+                Err(CatalogError::NotFound) => return Ok(None),
+                Err(other) => return Err(failed(other)),
+            };
+            let source = match delivery.summary.source_id {
+                Some(s) => self
+                    .source_names()
+                    .await?
+                    .into_iter()
+                    .find(|(id, _)| *id == s)
+                    .map(|(_, name)| name),
+                None => None,
+            };
+            let automation = match delivery.summary.automation_id {
+                Some(a) => match self.store.automation(a).await {
+                    Ok(found) => Some(found.fields.name),
+                    Err(StoreError::NotFound) => None,
+                    Err(other) => return Err(unavailable(other)),
+                },
+                None => None,
+            };
+            Ok(Some(DeliveryScreen {
+                delivery,
+                source,
+                automation,
+                may_replay: self.actor.is_admin(),
+            }))
+        })
+    }
+
+    fn replay(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            settle(
+                sources::replay(&*self.store, &*self.clock, &self.actor, id).await,
+                &format!("/deliveries/{id}"),
+            )
+        })
+    }
+
+    fn sources(&self) -> BoxFuture<'_, Result<SourcesScreen, ServiceError>> {
+        Box::pin(async move {
+            let sources = sources::sources(&*self.store, &self.actor, &self.public_url)
+                .await
+                .map_err(failed)?;
+            let teams = self
+                .store
+                .teams()
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect();
+            Ok(SourcesScreen { sources, teams })
+        })
+    }
+
+    fn create_source(
+        &self,
+        name: String,
+        team_id: Option<i64>,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let draft = SourceDraft {
+                name,
+                slug: String::new(),
+                team_id,
+            };
+            let made = sources::create_source(&*self.store, &*self.clock, &self.actor, draft).await;
+            settle(made.map(|_| ()), "/admin/sources")
+        })
+    }
+
+    fn rotate_source_key(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let rotated = sources::rotate_source_key(
+                &*self.store,
+                &*self.clock,
+                &self.actor,
+                id,
+                self.key_overlap,
+            )
+            .await;
+            settle(rotated.map(|_| ()), "/admin/sources")
+        })
+    }
+
+    fn claim_queue(&self) -> BoxFuture<'_, Result<ClaimQueue, ServiceError>> {
+        Box::pin(async move {
+            let items = self.store.claim_queue().await.map_err(unavailable)?;
+            let mut orchestrations = Vec::new();
+            for o in self.store.orchestrations().await.map_err(unavailable)? {
+                if crate::access::check_orchestration(&self.actor, &o).is_ok() {
+                    orchestrations.push((o.id, o.fields.name));
+                }
+            }
+            Ok(ClaimQueue {
+                items,
+                sources: self.source_names().await?,
+                orchestrations,
+                may_claim: self.actor.may_create(),
+            })
+        })
+    }
+
+    fn claim(
+        &self,
+        id: i64,
+        orchestration: Option<i64>,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            settle(
+                sources::claim(&*self.store, &*self.clock, &self.actor, id, orchestration).await,
+                &format!("/automations/{id}"),
+            )
+        })
+    }
+
+    fn set_slug(
+        &self,
+        automation: i64,
+        source: Option<i64>,
+        slug: String,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let named = source.map(|s| (s, slug.trim().to_owned()));
+            settle(
+                sources::set_slug(&*self.store, &*self.clock, &self.actor, automation, named).await,
+                &format!("/automations/{automation}"),
+            )
+        })
+    }
+}
