@@ -3,9 +3,6 @@
 //! it answered 2xx is there, each turned into its run.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -14,51 +11,10 @@ use app::model::ingestion::{DeliveryFilter, DeliveryOutcome};
 use app::model::inventory::{AutomationFields, Tool};
 use rstest::rstest;
 
-use crate::helpers::{Backend, TestDb, plain_client};
+use crate::helpers::{Backend, TestDb, plain_client, serve};
 
 /// Connections pinging at once.
 const SENDERS: usize = 64;
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(db: &TestDb, site: &std::path::Path) -> (Running, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "text"])
-        .arg("--database-url")
-        .arg(db.url())
-        .arg("--site-root")
-        .arg(site)
-        .env_remove("BATON_DATABASE_URL")
-        .env_remove("DATABASE_URL")
-        .env("BATON_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent && let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr: SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
-                tx.send(addr).unwrap();
-                sent = true;
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("baton did not start");
-    (Running(child), addr)
-}
 
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
@@ -92,7 +48,8 @@ async fn a_sigkill_loses_no_acknowledged_ping(#[case] backend: Backend) {
     let automation = store.create_automation(&fields, now, &audit).await.unwrap();
     let key = store.ping_key(automation.id).await.unwrap().unwrap();
 
-    let (mut running, addr) = start(&db, site.path());
+    let mut running = serve(&db.url(), site.path());
+    let addr = running.addr;
     let stop = Arc::new(AtomicBool::new(false));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let senders: Vec<_> = (0..SENDERS)
@@ -141,8 +98,8 @@ async fn a_sigkill_loses_no_acknowledged_ping(#[case] backend: Backend) {
             break;
         }
     }
-    running.0.kill().unwrap();
-    running.0.wait().unwrap();
+    running.child.kill().unwrap();
+    running.child.wait().unwrap();
     stop.store(true, Ordering::SeqCst);
     assert!(
         busiest >= 50,
@@ -159,7 +116,7 @@ async fn a_sigkill_loses_no_acknowledged_ping(#[case] backend: Backend) {
     );
 
     // Restarted, it finishes turning what it kept into runs.
-    let (_restarted, _) = start(&db, site.path());
+    let _restarted = serve(&db.url(), site.path());
     for _ in 0..600 {
         if store.count_pending_deliveries().await.unwrap() == 0 {
             break;

@@ -455,3 +455,56 @@ async fn start(backend: Backend, options: &[&str]) -> TestApp {
     app.client = app.browser();
     app
 }
+
+/// The real `baton serve` process on a free port of 127.0.0.1, killed when
+/// dropped.
+pub struct Process {
+    pub child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `baton serve` on `database_url` with its site at `site`, and
+/// waits until it says where it listens.
+pub fn serve(database_url: &str, site: &std::path::Path) -> Process {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "text"])
+        .arg("--database-url")
+        .arg(database_url)
+        .arg("--site-root")
+        .arg(site)
+        .env_remove("BATON_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .env("BATON_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if !sent && let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr: std::net::SocketAddr =
+                    rest.split_whitespace().next().unwrap().parse().unwrap();
+                tx.send(addr).unwrap();
+                sent = true;
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("baton did not start");
+    Process { child, addr }
+}

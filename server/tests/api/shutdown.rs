@@ -1,9 +1,7 @@
 //! Graceful shutdown of the real `baton` process: a download in flight when
 //! SIGTERM or SIGINT arrives still completes; new connections are refused.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rstest::rstest;
@@ -14,15 +12,21 @@ use tokio::net::TcpSocket;
 const FILE_SIZE: usize = 48 * 1024 * 1024;
 
 struct Running {
-    child: Child,
-    addr: SocketAddr,
+    process: crate::helpers::Process,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Running {
+    type Target = crate::helpers::Process;
+
+    fn deref(&self) -> &Self::Target {
+        &self.process
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.process
     }
 }
 
@@ -33,40 +37,9 @@ fn start_baton() -> Running {
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg").join("big.bin"), vec![7u8; FILE_SIZE]).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "text"])
-        .arg("--database-url")
-        .arg(format!(
-            "sqlite://{}",
-            dir.path().join("baton.db").display()
-        ))
-        .arg("--site-root")
-        .arg(&site)
-        .env_remove("BATON_DATABASE_URL")
-        .env_remove("DATABASE_URL")
-        .env("BATON_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent && let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr: SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
-                tx.send(addr).unwrap();
-                sent = true;
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("baton did not start");
+    let database = format!("sqlite://{}", dir.path().join("baton.db").display());
     Running {
-        child,
-        addr,
+        process: crate::helpers::serve(&database, &site),
         _dir: dir,
     }
 }
