@@ -133,6 +133,10 @@ impl Application {
             self.state.config.delivery_retention,
             self.state.shutting_down.clone(),
         ));
+        tokio::spawn(checkpoint_periodically(
+            self.state.store.clone(),
+            self.state.shutting_down.clone(),
+        ));
         let shutdown_tx = self.shutdown_tx;
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
         // Pages stream in parts (the shell, then what loads): without
@@ -163,6 +167,19 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Runs the store's checkpoint every second until shutdown.
+async fn checkpoint_periodically(store: SharedStore, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        }
+        if let Err(err) = store.checkpoint().await {
+            tracing::warn!(%err, "cannot checkpoint the database");
+        }
     }
 }
 

@@ -55,3 +55,66 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         }
     }
 }
+
+/// `GET /metrics`: ingestion's counters in Prometheus' text format, for
+/// this instance since it started (what each ping was answered), and the
+/// deliveries still waiting to become runs (for every instance).
+pub async fn metrics(
+    State(state): State<AppState>,
+) -> (
+    StatusCode,
+    [(axum::http::HeaderName, &'static str); 1],
+    String,
+) {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering;
+    let counters = &state.ingest.counters;
+    let mut text = String::from(
+        "# HELP baton_ingest_answers_total Ingestion requests by answer, since this instance started.\n\
+         # TYPE baton_ingest_answers_total counter\n",
+    );
+    for (answer, counter) in [
+        ("kept", &counters.kept),
+        ("duplicate", &counters.duplicates),
+        ("not_found", &counters.not_found),
+        ("bad_request", &counters.bad),
+        ("too_large", &counters.too_large),
+        ("unavailable", &counters.unavailable),
+    ] {
+        let _ = writeln!(
+            text,
+            "baton_ingest_answers_total{{answer=\"{answer}\"}} {}",
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "# HELP baton_delivery_batches_total Transactions the delivery writer committed.\n\
+         # TYPE baton_delivery_batches_total counter\n\
+         baton_delivery_batches_total {}",
+        state.ingest.writer().batches_committed()
+    );
+    let status = match state.store.count_pending_deliveries().await {
+        Ok(pending) => {
+            let _ = writeln!(
+                text,
+                "# HELP baton_deliveries_pending Deliveries kept but not yet turned into runs.\n\
+                 # TYPE baton_deliveries_pending gauge\n\
+                 baton_deliveries_pending {pending}"
+            );
+            StatusCode::OK
+        }
+        Err(err) => {
+            tracing::warn!(%err, "cannot count pending deliveries for /metrics");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    };
+    (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        text,
+    )
+}

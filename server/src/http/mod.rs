@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     let machine = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route("/hooks/{*rest}", any(error::not_found));
 
     // Ingestion reads its bodies itself, against its own limit, so that a

@@ -54,6 +54,11 @@ pub trait Store: Send + Sync + 'static {
     /// A real round trip to the database, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
 
+    /// Housekeeping to run every second or so: on SQLite, copies the
+    /// write-ahead log into the database file without holding up writers
+    /// (so no commit ever pays for a checkpoint); nothing on PostgreSQL.
+    async fn checkpoint(&self) -> StoreResult<()>;
+
     /// Takes or renews the lease `name` for `holder` until `now + ttl`.
     /// Returns `true` when `holder` holds the lease afterwards: it was free,
     /// expired, or already held by `holder`. At most one holder at a time,

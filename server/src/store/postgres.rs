@@ -181,6 +181,10 @@ crate::store::impl_store::impl_store!(PgStore, {
         Ok(())
     }
 
+    async fn checkpoint(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -50,7 +50,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Checkpoints run in the background (`checkpoint`); this is only
+            // the backstop should they stop: about 400 MB of log.
+            .pragma("wal_autocheckpoint", "100000");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
@@ -120,6 +123,13 @@ crate::store::impl_store::impl_store!(SqliteStore, {
             }
         }
         sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn checkpoint(&self) -> StoreResult<()> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -194,6 +194,24 @@ async fn pings_by_automation_key_answer_as_healthchecks(#[case] backend: Backend
     assert_eq!(rejected["total"], 7, "{rejected}");
     let detail = &rejected["deliveries"][0]["outcome_detail"];
     assert_eq!(detail, "not found");
+
+    // Counted for monitoring too, without signing in.
+    app.settle().await;
+    let metrics = plain_client()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let metrics = metrics.text().await.unwrap();
+    for line in [
+        "baton_ingest_answers_total{answer=\"kept\"} 7",
+        "baton_ingest_answers_total{answer=\"not_found\"} 5",
+        "baton_ingest_answers_total{answer=\"bad_request\"} 2",
+        "baton_deliveries_pending 0",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
 }
 
 #[rstest]
