@@ -216,7 +216,7 @@ impl Ingestor {
             }
             (Entry::Cronitor, [key, monitor]) => {
                 let source = self.source(key).await?.ok_or(unknown(family))?;
-                self.monitor(source, monitor, &query)
+                self.monitor(source, monitor, &query).await
             }
             (Entry::Ping, [key, rest @ ..]) if rest.len() <= 2 => {
                 if let Some(automation) = self.automation(key).await? {
@@ -238,7 +238,7 @@ impl Ingestor {
                 }
                 let source = self.source(key).await?.ok_or(unknown(family))?;
                 match rest {
-                    [monitor] if query.has("state") => self.monitor(source, monitor, &query),
+                    [monitor] if query.has("state") => self.monitor(source, monitor, &query).await,
                     [slug] => self.slug(source, slug, None, &query).await,
                     [slug, suffix] => self.slug(source, slug, Some(suffix), &query).await,
                     _ => Err(Rejection {
@@ -278,7 +278,8 @@ impl Ingestor {
         }
     }
 
-    fn monitor(
+    /// Cronitor telemetry for `monitor`: its automation, created when new.
+    async fn monitor(
         &self,
         source: SourceMatch,
         monitor: &str,
@@ -298,15 +299,25 @@ impl Ingestor {
             ))));
         }
         let reading = signals::read_cronitor(query).map_err(refuse)?;
+        // A known monitor goes through the group-commit writer like any
+        // ping; only a new one needs the transaction that creates it.
+        let found = self
+            .store
+            .automation_by_slug(source.id, monitor)
+            .await
+            .map_err(|err| unavailable(family, &err))?;
         Ok(Route {
             family,
             scope: source_scope(source.id),
             source_id: Some(source.id),
-            target: Target::Create {
-                source: source.id,
-                source_slug: source.slug,
-                team: source.team_id,
-                slug: monitor.to_owned(),
+            target: match found {
+                Some(id) => Target::Known(id),
+                None => Target::Create {
+                    source: source.id,
+                    source_slug: source.slug,
+                    team: source.team_id,
+                    slug: monitor.to_owned(),
+                },
             },
             reading,
         })

@@ -812,3 +812,39 @@ async fn chunked_post(app: &TestApp, path: &str, chunks: usize, size: usize) -> 
         .unwrap_or_default()
         .to_owned()
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn deliveries_are_forgotten_after_the_retention_period_and_runs_stay(
+    #[case] backend: Backend,
+) {
+    let app = spawn_app_with(backend, &["--delivery-retention-days", "30"]).await;
+    let tool = Tool::of(&app);
+    let (id, key) = automation(&app, "archiver").await;
+    tool.get(&format!("/ping/{key}")).await;
+    assert_eq!(runs(&app, id).await.len(), 1);
+    app.clock.advance(TimeDelta::days(29));
+    tool.get(&format!("/ping/{key}/fail")).await;
+    app.settle().await;
+    assert_eq!(app.store.recent_deliveries(10).await.unwrap().len(), 2);
+
+    // A day later the first is 30 days old: the next sweep forgets it.
+    app.clock
+        .advance(TimeDelta::days(1) + TimeDelta::minutes(1));
+    let mut left = 2;
+    for _ in 0..100 {
+        left = app.store.recent_deliveries(10).await.unwrap().len();
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        left, 1,
+        "the delivery past retention is forgotten, the other kept"
+    );
+    // (The admin's session ended with the month: ask the store.)
+    assert_eq!(app.store.runs(id, 10).await.unwrap().len(), 2, "runs stay");
+}
