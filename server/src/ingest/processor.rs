@@ -101,6 +101,41 @@ pub async fn process_batch(
     Ok(effects.len())
 }
 
+/// The processing lease, renewed only when half of it has run out: each
+/// renewal is a durable write, and pings should not queue behind them.
+struct Lease {
+    holder: String,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Lease {
+    /// Whether this instance holds the lease at `now`, renewing it (one
+    /// write) when half of it has run out.
+    async fn held(&mut self, store: &SharedStore, now: chrono::DateTime<chrono::Utc>) -> bool {
+        if self.until.is_some_and(|until| until - now > LEASE_TTL / 2) {
+            return true;
+        }
+        match store
+            .try_acquire_lease(LEASE, &self.holder, now, LEASE_TTL)
+            .await
+        {
+            Ok(true) => {
+                self.until = Some(now + LEASE_TTL);
+                true
+            }
+            Ok(false) => {
+                self.until = None;
+                false
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot take the delivery processing lease");
+                self.until = None;
+                false
+            }
+        }
+    }
+}
+
 /// Processes deliveries until `stop` turns `true`; forgets settled ones
 /// older than `retention` once an hour.
 pub async fn run(
@@ -111,35 +146,37 @@ pub async fn run(
     retention: TimeDelta,
     mut stop: watch::Receiver<bool>,
 ) {
-    let holder = format!("baton-{}", rand::random::<u64>());
+    let mut lease = Lease {
+        holder: format!("baton-{}", rand::random::<u64>()),
+        until: None,
+    };
     let mut changes = store.subscribe();
     let mut last_sweep: Option<chrono::DateTime<chrono::Utc>> = None;
     loop {
         let now = clock.now();
-        match store
-            .try_acquire_lease(LEASE, &holder, now, LEASE_TTL)
-            .await
-        {
-            Ok(true) => {
-                drain(&store, &clock, &writer, log_limit, &holder).await;
-                if last_sweep.is_none_or(|at| now - at >= TimeDelta::hours(1)) {
-                    last_sweep = Some(now);
-                    match store.forget_deliveries(now - retention).await {
-                        Ok(0) => {}
-                        Ok(n) => {
-                            tracing::info!(forgotten = n, "deliveries past retention forgotten")
-                        }
-                        Err(err) => tracing::warn!(%err, "cannot forget old deliveries"),
-                    }
+        if lease.held(&store, now).await {
+            drain(&store, &clock, &writer, log_limit, &mut lease).await;
+            if last_sweep.is_none_or(|at| now - at >= TimeDelta::hours(1)) {
+                last_sweep = Some(now);
+                match store.forget_deliveries(now - retention).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(forgotten = n, "deliveries past retention forgotten"),
+                    Err(err) => tracing::warn!(%err, "cannot forget old deliveries"),
                 }
             }
-            Ok(false) => {}
-            Err(err) => tracing::warn!(%err, "cannot take the delivery processing lease"),
         }
         tokio::select! {
             heard = changes.recv() => {
                 if let Err(broadcast::error::RecvError::Closed) = heard {
                     return;
+                }
+                // One look at the log answers every announcement so far.
+                loop {
+                    match changes.try_recv() {
+                        Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+                        Err(broadcast::error::TryRecvError::Empty) => break,
+                        Err(broadcast::error::TryRecvError::Closed) => return,
+                    }
                 }
             }
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -153,7 +190,7 @@ async fn drain(
     clock: &SharedClock,
     writer: &DeliveryWriter,
     log_limit: usize,
-    holder: &str,
+    lease: &mut Lease,
 ) {
     loop {
         let size = if writer.busy() { SMALL_BATCH } else { BATCH };
@@ -162,12 +199,7 @@ async fn drain(
             Ok(n) => {
                 tracing::debug!(settled = n, "deliveries processed");
                 // A long catch-up keeps its lease, or stops when it lost it.
-                if !matches!(
-                    store
-                        .try_acquire_lease(LEASE, holder, clock.now(), LEASE_TTL)
-                        .await,
-                    Ok(true)
-                ) {
+                if !lease.held(store, clock.now()).await {
                     return;
                 }
                 if writer.busy() {
