@@ -12,6 +12,17 @@ use futures::StreamExt as _;
 use super::client_ip::ClientIp;
 use crate::ingest::{Answer, Entry, Family, Incoming, Ingestor, REJECTED_BODY_CAP, Refusal};
 
+/// Headers that carry someone's credentials: a ping needs none, and the
+/// delivery log (readable by everyone signed in) must not keep them.
+const CREDENTIALS: [header::HeaderName; 3] = [
+    header::COOKIE,
+    header::AUTHORIZATION,
+    header::PROXY_AUTHORIZATION,
+];
+
+/// What a credential header's value is kept as.
+const REDACTED: &str = "[redacted]";
+
 pub async fn ping(State(ingest): State<Ingestor>, request: Request) -> Response {
     take(&ingest, Entry::Ping, request).await
 }
@@ -45,10 +56,12 @@ async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
             .headers
             .iter()
             .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+                let value = if CREDENTIALS.contains(k) {
+                    REDACTED.to_owned()
+                } else {
+                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                };
+                (k.to_string(), value)
             })
             .collect(),
         remote_addr: parts

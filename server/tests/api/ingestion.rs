@@ -652,7 +652,16 @@ async fn deliveries_are_listed_masked_and_replayed_by_admins(#[case] backend: Ba
     let tool = Tool::of(&app);
     let (id, key) = automation(&app, "mailer").await;
     tool.get(&format!("/ping/{key}/log")).await; // nothing open: recorded, no run
-    tool.get(&format!("/ping/{key}/start")).await;
+    // Credentials a tool happens to send are not kept.
+    let res = plain_client()
+        .get(app.url(&format!("/ping/{key}/start")))
+        .header("cookie", "baton_session=stolen")
+        .header("authorization", "Bearer baton_secret")
+        .header("x-job", "nightly")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     app.settle().await;
 
     let page = app
@@ -677,6 +686,24 @@ async fn deliveries_are_listed_masked_and_replayed_by_admins(#[case] backend: Ba
         .unwrap();
     let uri = seen["deliveries"][0]["uri"].as_str().unwrap();
     assert!(!uri.contains(&key) && uri.starts_with("/ping/"), "{uri}");
+    let start = app
+        .get_json(&format!(
+            "/api/v1/deliveries/{}",
+            page["deliveries"][0]["id"]
+        ))
+        .await;
+    let header = |name: &str| {
+        start["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h[0] == name)
+            .map(|h| h[1].as_str().unwrap().to_owned())
+    };
+    assert_eq!(header("cookie").as_deref(), Some("[redacted]"));
+    assert_eq!(header("authorization").as_deref(), Some("[redacted]"));
+    assert_eq!(header("x-job").as_deref(), Some("nightly"));
+    assert!(!start.to_string().contains("stolen") && !start.to_string().contains("baton_secret"));
     let log = &page["deliveries"][1];
     assert_eq!(log["outcome"], "recorded");
     assert_eq!(log["run_id"], Value::Null);
