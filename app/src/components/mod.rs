@@ -6,4 +6,5 @@ pub mod form;
 pub mod graph;
 pub mod layout;
 pub mod leverage;
+pub mod pager;
 pub mod runs;

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::form::load_failed;
+use crate::components::pager::{Pager, page_count};
 use crate::model::audit::{AuditEntry, AuditFilter, AuditPage};
 use crate::sections::Section;
 use crate::server_fns::account::load_audit;
@@ -130,7 +131,8 @@ fn AuditView(page: AuditPage, filter: AuditFilter) -> impl IntoView {
     let chosen = filter.action.clone().unwrap_or_default();
     let who = filter.actor_id;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    let pages = page.total.div_ceil(u64::from(page.per_page.max(1))).max(1);
+    let pages = page_count(page.total, page.per_page);
+    let number = page.page;
     let link = {
         let filter = filter.clone();
         move |to: u32| {
@@ -150,10 +152,6 @@ fn AuditView(page: AuditPage, filter: AuditFilter) -> impl IntoView {
             format!("/admin/audit?{}", parts.join("&"))
         }
     };
-    let (previous, next) = (
-        (page.page > 1).then(|| link(page.page - 1)),
-        (u64::from(page.page) < pages).then(|| link(page.page + 1)),
-    );
     view! {
         <form class="filters" method="get" action="/admin/audit">
             <div class="field">
@@ -210,11 +208,7 @@ fn AuditView(page: AuditPage, filter: AuditFilter) -> impl IntoView {
                 </div>
             }.into_any()
         }}
-        <nav class="pager" aria-label="Pages">
-            {previous.map(|href| view! { <a href=href rel="prev">"Newer"</a> })}
-            <span>{format!("Page {} of {pages}", page.page)}</span>
-            {next.map(|href| view! { <a href=href rel="next">"Older"</a> })}
-        </nav>
+        <Pager page=number pages link labels=("Newer", "Older")/>
     }
 }
 

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::form::{SaveMessages, follow_saved, load_failed};
+use crate::components::pager::{Pager, page_count};
 use crate::model::ingestion::{DeliveryFilter, DeliveryOutcome, DeliverySummary};
 use crate::pages::not_found::answer_not_found;
 use crate::server_fns::ingestion::{ReplayDelivery, load_deliveries, load_delivery};
@@ -115,7 +116,7 @@ fn DeliveriesView(
     to: Option<NaiveDate>,
 ) -> impl IntoView {
     let page = screen.page;
-    let pages = page.total.div_ceil(u64::from(page.per_page.max(1))).max(1);
+    let pages = page_count(page.total, page.per_page);
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let link = {
         let filter = filter.clone();
@@ -139,10 +140,7 @@ fn DeliveriesView(
             format!("/deliveries?{}", parts.join("&"))
         }
     };
-    let (previous, next) = (
-        (page.page > 1).then(|| link(page.page - 1)),
-        (u64::from(page.page) < pages).then(|| link(page.page + 1)),
-    );
+    let number = page.page;
     let names = screen.automations;
     let sources = screen.sources;
     let automation_name = {
@@ -236,11 +234,7 @@ fn DeliveriesView(
                 </div>
             }.into_any()
         }}
-        <nav class="pager" aria-label="Pages">
-            {previous.map(|href| view! { <a href=href rel="prev">"Newer"</a> })}
-            <span>{format!("Page {} of {pages}", page.page)}</span>
-            {next.map(|href| view! { <a href=href rel="next">"Older"</a> })}
-        </nav>
+        <Pager page=number pages link labels=("Newer", "Older")/>
     }
 }
 

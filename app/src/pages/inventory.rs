@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::automations::AutomationTable;
+use crate::components::pager::{Pager, page_count};
 use crate::model::inventory::{InventoryFilter, InventorySort, Tool};
 use crate::sections::Section;
 use crate::server_fns::ingestion::load_claim_queue;
@@ -82,7 +83,8 @@ pub fn InventoryPage() -> impl IntoView {
 fn Inventory(page: Page, filter: InventoryFilter) -> impl IntoView {
     let first = (page.page - 1) as u64 * page.per_page as u64 + 1;
     let last = (first + page.rows.len() as u64).saturating_sub(1);
-    let pages = page.total.div_ceil(page.per_page as u64).max(1);
+    let pages = page_count(page.total, page.per_page);
+    let number = page.page;
     let caption = if page.total == 0 {
         "No automations".to_owned()
     } else {
@@ -126,15 +128,8 @@ fn Inventory(page: Page, filter: InventoryFilter) -> impl IntoView {
         } else {
             view! { <AutomationTable rows=page.rows caption/> }.into_any()
         }}
-        {(pages > 1).then(|| {
-            let current = page.page as u64;
-            view! {
-                <nav class="pager" aria-label="Pages">
-                    {(current > 1).then(|| view! { <a rel="prev" href=link(page.page - 1)>"← Previous"</a> })}
-                    <span>{format!("Page {current} of {pages}")}</span>
-                    {(current < pages).then(|| view! { <a rel="next" href=link(page.page + 1)>"Next →"</a> })}
-                </nav>
-            }
+        {(pages > 1).then(|| view! {
+            <Pager page=number pages link labels=("← Previous", "Next →")/>
         })}
     }
 }

@@ -552,11 +552,6 @@ pub fn new_ping_key() -> String {
         .collect()
 }
 
-/// A new source key: like a ping key, so the two cannot be told apart.
-pub fn new_source_key() -> String {
-    new_ping_key()
-}
-
 /// Capacity of the in-process change channel: a subscriber that falls this
 /// far behind is told it lagged and should reload.
 pub(crate) const CHANGE_CHANNEL_CAPACITY: usize = 1024;
