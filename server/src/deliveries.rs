@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -12,6 +13,11 @@ use crate::store::{Change, NewDelivery, RecordedDelivery, SharedStore, StoreErro
 
 /// How many requests may wait for the writer before senders wait too.
 const QUEUE_CAPACITY: usize = 4096;
+
+/// How long after its last commit the writer still counts as busy: pings
+/// arriving at any steady rate leave gaps shorter than this between
+/// batches, and background work should not take them for quiet.
+const BUSY_AFTER: Duration = Duration::from_millis(250);
 
 struct Pending {
     delivery: NewDelivery,
@@ -25,6 +31,9 @@ pub struct DeliveryWriter {
     queue: mpsc::Sender<Pending>,
     batches: Arc<AtomicU64>,
     writing: Arc<AtomicBool>,
+    /// When the last batch was committed, in milliseconds after `started`.
+    last_commit: Arc<AtomicU64>,
+    started: Instant,
 }
 
 impl DeliveryWriter {
@@ -33,17 +42,26 @@ impl DeliveryWriter {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let batches = Arc::new(AtomicU64::new(0));
         let writing = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        // Never committed: as long ago as can be.
+        let last_commit = Arc::new(AtomicU64::new(u64::MAX));
         tokio::spawn(write_batches(
             store,
             rx,
             max_batch.max(1),
-            batches.clone(),
-            writing.clone(),
+            Progress {
+                batches: batches.clone(),
+                writing: writing.clone(),
+                last_commit: last_commit.clone(),
+                started,
+            },
         ));
         Self {
             queue,
             batches,
             writing,
+            last_commit,
+            started,
         }
     }
 
@@ -59,10 +77,15 @@ impl DeliveryWriter {
             .map_err(|_| StoreError::Other(anyhow::anyhow!("the delivery writer has stopped")))?
     }
 
-    /// Whether deliveries are being written or waiting to be: background
-    /// work on the same database gives way then.
+    /// Whether deliveries are being written, waiting to be, or were a
+    /// moment ago: background work on the same database gives way then.
     pub fn busy(&self) -> bool {
-        self.writing.load(Ordering::Relaxed) || self.queue.capacity() < self.queue.max_capacity()
+        if self.writing.load(Ordering::Relaxed) || self.queue.capacity() < self.queue.max_capacity()
+        {
+            return true;
+        }
+        let last = self.last_commit.load(Ordering::Relaxed);
+        last != u64::MAX && millis_since(self.started) < last.saturating_add(millis(BUSY_AFTER))
     }
 
     /// Transactions committed so far (for metrics and tests).
@@ -71,13 +94,34 @@ impl DeliveryWriter {
     }
 }
 
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn millis_since(started: Instant) -> u64 {
+    millis(started.elapsed())
+}
+
+/// What the writer task tells its handles.
+struct Progress {
+    batches: Arc<AtomicU64>,
+    writing: Arc<AtomicBool>,
+    last_commit: Arc<AtomicU64>,
+    started: Instant,
+}
+
 async fn write_batches(
     store: SharedStore,
     mut rx: mpsc::Receiver<Pending>,
     max_batch: usize,
-    batches: Arc<AtomicU64>,
-    writing: Arc<AtomicBool>,
+    progress: Progress,
 ) {
+    let Progress {
+        batches,
+        writing,
+        last_commit,
+        started,
+    } = progress;
     let mut pending = Vec::with_capacity(max_batch);
     while rx.recv_many(&mut pending, max_batch).await > 0 {
         writing.store(true, Ordering::Relaxed);
@@ -86,6 +130,7 @@ async fn write_batches(
         match store.record_deliveries(&deliveries).await {
             Ok(receipts) => {
                 batches.fetch_add(1, Ordering::Relaxed);
+                last_commit.store(millis_since(started), Ordering::Relaxed);
                 let fresh = receipts.iter().filter(|r| !r.is_duplicate());
                 let (count, last) = fresh.fold((0u32, None), |(n, last), r| {
                     (n.saturating_add(1), last.max(Some(r.id)))

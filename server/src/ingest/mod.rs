@@ -146,8 +146,9 @@ pub struct Limits {
 }
 
 /// How long a key's lookup is trusted: a rotated key stops at most this
-/// long after its overlap ends, a deleted automation's at most this long
-/// after it is gone (its pings are then kept and marked ignored).
+/// long (and the moment a lookup takes) after its overlap ends, a deleted
+/// automation's at most this long after it is gone (its pings are then
+/// kept and marked ignored).
 const KEY_CACHE_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 /// Entries kept before the cache starts over (unknown keys are cached too,
 /// so a flood of them does not reach the database each time).
@@ -156,8 +157,61 @@ const KEY_CACHE_SIZE: usize = 100_000;
 /// What keys opened lately, so a busy job's pings do not each cost a read.
 #[derive(Debug, Default)]
 struct KeyCache {
-    automations: std::collections::HashMap<String, (Option<i64>, DateTime<Utc>)>,
-    sources: std::collections::HashMap<String, (Option<SourceMatch>, DateTime<Utc>)>,
+    automations: KeyMap<Option<i64>>,
+    sources: KeyMap<Option<SourceMatch>>,
+}
+
+/// One key's lookup and until when it is trusted.
+#[derive(Debug)]
+struct Cached<T> {
+    found: T,
+    until: DateTime<Utc>,
+    /// A request is looking the key up again; the others meanwhile take
+    /// the stale answer rather than all reading the database at once.
+    refreshing: bool,
+}
+
+#[derive(Debug)]
+struct KeyMap<T>(std::collections::HashMap<String, Cached<T>>);
+
+impl<T> Default for KeyMap<T> {
+    fn default() -> Self {
+        Self(std::collections::HashMap::new())
+    }
+}
+
+impl<T: Clone> KeyMap<T> {
+    /// What is known of `key` at `now`. `None`: the caller looks it up (and
+    /// reports with [`KeyMap::keep`] or [`KeyMap::failed`]). While one
+    /// request looks an expired key up again, the others get the stale
+    /// answer, for at most one more TTL.
+    fn look(&mut self, key: &str, now: DateTime<Utc>) -> Option<T> {
+        let entry = self.0.get_mut(key)?;
+        if entry.until > now || (entry.refreshing && now < entry.until + KEY_CACHE_TTL) {
+            return Some(entry.found.clone());
+        }
+        entry.refreshing = true;
+        None
+    }
+
+    fn keep(&mut self, key: &str, found: T, now: DateTime<Utc>) {
+        if self.0.len() >= KEY_CACHE_SIZE {
+            self.0.clear();
+        }
+        let entry = Cached {
+            found,
+            until: now + KEY_CACHE_TTL,
+            refreshing: false,
+        };
+        self.0.insert(key.to_owned(), entry);
+    }
+
+    /// The lookup failed: the next request tries again.
+    fn failed(&mut self, key: &str) {
+        if let Some(entry) = self.0.get_mut(key) {
+            entry.refreshing = false;
+        }
+    }
 }
 
 /// Takes requests in; clones share the writer, counters and key cache.
@@ -379,46 +433,36 @@ impl Ingestor {
 
     async fn automation(&self, key: &str) -> Result<Option<i64>, Rejection> {
         let now = self.clock.now();
-        if let Some((found, until)) = self.cache().automations.get(key)
-            && *until > now
-        {
-            return Ok(*found);
+        if let Some(found) = self.cache().automations.look(key, now) {
+            return Ok(found);
         }
-        let found = self
-            .store
-            .automation_by_ping_key(key, now)
-            .await
-            .map_err(|err| unavailable(Family::Ping, &err))?;
-        let mut cache = self.cache();
-        if cache.automations.len() >= KEY_CACHE_SIZE {
-            cache.automations.clear();
+        match self.store.automation_by_ping_key(key, now).await {
+            Ok(found) => {
+                self.cache().automations.keep(key, found, now);
+                Ok(found)
+            }
+            Err(err) => {
+                self.cache().automations.failed(key);
+                Err(unavailable(Family::Ping, &err))
+            }
         }
-        cache
-            .automations
-            .insert(key.to_owned(), (found, now + KEY_CACHE_TTL));
-        Ok(found)
     }
 
     async fn source(&self, key: &str) -> Result<Option<SourceMatch>, Rejection> {
         let now = self.clock.now();
-        if let Some((found, until)) = self.cache().sources.get(key)
-            && *until > now
-        {
-            return Ok(found.clone());
+        if let Some(found) = self.cache().sources.look(key, now) {
+            return Ok(found);
         }
-        let found = self
-            .store
-            .source_by_key(key, now)
-            .await
-            .map_err(|err| unavailable(Family::PingSlug, &err))?;
-        let mut cache = self.cache();
-        if cache.sources.len() >= KEY_CACHE_SIZE {
-            cache.sources.clear();
+        match self.store.source_by_key(key, now).await {
+            Ok(found) => {
+                self.cache().sources.keep(key, found.clone(), now);
+                Ok(found)
+            }
+            Err(err) => {
+                self.cache().sources.failed(key);
+                Err(unavailable(Family::PingSlug, &err))
+            }
         }
-        cache
-            .sources
-            .insert(key.to_owned(), (found.clone(), now + KEY_CACHE_TTL));
-        Ok(found)
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, KeyCache> {
@@ -614,5 +658,39 @@ fn claimable(family: Family, source_slug: &str, team: i64, slug: &str) -> Automa
         orchestration_id: None,
         minutes_saved_per_run: None,
         runs_per_week: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_expired_key_is_looked_up_by_one_request_while_the_others_take_the_stale_answer() {
+        let mut map = KeyMap::<Option<i64>>::default();
+        assert_eq!(map.look("k", at(0)), None, "never seen: look it up");
+        map.keep("k", Some(7), at(0));
+        assert_eq!(map.look("k", at(4)), Some(Some(7)), "fresh");
+        assert_eq!(map.look("k", at(5)), None, "expired: this request looks");
+        assert_eq!(map.look("k", at(6)), Some(Some(7)), "meanwhile: stale");
+        map.keep("k", None, at(6));
+        assert_eq!(map.look("k", at(7)), Some(None), "the new answer");
+    }
+
+    #[test]
+    fn a_failed_or_abandoned_lookup_lets_the_next_request_try() {
+        let mut map = KeyMap::<Option<i64>>::default();
+        map.keep("k", Some(7), at(0));
+        assert_eq!(map.look("k", at(5)), None);
+        map.failed("k");
+        assert_eq!(map.look("k", at(5)), None, "after a failure: look again");
+        // Nobody reported back (the request was dropped): the stale answer
+        // is served for one more TTL at most.
+        assert_eq!(map.look("k", at(9)), Some(Some(7)));
+        assert_eq!(map.look("k", at(10)), None);
     }
 }

@@ -14,18 +14,33 @@ use super::signals::{self, Family, Query, Reading};
 use crate::clock::SharedClock;
 use crate::deliveries::DeliveryWriter;
 use crate::runs::cut;
-use crate::store::{Delivery, Effect, RunEvent, SharedStore, StoreResult};
+use crate::store::{Backend, Delivery, Effect, RunEvent, SharedStore, StoreResult};
 
 const LEASE: &str = "delivery-processing";
 const LEASE_TTL: TimeDelta = TimeDelta::seconds(30);
-/// Deliveries settled per transaction when ingestion is quiet.
+/// Deliveries settled per transaction at most.
 pub const BATCH: u32 = 200;
-/// …and while pings are being written: few, so the write lock it holds
-/// never keeps a ping waiting long.
-const SMALL_BATCH: u32 = 16;
-/// The pause between batches while pings are being written: ingestion
-/// goes first, processing catches up when it is quiet.
-const GIVE_WAY: Duration = Duration::from_millis(20);
+/// Each batch is sized (from how long the last one took) to hold the write
+/// turn about [`QUIET_SLICE`], or [`BUSY_SLICE`] while pings are being
+/// written: a ping never waits long behind processing.
+const FIRST_BATCH: u32 = 16;
+const MIN_BATCH: u32 = 4;
+const QUIET_SLICE: Duration = Duration::from_millis(5);
+const BUSY_SLICE: Duration = Duration::from_millis(2);
+/// While pings are being written the processor rests, after each batch,
+/// this many times as long as the batch took (at least [`MIN_REST`]):
+/// ingestion goes first, yet processing keeps up with a steady load of
+/// hundreds of pings a second, and catches up on the rest when it is quiet.
+const REST_FACTOR: u32 = 4;
+const MIN_REST: Duration = Duration::from_millis(5);
+
+/// The next batch size, from how long the last batch of `size` took and
+/// the time it should take.
+fn next_batch(size: u32, took: Duration, slice: Duration) -> u32 {
+    let scaled = f64::from(size) * slice.as_secs_f64() / took.as_secs_f64().max(1e-6);
+    // In range before the cast, so nothing is cut.
+    scaled.clamp(f64::from(MIN_BATCH), f64::from(BATCH)) as u32
+}
 
 /// What a kept delivery comes to: the run event its URL and body describe.
 pub fn interpret(delivery: &Delivery, log_limit: usize) -> Effect {
@@ -192,18 +207,32 @@ async fn drain(
     log_limit: usize,
     lease: &mut Lease,
 ) {
+    // PostgreSQL has no single writer: a quiet spell there takes whole
+    // batches, each commit being a round trip and a log flush.
+    let single_writer = store.backend() == Backend::Sqlite;
+    let mut size = FIRST_BATCH;
     loop {
-        let size = if writer.busy() { SMALL_BATCH } else { BATCH };
-        match process_batch(store, clock, log_limit, size).await {
+        let slice = if writer.busy() {
+            Some(BUSY_SLICE)
+        } else if single_writer {
+            Some(QUIET_SLICE)
+        } else {
+            None
+        };
+        let want = if slice.is_some() { size } else { BATCH };
+        let started = std::time::Instant::now();
+        match process_batch(store, clock, log_limit, want).await {
             Ok(0) => return,
             Ok(n) => {
-                tracing::debug!(settled = n, "deliveries processed");
+                let took = started.elapsed();
+                tracing::debug!(settled = n, ?took, "deliveries processed");
+                size = slice.map_or(FIRST_BATCH, |slice| next_batch(want, took, slice));
                 // A long catch-up keeps its lease, or stops when it lost it.
                 if !lease.held(store, clock.now()).await {
                     return;
                 }
                 if writer.busy() {
-                    tokio::time::sleep(GIVE_WAY).await;
+                    tokio::time::sleep((took * REST_FACTOR).max(MIN_REST)).await;
                 }
             }
             Err(err) => {
@@ -211,5 +240,25 @@ async fn drain(
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_sized_to_take_about_its_slice() {
+        // Took twice the slice: half as many next time.
+        assert_eq!(next_batch(16, BUSY_SLICE * 2, BUSY_SLICE), 8);
+        assert_eq!(next_batch(16, QUIET_SLICE / 2, QUIET_SLICE), 32);
+        // Much faster: more, but never over the most.
+        assert_eq!(next_batch(16, BUSY_SLICE / 100, BUSY_SLICE), BATCH);
+        assert_eq!(next_batch(16, Duration::ZERO, QUIET_SLICE), BATCH);
+        // Stuck behind something slow: never below the minimum.
+        assert_eq!(
+            next_batch(16, Duration::from_secs(3), BUSY_SLICE),
+            MIN_BATCH
+        );
     }
 }

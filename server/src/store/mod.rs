@@ -16,6 +16,7 @@ mod sql;
 pub mod sqlite;
 mod transfer_sql;
 mod types;
+mod write_tx;
 
 use std::sync::Arc;
 

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::{broadcast, oneshot};
 
+use super::write_tx::WriteTx;
 use super::{Backend, CHANGE_CHANNEL_CAPACITY, Change, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -154,20 +155,20 @@ async fn relay_notifications(
 
 impl PgStore {
     /// A transaction for writes.
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
-        Ok(self.pool.begin().await?)
+    async fn begin_write(&self) -> StoreResult<WriteTx<sqlx::Postgres>> {
+        Ok(WriteTx::new(self.pool.begin().await?, None))
     }
 
     /// A transaction holding the graph's advisory lock until it ends, so a
     /// cycle check and the write it allows are never interleaved with
     /// another instance's.
-    async fn begin_graph_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+    async fn begin_graph_write(&self) -> StoreResult<WriteTx<sqlx::Postgres>> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(GRAPH_LOCK)
             .execute(&mut *tx)
             .await?;
-        Ok(tx)
+        Ok(WriteTx::new(tx, None))
     }
 }
 

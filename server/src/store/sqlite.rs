@@ -10,6 +10,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::broadcast;
 
+use super::write_tx::{WriteTurns, WriteTx};
 use super::{Backend, CHANGE_CHANNEL_CAPACITY, Change, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -35,6 +36,7 @@ pub struct SqliteStore {
     /// replaced underneath a running Baton (open handles would hide that).
     file_id: (u64, u64),
     changes: broadcast::Sender<Change>,
+    turns: WriteTurns,
 }
 
 impl SqliteStore {
@@ -68,6 +70,7 @@ impl SqliteStore {
             path: path.to_owned(),
             file_id,
             changes,
+            turns: WriteTurns::default(),
         })
     }
 
@@ -85,13 +88,18 @@ fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
 impl SqliteStore {
     /// A transaction for writes. `BEGIN IMMEDIATE` takes the write lock up front, so a
     /// busy database waits on `busy_timeout` instead of failing half-way.
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// It waits first for this process's turn to write (see [`WriteTurns`]).
+    async fn begin_write(&self) -> StoreResult<WriteTx<sqlx::Sqlite>> {
+        let turn = self.turns.take().await;
+        Ok(WriteTx::new(
+            self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Some(turn),
+        ))
     }
 
     /// A transaction that reads the dependency graph and changes it: SQLite
     /// has one writer at a time, so the write lock already serialises them.
-    async fn begin_graph_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    async fn begin_graph_write(&self) -> StoreResult<WriteTx<sqlx::Sqlite>> {
         self.begin_write().await
     }
 }
