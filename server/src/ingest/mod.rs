@@ -4,8 +4,10 @@
 //!
 //! Which URL means what is decided here, once: see README's URL table.
 
+pub mod hooks;
 pub mod processor;
 pub mod signals;
+pub mod verify;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
