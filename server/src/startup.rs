@@ -135,6 +135,7 @@ impl Application {
         ));
         tokio::spawn(checkpoint_periodically(
             self.state.store.clone(),
+            self.state.ingest.writer().clone(),
             self.state.shutting_down.clone(),
         ));
         let shutdown_tx = self.shutdown_tx;
@@ -170,18 +171,34 @@ impl Application {
     }
 }
 
-/// Runs the store's checkpoint every second until shutdown.
-async fn checkpoint_periodically(store: SharedStore, mut stop: watch::Receiver<bool>) {
+/// Runs the store's checkpoint every second until shutdown, but not while
+/// pings are being written: a checkpoint flushes the database file, and the
+/// disk it keeps busy is the one every ping's commit waits on. Under a long
+/// steady load it runs at least every [`CHECKPOINT_AT_LEAST`] all the same,
+/// so the write-ahead log does not grow without end.
+async fn checkpoint_periodically(
+    store: SharedStore,
+    writer: DeliveryWriter,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut last = std::time::Instant::now();
     loop {
         tokio::select! {
             () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
             _ = stop.wait_for(|stopping| *stopping) => return,
         }
+        if writer.busy() && last.elapsed() < CHECKPOINT_AT_LEAST {
+            continue;
+        }
+        last = std::time::Instant::now();
         if let Err(err) = store.checkpoint().await {
             tracing::warn!(%err, "cannot checkpoint the database");
         }
     }
 }
+
+/// The longest a busy Baton goes without a checkpoint.
+const CHECKPOINT_AT_LEAST: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Completes on the first SIGTERM or SIGINT (Ctrl-C).
 pub async fn shutdown_signal() {
