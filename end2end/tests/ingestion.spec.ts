@@ -81,6 +81,8 @@ test('an admin adds a source; a slug ping creates an automation that an editor c
   await page.getByRole('button', { name: 'Add the source' }).click();
   const card = page.getByRole('region', { name: 'Batch servers' });
   await expect(card).toContainText('/ping/');
+  // The form is emptied, ready for the next source.
+  await expect(page.getByLabel('Name')).toHaveValue('');
   const key = (await card.locator('dd code').first().textContent())!.trim();
   expect(key).toMatch(/^[0-9a-f]{32}$/);
   await page.screenshot({ path: 'screenshots/desktop-sources.png', fullPage: true });

@@ -24,6 +24,15 @@ pub fn SourcesPage() -> impl IntoView {
         Some(Ok(SaveOutcome::Invalid(errors))) => errors.get(key).map(str::to_owned),
         _ => None,
     };
+    // Emptied once the source is added, ready for the next.
+    let create_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(SaveOutcome::Saved { .. })) = create.value().get()
+            && let Some(form) = create_form.get()
+        {
+            form.reset();
+        }
+    });
     view! {
         <Title text="Sources"/>
         <div class="page-header">
@@ -43,7 +52,7 @@ pub fn SourcesPage() -> impl IntoView {
                             {no_team.then(|| view! {
                                 <p class="notice">"A source belongs to a team: "<a href="/admin/people">"add a team"</a>" first."</p>
                             })}
-                            <ActionForm action=create attr:class="form">
+                            <ActionForm action=create node_ref=create_form attr:class="form">
                                 <SaveMessages outcome=create.value().into()/>
                                 <div class="form__row">
                                     <div class="field field--form" class:field--invalid=move || error("name").or(error("slug")).is_some()>
