@@ -389,13 +389,19 @@ mod ports {
         /// Every source with its key (admins).
         fn sources(&self) -> BoxFuture<'_, Result<super::SourcesScreen, ServiceError>>;
 
+        /// `tool` as in URLs (`ping`, `github`, …).
         fn create_source(
             &self,
             name: String,
             team_id: Option<i64>,
+            tool: String,
         ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         fn rotate_source_key(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// A new signing secret; the old one is accepted for the overlap.
+        fn rotate_source_secret(&self, id: i64)
+        -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
 
         fn claim_queue(&self) -> BoxFuture<'_, Result<super::ClaimQueue, ServiceError>>;
 

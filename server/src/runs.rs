@@ -5,8 +5,9 @@
 //! second run nor undoes a finish.
 
 use app::model::ingestion::{Run, RunStatus};
+use chrono::{DateTime, Utc};
 
-use crate::store::{RunEvent, Signal};
+use crate::store::{HookRun, RunEvent, Signal};
 
 /// What to do with the run an event belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,7 @@ pub fn merge(existing: Option<Run>, event: &RunEvent, log_limit: usize) -> Merge
                     duration_ms: if finished { event.duration_ms } else { None },
                     exit_status: event.exit_status,
                     log: cut(&event.log, log_limit).to_owned(),
+                    url: None,
                 },
                 None,
             )
@@ -75,6 +77,110 @@ pub fn merge(existing: Option<Run>, event: &RunEvent, log_limit: usize) -> Merge
     }
 }
 
+/// Whether a reported status takes over from the stored one (for runs
+/// and jobs a tool reports): a finished status never returns to started;
+/// between two finished ones the later event time wins, and on equal
+/// times the later arrival, which is the one reported now.
+pub fn takes_over(
+    stored: RunStatus,
+    stored_at: Option<DateTime<Utc>>,
+    reported: RunStatus,
+    reported_at: DateTime<Utc>,
+) -> bool {
+    match (stored == RunStatus::Started, reported == RunStatus::Started) {
+        (_, true) => false,
+        (true, false) => true,
+        (false, false) => stored_at.is_none_or(|at| reported_at >= at),
+    }
+}
+
+/// A webhook's run after what it reports: the stored run (with the event
+/// time of its status) changed, or a new one (id 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookMerged {
+    pub run: Run,
+    pub status_at: DateTime<Utc>,
+    /// For the delivery log, when the report did not set the status.
+    pub note: Option<String>,
+}
+
+pub fn merge_hook(
+    existing: Option<(Run, Option<DateTime<Utc>>)>,
+    automation_id: i64,
+    report: &HookRun,
+    status_at: DateTime<Utc>,
+    log_limit: usize,
+) -> HookMerged {
+    let finished = report.status != RunStatus::Started;
+    let finished_at = finished.then(|| report.finished_at.unwrap_or(status_at));
+    let message = report.message.as_deref().map(|m| cut(m, log_limit).to_owned());
+    let Some((mut run, stored_at)) = existing else {
+        let started_at = report
+            .started_at
+            .or((!finished).then_some(status_at));
+        let run = Run {
+            id: 0,
+            automation_id,
+            rid: None,
+            status: report.status,
+            at: started_at.or(finished_at).unwrap_or(status_at),
+            started_at,
+            finished_at,
+            duration_ms: started_at.zip(finished_at).map(|(s, e)| between(s, e)),
+            exit_status: None,
+            log: message.unwrap_or_default(),
+            url: report.url.clone(),
+        };
+        return HookMerged {
+            run,
+            status_at,
+            note: None,
+        };
+    };
+    // What the report adds is kept whoever's status wins.
+    if run.started_at.is_none()
+        && let Some(started) = report.started_at
+    {
+        run.started_at = Some(started);
+        run.at = started;
+    }
+    if report.url.is_some() {
+        run.url.clone_from(&report.url);
+    }
+    let stored = run.status;
+    if !takes_over(stored, stored_at, report.status, status_at) {
+        run.duration_ms = run.started_at.zip(run.finished_at).map(|(s, e)| between(s, e));
+        let note = if finished {
+            format!(
+                "the run stays {}: its status is from a later event",
+                stored.label()
+            )
+        } else if stored == RunStatus::Started {
+            "the run was already in progress".to_owned()
+        } else {
+            format!("the run stays {}: a finished run never restarts", stored.label())
+        };
+        return HookMerged {
+            run,
+            status_at: stored_at.unwrap_or(status_at),
+            note: Some(note),
+        };
+    }
+    run.status = report.status;
+    run.finished_at = finished_at;
+    run.duration_ms = run.started_at.zip(finished_at).map(|(s, e)| between(s, e));
+    if let Some(message) = message {
+        run.log = message;
+    }
+    let note = (stored != RunStatus::Started)
+        .then(|| format!("{} replaced by a later {}", stored.label(), run.status.label()));
+    HookMerged {
+        run,
+        status_at,
+        note,
+    }
+}
+
 fn status_of(signal: Signal) -> RunStatus {
     match signal {
         Signal::Start | Signal::Log => RunStatus::Started,
@@ -84,7 +190,7 @@ fn status_of(signal: Signal) -> RunStatus {
 }
 
 /// Milliseconds from `start` to `end`; never negative (clocks disagree).
-fn between(start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>) -> i64 {
+fn between(start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
     (end - start).num_milliseconds().max(0)
 }
 
@@ -199,5 +305,68 @@ mod tests {
             merge(None, &line, 100),
             Merged::Unchanged(None, _)
         ));
+    }
+
+    fn minute(m: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 4, m, 0).unwrap()
+    }
+
+    #[test]
+    fn a_finished_status_never_returns_to_started_and_the_later_finish_wins() {
+        use RunStatus::{Cancelled, Failed, Started, Succeeded};
+        assert!(takes_over(Started, Some(minute(5)), Failed, minute(1)));
+        assert!(!takes_over(Failed, Some(minute(1)), Started, minute(9)));
+        assert!(!takes_over(Started, Some(minute(1)), Started, minute(9)));
+        assert!(takes_over(Failed, Some(minute(1)), Succeeded, minute(2)));
+        assert!(!takes_over(Succeeded, Some(minute(2)), Failed, minute(1)));
+        // Equal times: the later arrival (the one reported now) wins.
+        assert!(takes_over(Cancelled, Some(minute(3)), Failed, minute(3)));
+        // A run from pings has no event time of its status: the report wins.
+        assert!(takes_over(Succeeded, None, Failed, minute(0)));
+    }
+
+    fn report(status: RunStatus, started: Option<u32>, finished: Option<u32>) -> HookRun {
+        HookRun {
+            run_key: "[\"o/r\",1,1]".to_owned(),
+            automation: crate::store::HookAutomation {
+                slug: None,
+                fields: app::model::inventory::AutomationFields::default(),
+                audit: crate::audit::Author::ingestion().did(
+                    minute(0),
+                    "automation.created_by_webhook",
+                    "automation",
+                    None,
+                    "w",
+                ),
+            },
+            status,
+            started_at: started.map(minute),
+            finished_at: finished.map(minute),
+            url: Some("https://ci.example/run/1".to_owned()),
+            message: Some("fix the build".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_reported_run_opens_finishes_and_keeps_the_later_finish() {
+        let opened = merge_hook(None, 7, &report(RunStatus::Started, Some(1), None), minute(1), 100);
+        assert_eq!(opened.run.status, RunStatus::Started);
+        assert_eq!(opened.run.started_at, Some(minute(1)));
+        assert_eq!(opened.run.url.as_deref(), Some("https://ci.example/run/1"));
+        let stored = Some((Run { id: 3, ..opened.run }, Some(minute(1))));
+        let failed = merge_hook(stored, 7, &report(RunStatus::Failed, None, Some(4)), minute(4), 100);
+        assert_eq!(failed.run.status, RunStatus::Failed);
+        assert_eq!(failed.run.duration_ms, Some(180_000));
+        assert_eq!(failed.status_at, minute(4));
+        let stored = Some((failed.run.clone(), Some(failed.status_at)));
+        let older = merge_hook(stored.clone(), 7, &report(RunStatus::Succeeded, None, Some(2)), minute(2), 100);
+        assert_eq!(older.run.status, RunStatus::Failed, "an older finish loses");
+        assert!(older.note.is_some());
+        let restart = merge_hook(stored.clone(), 7, &report(RunStatus::Started, None, None), minute(9), 100);
+        assert_eq!(restart.run.status, RunStatus::Failed, "never back to started");
+        let later = merge_hook(stored, 7, &report(RunStatus::Succeeded, None, Some(6)), minute(6), 100);
+        assert_eq!(later.run.status, RunStatus::Succeeded);
+        assert_eq!(later.run.finished_at, Some(minute(6)));
+        assert_eq!(later.run.id, 3);
     }
 }

@@ -8,7 +8,7 @@ use app::model::catalog::slugify;
 use app::model::errors::FieldErrors;
 use app::model::ingestion::{
     DeliveryDetails, DeliveryFilter, DeliveryPage, DeliverySummary, Source, SourceDetails,
-    SourceDraft, SourceUrls, mask_keys,
+    SourceDraft, SourceTool, SourceUrls, mask_keys,
 };
 
 use crate::access;
@@ -16,7 +16,7 @@ use crate::audit::Author;
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
 use crate::ingest::signals::is_slug;
-use crate::store::{Store, StoreError};
+use crate::store::{NewSource, Store, StoreError};
 
 const MAX_SOURCE_NAME: usize = 100;
 
@@ -38,17 +38,23 @@ pub async fn sources(
         .sources()
         .await?
         .into_iter()
-        .map(|(source, key)| SourceDetails {
-            urls: SourceUrls::new(public_url, &key),
-            source,
-            key,
+        .map(|row| SourceDetails {
+            urls: SourceUrls::new(public_url, row.source.tool, &row.key),
+            source: row.source,
+            key: row.key,
+            secret: row.secret,
         })
         .collect())
 }
 
 /// The sources' names, for anyone who reads (no keys).
 pub async fn source_names(store: &dyn Store) -> Result<Vec<Source>, CatalogError> {
-    Ok(store.sources().await?.into_iter().map(|(s, _)| s).collect())
+    Ok(store
+        .sources()
+        .await?
+        .into_iter()
+        .map(|row| row.source)
+        .collect())
 }
 
 /// Adds a source with a fresh key (admins only).
@@ -88,14 +94,21 @@ pub async fn create_source(
     }
     let team = draft.team_id.unwrap_or_default();
     let now = clock.now();
+    let tool = draft.tool;
     let audit = Author::of(actor)
         .did(now, "source.created", "source", None, &name)
-        .after(&serde_json::json!({"slug": slug, "name": name, "team_id": team}));
-    let key = crate::store::new_ping_key();
-    match store
-        .create_source(&slug, &name, team, &key, now, &audit)
-        .await
-    {
+        .after(&serde_json::json!({
+            "slug": slug, "name": name, "team_id": team, "tool": tool.as_str(),
+        }));
+    let new = NewSource {
+        slug: slug.clone(),
+        name,
+        team_id: team,
+        tool,
+        key: crate::store::new_ping_key(),
+        secret: tool.signs().then(|| new_secret(tool)),
+    };
+    match store.create_source(&new, now, &audit).await {
         Err(StoreError::Conflict(_)) => Err(invalid(
             "slug",
             format!("{slug:?} is taken by another source: choose another slug"),
@@ -104,23 +117,24 @@ pub async fn create_source(
     }
 }
 
-/// Gives a source a new key; the old one keeps working for `overlap`.
+/// Gives a source a new key; the old one keeps working for `overlap`. The
+/// key, and the source's tool (its URLs depend on it).
 pub async fn rotate_source_key(
     store: &dyn Store,
     clock: &dyn Clock,
     actor: &Actor,
     id: i64,
     overlap: chrono::TimeDelta,
-) -> Result<String, CatalogError> {
+) -> Result<(String, SourceTool), CatalogError> {
     access::require_admin(actor, "rotate source keys")?;
     let now = clock.now();
     let source = store
         .sources()
         .await?
         .into_iter()
-        .find(|(s, _)| s.id == id)
+        .find(|r| r.source.id == id)
         .ok_or(CatalogError::NotFound)?
-        .0;
+        .source;
     let audit = Author::of(actor)
         .did(now, "source.key_rotated", "source", Some(id), &source.name)
         .after(&serde_json::json!({"old_key_accepted_until": now + overlap}));
@@ -128,7 +142,58 @@ pub async fn rotate_source_key(
     store
         .rotate_source_key(id, &key, now, now + overlap, &audit)
         .await?;
-    Ok(key)
+    Ok((key, source.tool))
+}
+
+/// Gives a signing source a new secret; deliveries signed with the old one
+/// are still accepted for `overlap`, while the tool is moved over.
+pub async fn rotate_source_secret(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    id: i64,
+    overlap: chrono::TimeDelta,
+) -> Result<String, CatalogError> {
+    access::require_admin(actor, "rotate source secrets")?;
+    let now = clock.now();
+    let source = store
+        .sources()
+        .await?
+        .into_iter()
+        .find(|r| r.source.id == id)
+        .ok_or(CatalogError::NotFound)?
+        .source;
+    if !source.tool.signs() {
+        return Err(StoreError::Conflict(format!(
+            "{} takes {}, which are not signed: it has no secret",
+            source.name,
+            source.tool.label()
+        ))
+        .into());
+    }
+    let audit = Author::of(actor)
+        .did(now, "source.secret_rotated", "source", Some(id), &source.name)
+        .after(&serde_json::json!({"old_secret_accepted_until": now + overlap}));
+    let secret = new_secret(source.tool);
+    store
+        .rotate_source_secret(id, &secret, now, now + overlap, &audit)
+        .await?;
+    Ok(secret)
+}
+
+/// A fresh secret in the form the tool expects: Standard Webhooks'
+/// `whsec_` and base64 of 24 random bytes for generic JSON; 32 random
+/// bytes in hex for GitHub and GitLab (who take any text).
+pub fn new_secret(tool: SourceTool) -> String {
+    use base64::Engine as _;
+    let bytes = rand::random::<[u8; 32]>();
+    match tool {
+        SourceTool::Generic => format!(
+            "whsec_{}",
+            base64::engine::general_purpose::STANDARD.encode(&bytes[..24])
+        ),
+        _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+    }
 }
 
 /// Names an automation `slug` within a source, or (`None`) no longer.
@@ -145,7 +210,7 @@ pub async fn set_slug(
         if !is_slug(slug) {
             return Err(invalid("slug", "use a-z, 0-9, '-' and '_' (at most 100)"));
         }
-        if !store.sources().await?.iter().any(|(s, _)| s.id == *source) {
+        if !store.sources().await?.iter().any(|r| r.source.id == *source) {
             return Err(invalid("source_id", format!("there is no source {source}")));
         }
     }

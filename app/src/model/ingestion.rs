@@ -4,23 +4,113 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Which tool a source takes deliveries from: pings (Healthchecks,
+/// Cronitor, Uptime Kuma conventions) or one CI tool's webhooks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceTool {
+    #[default]
+    Ping,
+    Github,
+    Gitlab,
+    Jenkins,
+    /// Signed JSON in Baton's own documented body (Standard Webhooks).
+    Generic,
+}
+
+impl SourceTool {
+    pub const ALL: [SourceTool; 5] = [
+        SourceTool::Ping,
+        SourceTool::Github,
+        SourceTool::Gitlab,
+        SourceTool::Jenkins,
+        SourceTool::Generic,
+    ];
+
+    /// The name in URLs (`/hooks/<tool>/…`), JSON and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceTool::Ping => "ping",
+            SourceTool::Github => "github",
+            SourceTool::Gitlab => "gitlab",
+            SourceTool::Jenkins => "jenkins",
+            SourceTool::Generic => "generic",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceTool::Ping => "Pings (cron, Healthchecks, Cronitor, Uptime Kuma)",
+            SourceTool::Github => "GitHub webhooks",
+            SourceTool::Gitlab => "GitLab webhooks",
+            SourceTool::Jenkins => "Jenkins (Notification plugin)",
+            SourceTool::Generic => "Generic JSON (signed, Standard Webhooks)",
+        }
+    }
+
+    /// Whether its deliveries are signed with a secret Baton keeps.
+    pub fn signs(self) -> bool {
+        matches!(
+            self,
+            SourceTool::Github | SourceTool::Gitlab | SourceTool::Generic
+        )
+    }
+
+    /// Whether it takes webhooks at `/hooks/<tool>/<key>`.
+    pub fn takes_hooks(self) -> bool {
+        self != SourceTool::Ping
+    }
+}
+
+impl std::str::FromStr for SourceTool {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SourceTool::ALL
+            .into_iter()
+            .find(|tool| tool.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown source tool {s:?}: ping, github, gitlab, jenkins or generic")
+            })
+    }
+}
+
+impl TryFrom<String> for SourceTool {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 /// An ingestion endpoint owned by a team, with its own key: the ping URLs
-/// by slug (`/ping/<source-key>/<slug>`) and Cronitor's telemetry.
+/// by slug (`/ping/<source-key>/<slug>`), Cronitor's telemetry and, for a
+/// CI tool's source, its webhook URL (`/hooks/<tool>/<source-key>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     pub id: i64,
     pub slug: String,
     pub name: String,
     pub team_id: i64,
+    #[serde(default)]
+    pub tool: SourceTool,
     pub created_at: DateTime<Utc>,
+    /// Webhooks refused for a missing or wrong signature (only counted).
+    #[serde(default)]
+    pub rejected_count: i64,
+    #[serde(default)]
+    pub last_rejected_at: Option<DateTime<Utc>>,
 }
 
-/// A source with its current key and ready-to-paste URLs (for admins).
+/// A source with its current key, secret and ready-to-paste URLs (for
+/// admins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceDetails {
     #[serde(flatten)]
     pub source: Source,
     pub key: String,
+    /// The secret its tool signs deliveries with (GitHub, GitLab, generic).
+    pub secret: Option<String>,
     pub urls: SourceUrls,
 }
 
@@ -32,14 +122,20 @@ pub struct SourceUrls {
     pub auto_create: String,
     /// Cronitor's telemetry URL for a monitor.
     pub cronitor: String,
+    /// `…/hooks/<tool>/<key>`: the URL to paste into the tool's webhook
+    /// settings (CI tools' sources only).
+    pub hook: Option<String>,
 }
 
 impl SourceUrls {
-    pub fn new(public_url: &str, key: &str) -> Self {
+    pub fn new(public_url: &str, tool: SourceTool, key: &str) -> Self {
         Self {
             by_slug: format!("{public_url}/ping/{key}/<slug>"),
             auto_create: format!("{public_url}/ping/{key}/<slug>?create=1"),
             cronitor: format!("{public_url}/p/{key}/<monitor>?state=run"),
+            hook: tool
+                .takes_hooks()
+                .then(|| format!("{public_url}/hooks/{}/{key}", tool.as_str())),
         }
     }
 }
@@ -52,6 +148,7 @@ pub struct SourceDraft {
     /// Derived from the name when empty.
     pub slug: String,
     pub team_id: Option<i64>,
+    pub tool: SourceTool,
 }
 
 /// An automation a ping created, waiting for an owner to claim it into an
@@ -75,16 +172,20 @@ pub enum RunStatus {
     Failed,
     Cancelled,
     TimedOut,
+    /// The tool decided not to run it (a skipped workflow, a build not
+    /// built): neither a success nor a failure.
+    Skipped,
     Missed,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 6] = [
+    pub const ALL: [RunStatus; 7] = [
         RunStatus::Started,
         RunStatus::Succeeded,
         RunStatus::Failed,
         RunStatus::Cancelled,
         RunStatus::TimedOut,
+        RunStatus::Skipped,
         RunStatus::Missed,
     ];
 
@@ -95,6 +196,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
             RunStatus::TimedOut => "timed_out",
+            RunStatus::Skipped => "skipped",
             RunStatus::Missed => "missed",
         }
     }
@@ -106,6 +208,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
             RunStatus::TimedOut => "timed out",
+            RunStatus::Skipped => "skipped",
             RunStatus::Missed => "missed",
         }
     }
@@ -140,6 +243,9 @@ pub struct Run {
     /// What the tool sent along (a ping's body, a message), truncated at
     /// the ping body limit.
     pub log: String,
+    /// Where the tool shows this run (a CI tool's run page).
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// What became of a delivery.
@@ -267,6 +373,7 @@ pub fn mask_keys(uri: &str) -> String {
     // "", "ping" | "p" | "api", key … or "", "api", "push", key
     let key_at = match parts.get(1).map(String::as_str) {
         Some("ping" | "p") => Some(2),
+        Some("hooks") => Some(3),
         Some("api") if parts.get(2).map(String::as_str) == Some("push") => Some(3),
         _ => None,
     };
@@ -298,6 +405,10 @@ mod tests {
         assert_eq!(
             mask_keys("/api/push/abcdef?status=up"),
             "/api/push/abcd…?status=up"
+        );
+        assert_eq!(
+            mask_keys("/hooks/github/0123456789abcdef"),
+            "/hooks/github/0123…"
         );
         assert_eq!(mask_keys("/hooks/other"), "/hooks/other");
     }

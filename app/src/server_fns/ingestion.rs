@@ -40,9 +40,13 @@ pub async fn load_sources() -> Result<SourcesScreen, ServerFnError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "admin/sources/create")]
-pub async fn create_source(name: String, team_id: String) -> Result<SaveOutcome, ServerFnError> {
+pub async fn create_source(
+    name: String,
+    team_id: String,
+    tool: String,
+) -> Result<SaveOutcome, ServerFnError> {
     super::ingestion()?
-        .create_source(name, team_id.trim().parse().ok())
+        .create_source(name, team_id.trim().parse().ok(), tool)
         .await
         .map_err(super::refused)
 }
@@ -51,6 +55,14 @@ pub async fn create_source(name: String, team_id: String) -> Result<SaveOutcome,
 pub async fn rotate_source_key(id: i64) -> Result<SaveOutcome, ServerFnError> {
     super::ingestion()?
         .rotate_source_key(id)
+        .await
+        .map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/sources/secret")]
+pub async fn rotate_source_secret(id: i64) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?
+        .rotate_source_secret(id)
         .await
         .map_err(super::refused)
 }

@@ -80,6 +80,7 @@ pub async fn metrics(
         ("bad_request", &counters.bad),
         ("too_large", &counters.too_large),
         ("unavailable", &counters.unavailable),
+        ("unauthorized", &counters.unauthorized),
     ] {
         let _ = writeln!(
             text,

@@ -10,14 +10,19 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
 use super::client_ip::ClientIp;
+use crate::ingest::hooks::Tool;
+use crate::ingest::verify::Unverified;
+use crate::ingest::webhooks::HookReceipt;
 use crate::ingest::{Answer, Entry, Family, Incoming, Ingestor, REJECTED_BODY_CAP, Refusal};
 
 /// Headers that carry someone's credentials: a ping needs none, and the
 /// delivery log (readable by everyone signed in) must not keep them.
-const CREDENTIALS: [header::HeaderName; 3] = [
+/// GitLab's token is its webhook's secret itself.
+const CREDENTIALS: [header::HeaderName; 4] = [
     header::COOKIE,
     header::AUTHORIZATION,
     header::PROXY_AUTHORIZATION,
+    header::HeaderName::from_static("x-gitlab-token"),
 ];
 
 /// What a credential header's value is kept as.
@@ -35,15 +40,137 @@ pub async fn push(State(ingest): State<Ingestor>, request: Request) -> Response 
     take(&ingest, Entry::Push, request).await
 }
 
-async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
+/// `POST /hooks/<tool>/<source-key>`: a CI tool's webhook, answered in
+/// JSON (tools show the answer in their delivery logs).
+pub async fn hook(State(ingest): State<Ingestor>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let incoming = incoming(Entry::Hook, &parts);
+    let family_of = |tool: Option<Tool>| tool.map_or(Family::Ping, Family::Hook);
+    let (tool, key) = match incoming.segments.as_slice() {
+        [tool, key] => (Tool::parse(tool), key.clone()),
+        _ => (None, String::new()),
+    };
+    let source = match tool {
+        Some(tool) => ingest.hook_source(tool, &key).await,
+        None => Err(crate::ingest::Rejection {
+            refusal: Refusal::NotFound,
+            family: Family::Ping,
+            scope: String::new(),
+            source_id: None,
+            automation_id: None,
+        }),
+    };
+    let (tool, source) = match (tool, source) {
+        (Some(tool), Ok(source)) => (tool, source),
+        (_, Err(rejection)) => {
+            let (body, _) = read(body, REJECTED_BODY_CAP).await;
+            let answer = ingest.reject(&incoming, rejection, &body).await;
+            return hook_answer(answer, None);
+        }
+        (None, Ok(_)) => return hook_answer(Answer::Refused(family_of(None), Refusal::NotFound), None),
+    };
+    if parts.method != axum::http::Method::POST {
+        let mut response = hook_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "webhooks are delivered with POST".to_owned(),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let limit = ingest.limits.request_body;
+    let too_large = crate::ingest::Rejection {
+        refusal: Refusal::TooLarge(limit),
+        family: Family::Hook(tool),
+        scope: format!("source:{}", source.id),
+        source_id: Some(source.id),
+        automation_id: None,
+    };
+    let (bytes, whole) = read(body, limit).await;
+    match whole {
+        Read::Whole => {}
+        Read::Over => {
+            let answer = ingest.reject(&incoming, too_large, &bytes).await;
+            return hook_answer(answer, None);
+        }
+        Read::Broken(why) => {
+            let rejection = crate::ingest::Rejection {
+                refusal: Refusal::Bad(format!("the request body could not be read: {why}")),
+                ..too_large
+            };
+            let answer = ingest.reject(&incoming, rejection, &bytes).await;
+            return hook_answer(answer, None);
+        }
+    }
+    if let Err(Unverified(why)) = ingest
+        .verify_hook(tool, &source, &parts.headers, &bytes)
+        .await
+    {
+        return hook_error(StatusCode::UNAUTHORIZED, why);
+    }
+    let (answer, receipt) = ingest.keep_hook(tool, &source, &incoming, bytes).await;
+    hook_answer(answer, receipt)
+}
+
+fn hook_error(status: StatusCode, why: String) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": why }))).into_response()
+}
+
+/// A webhook's answer: what was kept and what it maps to, or why not.
+fn hook_answer(answer: Answer, receipt: Option<HookReceipt>) -> Response {
+    let mut response = match answer {
+        Answer::Kept { receipt: kept, .. } => {
+            let mut body = serde_json::json!({
+                "ok": true,
+                "delivery": kept.id,
+            });
+            if let Some(first) = kept.duplicate_of {
+                body["duplicate_of"] = first.into();
+            }
+            if let Some(receipt) = receipt {
+                body["mapped"] = receipt.mapped.into();
+                if let Some(reason) = receipt.reason {
+                    body["reason"] = reason.into();
+                }
+            }
+            let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+            response.extensions_mut().insert(Accepted);
+            return response;
+        }
+        Answer::Refused(_, refusal) => {
+            let status = match refusal {
+                Refusal::NotFound => StatusCode::NOT_FOUND,
+                Refusal::Bad(_) => StatusCode::BAD_REQUEST,
+                Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            hook_error(status, refusal.reason())
+        }
+        Answer::Conflict(_, why) => hook_error(StatusCode::CONFLICT, why),
+        Answer::Unavailable(_) => hook_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Unavailable.reason(),
+        ),
+    };
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+/// A request as [`crate::ingest`] reads it; credential headers redacted.
+fn incoming(entry: Entry, parts: &axum::http::request::Parts) -> Incoming {
     let prefix = match entry {
         Entry::Ping => "/ping/",
         Entry::Cronitor => "/p/",
         Entry::Push => "/api/push/",
+        Entry::Hook => "/hooks/",
     };
     let rest = parts.uri.path().strip_prefix(prefix).unwrap_or_default();
-    let incoming = Incoming {
+    Incoming {
         entry,
         segments: rest.split('/').map(str::to_owned).collect(),
         query: parts.uri.query().map(str::to_owned),
@@ -68,7 +195,12 @@ async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
             .extensions
             .get::<ClientIp>()
             .map(|ClientIp(ip)| ip.to_string()),
-    };
+    }
+}
+
+async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let incoming = incoming(entry, &parts);
     let limit = ingest.limits.request_body;
     let route = match ingest.route(&incoming).await {
         Ok(route) => route,

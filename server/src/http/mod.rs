@@ -67,8 +67,7 @@ pub fn router(state: AppState) -> Router {
     let machine = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/hooks/{*rest}", any(error::not_found));
+        .route("/metrics", get(health::metrics));
 
     // Ingestion reads its bodies itself, against its own limit, so that a
     // refused one is still noted in the delivery log.
@@ -78,7 +77,9 @@ pub fn router(state: AppState) -> Router {
         .route("/p/", any(ingest::cronitor))
         .route("/p/{*rest}", any(ingest::cronitor))
         .route("/api/push/", any(ingest::push))
-        .route("/api/push/{*rest}", any(ingest::push));
+        .route("/api/push/{*rest}", any(ingest::push))
+        .route("/hooks/", any(ingest::hook))
+        .route("/hooks/{*rest}", any(ingest::hook));
 
     let pages = account_routes()
         .into_parts()

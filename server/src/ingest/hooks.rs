@@ -29,6 +29,17 @@ impl Tool {
         Self::ALL.into_iter().find(|t| t.as_str() == segment)
     }
 
+    /// The kind of source that takes this tool's webhooks.
+    pub fn source_tool(self) -> app::model::ingestion::SourceTool {
+        use app::model::ingestion::SourceTool;
+        match self {
+            Tool::Github => SourceTool::Github,
+            Tool::Gitlab => SourceTool::Gitlab,
+            Tool::Jenkins => SourceTool::Jenkins,
+            Tool::Generic => SourceTool::Generic,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Tool::Github => "github",

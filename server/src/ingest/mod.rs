@@ -8,6 +8,7 @@ pub mod hooks;
 pub mod processor;
 pub mod signals;
 pub mod verify;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +39,8 @@ pub enum Entry {
     Cronitor,
     /// `/api/push/…`: Uptime Kuma.
     Push,
+    /// `/hooks/…`: a CI tool's webhook.
+    Hook,
 }
 
 /// A request as it arrived, before its body is read.
@@ -122,6 +125,8 @@ pub struct Counters {
     pub bad: AtomicU64,
     pub too_large: AtomicU64,
     pub unavailable: AtomicU64,
+    /// Webhooks refused for a missing or wrong signature.
+    pub unauthorized: AtomicU64,
 }
 
 impl Counters {
@@ -254,7 +259,7 @@ impl Ingestor {
         let query = Query::parse(incoming.query.as_deref());
         let segments: Vec<&str> = incoming.segments.iter().map(String::as_str).collect();
         let family = match incoming.entry {
-            Entry::Ping => Family::Ping,
+            Entry::Ping | Entry::Hook => Family::Ping,
             Entry::Cronitor => Family::Cronitor,
             Entry::Push => Family::UptimeKuma,
         };

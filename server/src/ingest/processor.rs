@@ -5,7 +5,10 @@
 //! deliveries wake the processor at once; it also looks every second, for
 //! those another instance kept.
 
+use std::collections::HashMap;
 use std::time::Duration;
+
+use app::model::ingestion::Source;
 
 use chrono::TimeDelta;
 use tokio::sync::{broadcast, watch};
@@ -42,20 +45,27 @@ fn next_batch(size: u32, took: Duration, slice: Duration) -> u32 {
     scaled.clamp(f64::from(MIN_BATCH), f64::from(BATCH)) as u32
 }
 
-/// What a kept delivery comes to: the run event its URL and body describe.
-pub fn interpret(delivery: &Delivery, log_limit: usize) -> Effect {
+/// What a kept delivery comes to: the run event its URL and body describe,
+/// or what a webhook reports. `sources` holds the sources of the batch's
+/// webhooks.
+pub fn interpret(
+    delivery: &Delivery,
+    sources: &HashMap<i64, Source>,
+    log_limit: usize,
+) -> Effect {
     let Some(family) = Family::parse(&delivery.endpoint) else {
         return Effect::Ignored(format!(
             "Baton does not map deliveries to {:?}",
             delivery.endpoint
         ));
     };
-    if let Some(run) = delivery.run_id {
+    // A webhook's replay applies its report again: the tie rule makes
+    // that safe.
+    if let Some(run) = delivery.run_id
+        && !matches!(family, Family::Hook(_))
+    {
         return Effect::Replayed(run);
     }
-    let Some(automation_id) = delivery.automation_id else {
-        return Effect::Failed("it names no automation".to_owned());
-    };
     let (path, query) = delivery
         .uri
         .split_once('?')
@@ -69,6 +79,12 @@ pub fn interpret(delivery: &Delivery, log_limit: usize) -> Effect {
         Family::PingSlug => signals::read_healthchecks(segments.get(2).copied(), &query),
         Family::Cronitor => signals::read_cronitor(&query),
         Family::UptimeKuma => signals::read_uptime_kuma(&query),
+        Family::Hook(tool) => {
+            return super::webhooks::effect(tool, delivery, sources, log_limit);
+        }
+    };
+    let Some(automation_id) = delivery.automation_id else {
+        return Effect::Failed("it names no automation".to_owned());
     };
     match reading {
         Ok(reading) => Effect::Run(event(automation_id, delivery, reading, log_limit)),
@@ -106,9 +122,23 @@ pub async fn process_batch(
     if pending.is_empty() {
         return Ok(0);
     }
+    // Webhooks need their source (its team owns what they create).
+    let sources = if pending
+        .iter()
+        .any(|d| matches!(Family::parse(&d.endpoint), Some(Family::Hook(_))))
+    {
+        store
+            .sources()
+            .await?
+            .into_iter()
+            .map(|row| (row.source.id, row.source))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let effects: Vec<(i64, Effect)> = pending
         .iter()
-        .map(|d| (d.id, interpret(d, log_limit)))
+        .map(|d| (d.id, interpret(d, &sources, log_limit)))
         .collect();
     store
         .apply_effects(&effects, log_limit, clock.now())

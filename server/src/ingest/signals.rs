@@ -18,6 +18,8 @@ pub enum Family {
     Cronitor,
     /// Uptime Kuma's push monitor: `/api/push/<automation-key>?status=…`.
     UptimeKuma,
+    /// A CI tool's webhook: `/hooks/<tool>/<source-key>`.
+    Hook(super::hooks::Tool),
 }
 
 impl Family {
@@ -27,6 +29,7 @@ impl Family {
             Family::PingSlug => "ping_slug",
             Family::Cronitor => "cronitor",
             Family::UptimeKuma => "uptime_kuma",
+            Family::Hook(tool) => tool.as_str(),
         }
     }
 
@@ -39,6 +42,7 @@ impl Family {
         ]
         .into_iter()
         .find(|f| f.as_str() == endpoint)
+        .or_else(|| super::hooks::Tool::parse(endpoint).map(Family::Hook))
     }
 }
 

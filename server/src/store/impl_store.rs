@@ -115,24 +115,52 @@ macro_rules! impl_store {
 
             async fn create_source(
                 &self,
-                slug: &str,
-                name: &str,
-                team: i64,
-                key: &str,
+                new: &$crate::store::NewSource,
                 now: chrono::DateTime<chrono::Utc>,
                 audit: &$crate::store::NewAudit,
             ) -> $crate::store::StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
-                let id = queries::insert_source(&mut tx, slug, name, team, key, now).await?;
+                let id = queries::insert_source(
+                    &mut tx,
+                    &new.slug,
+                    &new.name,
+                    new.team_id,
+                    new.tool,
+                    &new.key,
+                    new.secret.as_deref(),
+                    now,
+                )
+                .await?;
                 queries::insert_audit(&mut tx, audit, Some(id)).await?;
                 tx.commit().await?;
                 Ok(id)
             }
 
-            async fn sources(
-                &self,
-            ) -> $crate::store::StoreResult<Vec<(app::model::ingestion::Source, String)>> {
+            async fn sources(&self) -> $crate::store::StoreResult<Vec<$crate::store::SourceRow>> {
                 queries::sources(&self.pool).await
+            }
+
+            async fn rotate_source_secret(
+                &self,
+                source: i64,
+                secret: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                old_until: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::rotate_source_secret(&mut tx, source, secret, now, old_until).await?;
+                queries::insert_audit(&mut tx, audit, Some(source)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn count_rejected_hook(
+                &self,
+                source: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queries::count_rejected(&self.pool, source, now).await
             }
 
             async fn source_by_key(

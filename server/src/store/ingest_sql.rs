@@ -119,7 +119,8 @@ pub const COUNT_PENDING: &str = "SELECT count(*) FROM deliveries WHERE outcome =
 /// Marks a pending delivery processed; changes nothing when another
 /// processor (or an earlier attempt) already did.
 pub const SETTLE_DELIVERY: &str = "\
-UPDATE deliveries SET outcome = $2, outcome_detail = $3, processed_at = $4, run_id = $5
+UPDATE deliveries SET outcome = $2, outcome_detail = $3, processed_at = $4, run_id = $5,
+    automation_id = COALESCE($6, automation_id)
 WHERE id = $1 AND outcome = 'pending'";
 
 pub const REPLAY_DELIVERY: &str = "\
@@ -177,18 +178,33 @@ pub fn count_query(clause: &str) -> String {
 }
 
 pub const INSERT_SOURCE: &str = "\
-INSERT INTO sources (slug, name, team_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+INSERT INTO sources (slug, name, team_id, tool, created_at) VALUES ($1, $2, $3, $4, $5)
+RETURNING id";
 pub const INSERT_SOURCE_KEY: &str =
     "INSERT INTO source_keys (key, source_id, created_at) VALUES ($1, $2, $3)";
 pub const RETIRE_SOURCE_KEY: &str =
     "UPDATE source_keys SET expires_at = $2 WHERE source_id = $1 AND expires_at IS NULL";
+pub const INSERT_SOURCE_SECRET: &str =
+    "INSERT INTO source_secrets (source_id, secret, created_at) VALUES ($1, $2, $3)";
+pub const RETIRE_SOURCE_SECRET: &str =
+    "UPDATE source_secrets SET expires_at = $2 WHERE source_id = $1 AND expires_at IS NULL";
 pub const SOURCES: &str = "\
-SELECT s.id, s.slug, s.name, s.team_id, s.created_at, k.key
-FROM sources s JOIN source_keys k ON k.source_id = s.id AND k.expires_at IS NULL
+SELECT s.id, s.slug, s.name, s.team_id, s.tool, s.created_at, s.rejected_count,
+    s.last_rejected_at, k.key, sec.secret
+FROM sources s
+JOIN source_keys k ON k.source_id = s.id AND k.expires_at IS NULL
+LEFT JOIN source_secrets sec ON sec.source_id = s.id AND sec.expires_at IS NULL
 ORDER BY lower(s.name), s.id";
 pub const SOURCE_BY_KEY: &str = "\
-SELECT s.id, s.slug, s.team_id FROM source_keys k JOIN sources s ON s.id = k.source_id
+SELECT s.id, s.slug, s.team_id, s.tool FROM source_keys k JOIN sources s ON s.id = k.source_id
 WHERE k.key = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)";
+/// The secrets a source's deliveries may be signed with now, newest first.
+pub const SOURCE_SECRETS: &str = "\
+SELECT secret FROM source_secrets
+WHERE source_id = $1 AND (expires_at IS NULL OR expires_at > $2)
+ORDER BY id DESC";
+pub const COUNT_REJECTED: &str = "\
+UPDATE sources SET rejected_count = rejected_count + 1, last_rejected_at = $2 WHERE id = $1";
 
 pub const AUTOMATION_BY_SLUG: &str =
     "SELECT automation_id FROM source_slugs WHERE source_id = $1 AND slug = $2";
@@ -215,7 +231,38 @@ pub const AUTOMATION_EXISTS: &str = "SELECT count(*) FROM automations WHERE id =
 pub const RUN_EXISTS: &str = "SELECT count(*) FROM runs WHERE id = $1";
 
 const RUN_COLUMNS: &str = "id, automation_id, rid, status, at, started_at, finished_at, \
-    duration_ms, exit_status, log";
+    duration_ms, exit_status, log, url";
+
+/// A run a tool reported, by its key in the source, with the event time of
+/// its status.
+pub fn run_by_key() -> String {
+    format!("SELECT {RUN_COLUMNS}, status_at FROM runs WHERE source_id = $1 AND run_key = $2")
+}
+
+pub const AUTOMATION_BY_IDENTITY: &str =
+    "SELECT id FROM automations WHERE tool = $1 AND external_id = $2";
+
+pub const INSERT_HOOK_RUN: &str = "\
+INSERT INTO runs (automation_id, status, at, started_at, finished_at, duration_ms, log,
+    updated_at, source_id, run_key, status_at, url)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+RETURNING id";
+
+pub const UPDATE_HOOK_RUN: &str = "\
+UPDATE runs SET status = $2, at = $3, started_at = $4, finished_at = $5, duration_ms = $6,
+    log = $7, updated_at = $8, status_at = $9, url = $10
+WHERE id = $1";
+
+pub const JOB_BY_KEY: &str = "\
+SELECT id, status, status_at FROM jobs WHERE source_id = $1 AND run_key = $2 AND job_key = $3";
+pub const INSERT_JOB: &str = "\
+INSERT INTO jobs (source_id, run_key, job_key, name, status, status_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub const UPDATE_JOB: &str = "\
+UPDATE jobs SET name = $2, status = $3, status_at = $4, updated_at = $5 WHERE id = $1";
+/// The run a job belongs to, when it is known.
+pub const RUN_OF_JOB: &str =
+    "SELECT id, automation_id FROM runs WHERE source_id = $1 AND run_key = $2";
 
 pub fn run_by_rid() -> String {
     format!("SELECT {RUN_COLUMNS} FROM runs WHERE automation_id = $1 AND rid = $2")
@@ -254,7 +301,7 @@ macro_rules! ingest_queries {
         use app::model::ingestion::{ClaimItem, DeliveryFilter, DeliverySummary, Run, Source};
         use sqlx::Row as _;
         use $crate::store::ingest_sql as ingsql;
-        use $crate::store::{Effect, RunEvent, Signal, SourceMatch};
+        use $crate::store::{Effect, HookEffect, HookReport, RunEvent, Signal, SourceMatch, SourceRow};
 
         /// Inserts the batch in the caller's transaction; the caller
         /// commits. Deliveries without a tool-given id go in multi-row
@@ -484,6 +531,7 @@ macro_rules! ingest_queries {
                 duration_ms: row.try_get("duration_ms")?,
                 exit_status: row.try_get("exit_status")?,
                 log: row.try_get("log")?,
+                url: row.try_get("url")?,
             })
         }
 
@@ -587,8 +635,14 @@ macro_rules! ingest_queries {
             // Whether each automation named still exists, asked once a batch.
             let mut exists: std::collections::HashMap<i64, bool> = std::collections::HashMap::new();
             for (id, effect) in effects {
+                let mut automation = None;
                 let (outcome, detail, run) = match effect {
                     Effect::Ignored(why) => ("ignored", Some(why.clone()), None),
+                    Effect::Hook(hook) => {
+                        let applied = apply_hook(tx, hook, log_limit, now).await?;
+                        automation = applied.automation;
+                        ("recorded", Some(applied.note), applied.run)
+                    }
                     Effect::Failed(why) => ("failed", Some(why.clone()), None),
                     Effect::Replayed(run) => {
                         let exists: i64 = sqlx::query_scalar(ingsql::RUN_EXISTS)
@@ -635,24 +689,217 @@ macro_rules! ingest_queries {
                     .bind(detail)
                     .bind(now)
                     .bind(run)
+                    .bind(automation)
                     .execute(&mut **tx)
                     .await?;
             }
             Ok(())
         }
 
+        /// The automation a webhook's run belongs to: by its slug in the
+        /// source (generic JSON), else by its tool and external id; created
+        /// into the claim queue when there is none. Its id and whether it
+        /// was created.
+        async fn hook_automation(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            source: i64,
+            wanted: &$crate::store::HookAutomation,
+            now: DateTime<Utc>,
+        ) -> StoreResult<(i64, bool)> {
+            if let Some(slug) = &wanted.slug {
+                let found: Option<i64> = sqlx::query_scalar(ingsql::AUTOMATION_BY_SLUG)
+                    .bind(source)
+                    .bind(slug)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                if let Some(id) = found {
+                    return Ok((id, false));
+                }
+            }
+            let found: Option<i64> = sqlx::query_scalar(ingsql::AUTOMATION_BY_IDENTITY)
+                .bind(wanted.fields.tool.as_str())
+                .bind(&wanted.fields.external_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if let Some(id) = found {
+                return Ok((id, false));
+            }
+            let id = insert_automation(tx, &wanted.fields, now).await?;
+            if let Some(slug) = &wanted.slug {
+                sqlx::query(ingsql::INSERT_SLUG)
+                    .bind(source)
+                    .bind(slug)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            sqlx::query(ingsql::ENQUEUE_CLAIM)
+                .bind(id)
+                .bind(source)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            insert_audit(tx, &wanted.audit, Some(id)).await?;
+            Ok((id, true))
+        }
+
+        /// Applies what a webhook reported: its run (found again by its key
+        /// in the source) or a job of a run.
+        async fn apply_hook(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            hook: &HookEffect,
+            log_limit: usize,
+            now: DateTime<Utc>,
+        ) -> StoreResult<$crate::store::HookApplied> {
+            match &hook.report {
+                HookReport::Run(report) => {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(ingsql::run_by_key()))
+                        .bind(hook.source_id)
+                        .bind(&report.run_key)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    let existing = match &row {
+                        Some(row) => Some((run_row(row)?, row.try_get("status_at")?)),
+                        None => None,
+                    };
+                    let (automation, created) = match &existing {
+                        // A run keeps the automation it was created under.
+                        Some((run, _)) => (run.automation_id, false),
+                        None => hook_automation(tx, hook.source_id, &report.automation, now).await?,
+                    };
+                    let merged = $crate::runs::merge_hook(
+                        existing,
+                        automation,
+                        report,
+                        hook.status_at,
+                        log_limit,
+                    );
+                    let run = &merged.run;
+                    let id = if run.id == 0 {
+                        sqlx::query_scalar(ingsql::INSERT_HOOK_RUN)
+                            .bind(automation)
+                            .bind(run.status.as_str())
+                            .bind(run.at)
+                            .bind(run.started_at)
+                            .bind(run.finished_at)
+                            .bind(run.duration_ms)
+                            .bind(&run.log)
+                            .bind(now)
+                            .bind(hook.source_id)
+                            .bind(&report.run_key)
+                            .bind(merged.status_at)
+                            .bind(&run.url)
+                            .fetch_one(&mut **tx)
+                            .await?
+                    } else {
+                        sqlx::query(ingsql::UPDATE_HOOK_RUN)
+                            .bind(run.id)
+                            .bind(run.status.as_str())
+                            .bind(run.at)
+                            .bind(run.started_at)
+                            .bind(run.finished_at)
+                            .bind(run.duration_ms)
+                            .bind(&run.log)
+                            .bind(now)
+                            .bind(merged.status_at)
+                            .bind(&run.url)
+                            .execute(&mut **tx)
+                            .await?;
+                        run.id
+                    };
+                    let mut note = format!("run {id}: {}", run.status.label());
+                    if created {
+                        note.push_str(&format!(
+                            "; its automation {:?} was created in the claim queue",
+                            report.automation.fields.name
+                        ));
+                    }
+                    if let Some(why) = merged.note {
+                        note.push_str(&format!(" ({why})"));
+                    }
+                    Ok($crate::store::HookApplied {
+                        run: Some(id),
+                        automation: Some(automation),
+                        note,
+                    })
+                }
+                HookReport::Job(job) => {
+                    let stored: Option<(i64, String, DateTime<Utc>)> =
+                        sqlx::query_as(ingsql::JOB_BY_KEY)
+                            .bind(hook.source_id)
+                            .bind(&job.run_key)
+                            .bind(&job.job_key)
+                            .fetch_optional(&mut **tx)
+                            .await?;
+                    let note = match stored {
+                        None => {
+                            sqlx::query(ingsql::INSERT_JOB)
+                                .bind(hook.source_id)
+                                .bind(&job.run_key)
+                                .bind(&job.job_key)
+                                .bind(&job.name)
+                                .bind(job.status.as_str())
+                                .bind(hook.status_at)
+                                .bind(now)
+                                .execute(&mut **tx)
+                                .await?;
+                            format!("job {:?}: {}", job.name, job.status.label())
+                        }
+                        Some((id, status, at)) => {
+                            let status: app::model::ingestion::RunStatus =
+                                status.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+                            if $crate::runs::takes_over(status, Some(at), job.status, hook.status_at) {
+                                sqlx::query(ingsql::UPDATE_JOB)
+                                    .bind(id)
+                                    .bind(&job.name)
+                                    .bind(job.status.as_str())
+                                    .bind(hook.status_at)
+                                    .bind(now)
+                                    .execute(&mut **tx)
+                                    .await?;
+                                format!("job {:?}: {}", job.name, job.status.label())
+                            } else {
+                                format!(
+                                    "job {:?} stays {}: a finished job never restarts, and a later finish wins",
+                                    job.name,
+                                    status.label()
+                                )
+                            }
+                        }
+                    };
+                    let run: Option<(i64, i64)> = sqlx::query_as(ingsql::RUN_OF_JOB)
+                        .bind(hook.source_id)
+                        .bind(&job.run_key)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    Ok($crate::store::HookApplied {
+                        run: run.map(|(id, _)| id),
+                        automation: run.map(|(_, automation)| automation),
+                        note: match run {
+                            Some((id, _)) => format!("{note}, of run {id}"),
+                            None => format!("{note}, of a run not reported yet"),
+                        },
+                    })
+                }
+            }
+        }
+
+        #[allow(clippy::too_many_arguments)]
         pub async fn insert_source(
             tx: &mut sqlx::Transaction<'_, $db>,
             slug: &str,
             name: &str,
             team: i64,
+            tool: app::model::ingestion::SourceTool,
             key: &str,
+            secret: Option<&str>,
             now: DateTime<Utc>,
         ) -> StoreResult<i64> {
             let id: i64 = sqlx::query_scalar(ingsql::INSERT_SOURCE)
                 .bind(slug)
                 .bind(name)
                 .bind(team)
+                .bind(tool.as_str())
                 .bind(now)
                 .fetch_one(&mut **tx)
                 .await
@@ -668,23 +915,36 @@ macro_rules! ingest_queries {
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
+            if let Some(secret) = secret {
+                sqlx::query(ingsql::INSERT_SOURCE_SECRET)
+                    .bind(id)
+                    .bind(secret)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+            }
             Ok(id)
         }
 
-        pub async fn sources(pool: &$pool) -> StoreResult<Vec<(Source, String)>> {
+        pub async fn sources(pool: &$pool) -> StoreResult<Vec<SourceRow>> {
             let rows = sqlx::query(ingsql::SOURCES).fetch_all(pool).await?;
             rows.iter()
                 .map(|row| {
-                    Ok((
-                        Source {
+                    let tool: String = row.try_get("tool")?;
+                    Ok(SourceRow {
+                        source: Source {
                             id: row.try_get("id")?,
                             slug: row.try_get("slug")?,
                             name: row.try_get("name")?,
                             team_id: row.try_get("team_id")?,
+                            tool: tool.parse().map_err(|e: String| anyhow::anyhow!(e))?,
                             created_at: row.try_get("created_at")?,
+                            rejected_count: row.try_get("rejected_count")?,
+                            last_rejected_at: row.try_get("last_rejected_at")?,
                         },
-                        row.try_get("key")?,
-                    ))
+                        key: row.try_get("key")?,
+                        secret: row.try_get("secret")?,
+                    })
                 })
                 .collect()
         }
@@ -694,12 +954,62 @@ macro_rules! ingest_queries {
             key: &str,
             now: DateTime<Utc>,
         ) -> StoreResult<Option<SourceMatch>> {
-            let row: Option<(i64, String, i64)> = sqlx::query_as(ingsql::SOURCE_BY_KEY)
+            let row: Option<(i64, String, i64, String)> = sqlx::query_as(ingsql::SOURCE_BY_KEY)
                 .bind(key)
                 .bind(now)
                 .fetch_optional(pool)
                 .await?;
-            Ok(row.map(|(id, slug, team_id)| SourceMatch { id, slug, team_id }))
+            let Some((id, slug, team_id, tool)) = row else {
+                return Ok(None);
+            };
+            let tool: app::model::ingestion::SourceTool =
+                tool.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let secrets = if tool.signs() {
+                sqlx::query_scalar(ingsql::SOURCE_SECRETS)
+                    .bind(id)
+                    .bind(now)
+                    .fetch_all(pool)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            Ok(Some(SourceMatch {
+                id,
+                slug,
+                team_id,
+                tool,
+                secrets,
+            }))
+        }
+
+        pub async fn rotate_source_secret(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            source: i64,
+            secret: &str,
+            now: DateTime<Utc>,
+            old_until: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            sqlx::query(ingsql::RETIRE_SOURCE_SECRET)
+                .bind(source)
+                .bind(old_until)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query(ingsql::INSERT_SOURCE_SECRET)
+                .bind(source)
+                .bind(secret)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        pub async fn count_rejected(pool: &$pool, source: i64, now: DateTime<Utc>) -> StoreResult<()> {
+            sqlx::query(ingsql::COUNT_REJECTED)
+                .bind(source)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            Ok(())
         }
 
         pub async fn rotate_source_key(

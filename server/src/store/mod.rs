@@ -34,6 +34,7 @@ pub use types::{
     AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
     DeliveryOutcome, EdgeRefusal, Effect, NewAudit, NewDelivery, Person, PlannedAutomation,
     PlannedOrchestration, RecordedDelivery, Released, RunEvent, Signal, SourceMatch, StoredSession,
+    HookAutomation, HookApplied, HookEffect, HookJob, HookReport, HookRun, NewSource, SourceRow,
     Team, TokenDraft, TokenLookup, TokenRow,
 };
 
@@ -129,19 +130,32 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<app::model::ingestion::Run>>;
 
-    /// Adds a source with its first key; a taken slug is a `Conflict`.
+    /// Adds a source with its first key (and secret); a taken slug is a
+    /// `Conflict`.
     async fn create_source(
         &self,
-        slug: &str,
-        name: &str,
-        team: i64,
-        key: &str,
+        new: &NewSource,
         now: DateTime<Utc>,
         audit: &NewAudit,
     ) -> StoreResult<i64>;
 
-    /// Every source with its current key, by name.
-    async fn sources(&self) -> StoreResult<Vec<(app::model::ingestion::Source, String)>>;
+    /// Every source with its current key and secret, by name.
+    async fn sources(&self) -> StoreResult<Vec<SourceRow>>;
+
+    /// Gives a source the new current `secret`, keeping the old one
+    /// accepted until `old_until`.
+    async fn rotate_source_secret(
+        &self,
+        source: i64,
+        secret: &str,
+        now: DateTime<Utc>,
+        old_until: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
+
+    /// Counts a webhook refused for a missing or wrong signature: the one
+    /// thing such a request writes.
+    async fn count_rejected_hook(&self, source: i64, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// The source a key opens at `now`: its current key, or a rotated one
     /// until its overlap ends.

@@ -124,9 +124,11 @@ pub struct RunEvent {
 }
 
 /// What processing a kept delivery comes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Run(RunEvent),
+    /// A run or a job a CI tool's webhook reported.
+    Hook(HookEffect),
     /// A replayed delivery that already made this run: nothing to change.
     Replayed(i64),
     /// Nothing to record; why.
@@ -141,6 +143,80 @@ pub struct SourceMatch {
     pub id: i64,
     pub slug: String,
     pub team_id: i64,
+    pub tool: app::model::ingestion::SourceTool,
+    /// The secrets its deliveries may be signed with now: the current one
+    /// and rotated ones still in their overlap.
+    pub secrets: Vec<String>,
+}
+
+/// A source to add, with its first key and (for a tool that signs) secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSource {
+    pub slug: String,
+    pub name: String,
+    pub team_id: i64,
+    pub tool: app::model::ingestion::SourceTool,
+    pub key: String,
+    pub secret: Option<String>,
+}
+
+/// A source with its current key and secret, as listed for admins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRow {
+    pub source: app::model::ingestion::Source,
+    pub key: String,
+    pub secret: Option<String>,
+}
+
+/// What a webhook delivery comes to, read from its body in the source it
+/// came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookEffect {
+    pub source_id: i64,
+    pub report: HookReport,
+    /// The event's own time, else when it was received: between two
+    /// finished statuses the later wins, on a tie the later arrival.
+    pub status_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HookReport {
+    Run(HookRun),
+    Job(HookJob),
+}
+
+/// A run, found again by its key in its source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookRun {
+    /// The tool's identity of the run, as JSON text (`["o/r",12,1]`).
+    pub run_key: String,
+    pub automation: HookAutomation,
+    pub status: app::model::ingestion::RunStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub url: Option<String>,
+    /// Already cut to the ping body limit.
+    pub message: Option<String>,
+}
+
+/// The automation a run belongs to, by the tool's identity; created into
+/// the claim queue (from `fields`, with `audit`) when Baton has none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookAutomation {
+    /// Generic JSON names automations by their slug in the source.
+    pub slug: Option<String>,
+    /// Its tool and external id (and the rest, for a new one).
+    pub fields: app::model::inventory::AutomationFields,
+    pub audit: NewAudit,
+}
+
+/// A job of a run, found again by its key within the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookJob {
+    pub run_key: String,
+    pub job_key: String,
+    pub name: String,
+    pub status: app::model::ingestion::RunStatus,
 }
 
 /// Why an edge was not added to the dependency graph.
@@ -361,4 +437,12 @@ pub struct TokenLookup {
     pub user_id: i64,
     pub scope: String,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What applying a webhook's report did, for its delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookApplied {
+    pub run: Option<i64>,
+    pub automation: Option<i64>,
+    pub note: String,
 }

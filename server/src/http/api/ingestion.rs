@@ -59,7 +59,7 @@ pub async fn rotate_source_key(
     Caller(actor): Caller,
     Path(source): Path<String>,
 ) -> Result<Json<RotatedKey>, AppError> {
-    let key = sources::rotate_source_key(
+    let (key, tool) = sources::rotate_source_key(
         &*state.store,
         &*state.clock,
         &actor,
@@ -68,8 +68,36 @@ pub async fn rotate_source_key(
     )
     .await?;
     Ok(Json(RotatedKey {
-        urls: SourceUrls::new(&state.config.public_url, &key),
+        urls: SourceUrls::new(&state.config.public_url, tool, &key),
         key,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RotatedSecret {
+    secret: String,
+    old_secret_accepted_until: DateTime<Utc>,
+}
+
+/// `POST /api/v1/sources/{id}/secret`: a new signing secret; deliveries
+/// signed with the old one are accepted for the configured overlap.
+pub async fn rotate_source_secret(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(source): Path<String>,
+) -> Result<Json<RotatedSecret>, AppError> {
+    let overlap = state.config.key_overlap;
+    let secret = sources::rotate_source_secret(
+        &*state.store,
+        &*state.clock,
+        &actor,
+        id(&source)?,
+        overlap,
+    )
+    .await?;
+    Ok(Json(RotatedSecret {
+        secret,
+        old_secret_accepted_until: state.clock.now() + overlap,
     }))
 }
 

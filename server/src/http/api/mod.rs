@@ -184,6 +184,12 @@ pub fn routes() -> Routes {
             ingestion::rotate_source_key,
         )
         .add(
+            POST,
+            "/api/v1/sources/{id}/secret",
+            Access::Admin,
+            ingestion::rotate_source_secret,
+        )
+        .add(
             PUT,
             "/api/v1/automations/{id}/slug",
             Owner,

@@ -152,12 +152,22 @@ impl IngestionService for Ingestion {
         &self,
         name: String,
         team_id: Option<i64>,
+        tool: String,
     ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(async move {
+            let tool = match tool.parse() {
+                Ok(tool) => tool,
+                Err(why) => {
+                    let mut errors = app::model::errors::FieldErrors::default();
+                    errors.add("tool", why);
+                    return Ok(SaveOutcome::Invalid(errors));
+                }
+            };
             let draft = SourceDraft {
                 name,
                 slug: String::new(),
                 team_id,
+                tool,
             };
             let made = sources::create_source(&*self.store, &*self.clock, &self.actor, draft).await;
             settle(made.map(|_| ()), "/admin/sources")
@@ -167,6 +177,20 @@ impl IngestionService for Ingestion {
     fn rotate_source_key(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(async move {
             let rotated = sources::rotate_source_key(
+                &*self.store,
+                &*self.clock,
+                &self.actor,
+                id,
+                self.key_overlap,
+            )
+            .await;
+            settle(rotated.map(|_| ()), "/admin/sources")
+        })
+    }
+
+    fn rotate_source_secret(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let rotated = sources::rotate_source_secret(
                 &*self.store,
                 &*self.clock,
                 &self.actor,
