@@ -113,11 +113,12 @@ pub fn merge_hook(
 ) -> HookMerged {
     let finished = report.status != RunStatus::Started;
     let finished_at = finished.then(|| report.finished_at.unwrap_or(status_at));
-    let message = report.message.as_deref().map(|m| cut(m, log_limit).to_owned());
+    let message = report
+        .message
+        .as_deref()
+        .map(|m| cut(m, log_limit).to_owned());
     let Some((mut run, stored_at)) = existing else {
-        let started_at = report
-            .started_at
-            .or((!finished).then_some(status_at));
+        let started_at = report.started_at.or((!finished).then_some(status_at));
         let run = Run {
             id: 0,
             automation_id,
@@ -149,7 +150,10 @@ pub fn merge_hook(
     }
     let stored = run.status;
     if !takes_over(stored, stored_at, report.status, status_at) {
-        run.duration_ms = run.started_at.zip(run.finished_at).map(|(s, e)| between(s, e));
+        run.duration_ms = run
+            .started_at
+            .zip(run.finished_at)
+            .map(|(s, e)| between(s, e));
         let note = if finished {
             format!(
                 "the run stays {}: its status is from a later event",
@@ -158,7 +162,10 @@ pub fn merge_hook(
         } else if stored == RunStatus::Started {
             "the run was already in progress".to_owned()
         } else {
-            format!("the run stays {}: a finished run never restarts", stored.label())
+            format!(
+                "the run stays {}: a finished run never restarts",
+                stored.label()
+            )
         };
         return HookMerged {
             run,
@@ -172,8 +179,13 @@ pub fn merge_hook(
     if let Some(message) = message {
         run.log = message;
     }
-    let note = (stored != RunStatus::Started)
-        .then(|| format!("{} replaced by a later {}", stored.label(), run.status.label()));
+    let note = (stored != RunStatus::Started).then(|| {
+        format!(
+            "{} replaced by a later {}",
+            stored.label(),
+            run.status.label()
+        )
+    });
     HookMerged {
         run,
         status_at,
@@ -330,7 +342,19 @@ mod tests {
             run_key: "[\"o/r\",1,1]".to_owned(),
             automation: crate::store::HookAutomation {
                 slug: None,
-                fields: app::model::inventory::AutomationFields::default(),
+                fields: app::model::inventory::AutomationFields {
+                    tool: app::model::inventory::Tool::GithubActions,
+                    external_id: "o/r/.github/workflows/w.yml".to_owned(),
+                    url: String::new(),
+                    name: "w".to_owned(),
+                    description: String::new(),
+                    owner_id: None,
+                    team_id: None,
+                    failure_mode: String::new(),
+                    orchestration_id: None,
+                    minutes_saved_per_run: None,
+                    runs_per_week: None,
+                },
                 audit: crate::audit::Author::ingestion().did(
                     minute(0),
                     "automation.created_by_webhook",
@@ -349,22 +373,62 @@ mod tests {
 
     #[test]
     fn a_reported_run_opens_finishes_and_keeps_the_later_finish() {
-        let opened = merge_hook(None, 7, &report(RunStatus::Started, Some(1), None), minute(1), 100);
+        let opened = merge_hook(
+            None,
+            7,
+            &report(RunStatus::Started, Some(1), None),
+            minute(1),
+            100,
+        );
         assert_eq!(opened.run.status, RunStatus::Started);
         assert_eq!(opened.run.started_at, Some(minute(1)));
         assert_eq!(opened.run.url.as_deref(), Some("https://ci.example/run/1"));
-        let stored = Some((Run { id: 3, ..opened.run }, Some(minute(1))));
-        let failed = merge_hook(stored, 7, &report(RunStatus::Failed, None, Some(4)), minute(4), 100);
+        let stored = Some((
+            Run {
+                id: 3,
+                ..opened.run
+            },
+            Some(minute(1)),
+        ));
+        let failed = merge_hook(
+            stored,
+            7,
+            &report(RunStatus::Failed, None, Some(4)),
+            minute(4),
+            100,
+        );
         assert_eq!(failed.run.status, RunStatus::Failed);
         assert_eq!(failed.run.duration_ms, Some(180_000));
         assert_eq!(failed.status_at, minute(4));
         let stored = Some((failed.run.clone(), Some(failed.status_at)));
-        let older = merge_hook(stored.clone(), 7, &report(RunStatus::Succeeded, None, Some(2)), minute(2), 100);
+        let older = merge_hook(
+            stored.clone(),
+            7,
+            &report(RunStatus::Succeeded, None, Some(2)),
+            minute(2),
+            100,
+        );
         assert_eq!(older.run.status, RunStatus::Failed, "an older finish loses");
         assert!(older.note.is_some());
-        let restart = merge_hook(stored.clone(), 7, &report(RunStatus::Started, None, None), minute(9), 100);
-        assert_eq!(restart.run.status, RunStatus::Failed, "never back to started");
-        let later = merge_hook(stored, 7, &report(RunStatus::Succeeded, None, Some(6)), minute(6), 100);
+        let restart = merge_hook(
+            stored.clone(),
+            7,
+            &report(RunStatus::Started, None, None),
+            minute(9),
+            100,
+        );
+        assert_eq!(
+            restart.run.status,
+            RunStatus::Failed,
+            "never back to started"
+        );
+        let later = merge_hook(
+            stored,
+            7,
+            &report(RunStatus::Succeeded, None, Some(6)),
+            minute(6),
+            100,
+        );
         assert_eq!(later.run.status, RunStatus::Succeeded);
         assert_eq!(later.run.finished_at, Some(minute(6)));
         assert_eq!(later.run.id, 3);

@@ -82,6 +82,24 @@ pub async fn create_source(
     if !is_slug(&slug) {
         errors.add("slug", "use a-z, 0-9, '-' and '_' (at most 100)");
     }
+    let tool = draft.tool;
+    let secret = match (draft.secret, tool.signs()) {
+        (None, true) => Some(new_secret(tool)),
+        (None, false) => None,
+        (Some(_), false) => {
+            errors.add(
+                "secret",
+                format!("{} are not signed: leave the secret out", tool.label()),
+            );
+            None
+        }
+        (Some(given), true) => {
+            if let Err(why) = check_secret(tool, &given) {
+                errors.add("secret", why);
+            }
+            Some(given)
+        }
+    };
     match draft.team_id {
         None => errors.add("team_id", "choose the team that owns the source"),
         Some(team) if !store.team_exists(team).await? => {
@@ -94,7 +112,6 @@ pub async fn create_source(
     }
     let team = draft.team_id.unwrap_or_default();
     let now = clock.now();
-    let tool = draft.tool;
     let audit = Author::of(actor)
         .did(now, "source.created", "source", None, &name)
         .after(&serde_json::json!({
@@ -106,7 +123,7 @@ pub async fn create_source(
         team_id: team,
         tool,
         key: crate::store::new_ping_key(),
-        secret: tool.signs().then(|| new_secret(tool)),
+        secret,
     };
     match store.create_source(&new, now, &audit).await {
         Err(StoreError::Conflict(_)) => Err(invalid(
@@ -172,13 +189,47 @@ pub async fn rotate_source_secret(
         .into());
     }
     let audit = Author::of(actor)
-        .did(now, "source.secret_rotated", "source", Some(id), &source.name)
+        .did(
+            now,
+            "source.secret_rotated",
+            "source",
+            Some(id),
+            &source.name,
+        )
         .after(&serde_json::json!({"old_secret_accepted_until": now + overlap}));
     let secret = new_secret(source.tool);
     store
         .rotate_source_secret(id, &secret, now, now + overlap, &audit)
         .await?;
     Ok(secret)
+}
+
+/// The shortest secret taken from someone: shorter ones can be guessed.
+const MIN_SECRET: usize = 16;
+const MAX_SECRET: usize = 200;
+
+/// Whether a secret someone gives will do for `tool`.
+fn check_secret(tool: SourceTool, secret: &str) -> Result<(), String> {
+    let length = secret.chars().count();
+    if !(MIN_SECRET..=MAX_SECRET).contains(&length) {
+        return Err(format!(
+            "a secret is {MIN_SECRET} to {MAX_SECRET} characters long"
+        ));
+    }
+    if secret.trim() != secret || secret.chars().any(char::is_control) {
+        return Err(
+            "the secret starts or ends with a space, or holds a control character: \
+             paste it again"
+                .to_owned(),
+        );
+    }
+    if tool == SourceTool::Generic && crate::ingest::verify::standard_key(secret).is_none() {
+        return Err(
+            "a Standard Webhooks secret is whsec_ followed by base64 (as its libraries make them)"
+                .to_owned(),
+        );
+    }
+    Ok(())
 }
 
 /// A fresh secret in the form the tool expects: Standard Webhooks'
@@ -210,7 +261,12 @@ pub async fn set_slug(
         if !is_slug(slug) {
             return Err(invalid("slug", "use a-z, 0-9, '-' and '_' (at most 100)"));
         }
-        if !store.sources().await?.iter().any(|r| r.source.id == *source) {
+        if !store
+            .sources()
+            .await?
+            .iter()
+            .any(|r| r.source.id == *source)
+        {
             return Err(invalid("source_id", format!("there is no source {source}")));
         }
     }

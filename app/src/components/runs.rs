@@ -29,7 +29,7 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                         <th scope="col">"Began"</th>
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"Took"</th>
-                        <th scope="col">"Run id"</th>
+                        <th scope="col">"Run"</th>
                         <th scope="col">"What it said"</th>
                     </tr>
                 </thead>
@@ -38,6 +38,7 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                         let class = match run.status {
                             RunStatus::Succeeded => "status status--ok",
                             RunStatus::Started => "status status--running",
+                            RunStatus::Skipped => "status status--quiet",
                             _ => "status status--bad",
                         };
                         let outcome = match run.exit_status {
@@ -58,7 +59,11 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                                 <td class="mono">{began}</td>
                                 <td><span class=class>{outcome}</span></td>
                                 <td>{run.duration_ms.map_or_else(|| "—".to_owned(), duration)}</td>
-                                <td class="mono">{run.rid.unwrap_or_else(|| "—".to_owned())}</td>
+                                <td class="mono">{match (run.rid, run.url) {
+                                    (_, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => view! { <a href=url>"in its tool"</a> }.into_any(),
+                                    (Some(rid), _) => rid.into_any(),
+                                    (None, _) => "—".into_any(),
+                                }}</td>
                                 <td class="runs__log" title=whole>{log}</td>
                             </tr>
                         }

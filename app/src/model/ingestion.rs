@@ -149,6 +149,9 @@ pub struct SourceDraft {
     pub slug: String,
     pub team_id: Option<i64>,
     pub tool: SourceTool,
+    /// A signing secret already set in the tool (a GitHub App's, say);
+    /// Baton makes one when it is not given.
+    pub secret: Option<String>,
 }
 
 /// An automation a ping created, waiting for an owner to claim it into an
@@ -223,6 +226,19 @@ impl std::str::FromStr for RunStatus {
             .find(|status| status.as_str() == s)
             .ok_or_else(|| format!("unknown run status {s:?}"))
     }
+}
+
+/// A job of a run a CI tool reported (a GitHub workflow job, a GitLab
+/// job). Jobs never set their run's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: i64,
+    /// The tool's id of the job within its run.
+    pub job_key: String,
+    pub name: String,
+    pub status: RunStatus,
+    /// The tool's own time of that status.
+    pub status_at: DateTime<Utc>,
 }
 
 /// One execution of an automation, however many events told of it.

@@ -67,7 +67,9 @@ pub async fn hook(State(ingest): State<Ingestor>, request: Request) -> Response 
             let answer = ingest.reject(&incoming, rejection, &body).await;
             return hook_answer(answer, None);
         }
-        (None, Ok(_)) => return hook_answer(Answer::Refused(family_of(None), Refusal::NotFound), None),
+        (None, Ok(_)) => {
+            return hook_answer(Answer::Refused(family_of(None), Refusal::NotFound), None);
+        }
     };
     if parts.method != axum::http::Method::POST {
         let mut response = hook_error(

@@ -48,11 +48,7 @@ fn next_batch(size: u32, took: Duration, slice: Duration) -> u32 {
 /// What a kept delivery comes to: the run event its URL and body describe,
 /// or what a webhook reports. `sources` holds the sources of the batch's
 /// webhooks.
-pub fn interpret(
-    delivery: &Delivery,
-    sources: &HashMap<i64, Source>,
-    log_limit: usize,
-) -> Effect {
+pub fn interpret(delivery: &Delivery, sources: &HashMap<i64, Source>, log_limit: usize) -> Effect {
     let Some(family) = Family::parse(&delivery.endpoint) else {
         return Effect::Ignored(format!(
             "Baton does not map deliveries to {:?}",

@@ -72,11 +72,7 @@ fn refused(tool: Tool, source: Option<&SourceMatch>, refusal: Refusal) -> Reject
 impl Ingestor {
     /// The source a webhook URL opens: its key must be a source's, for
     /// this tool. Nothing is written.
-    pub async fn hook_source(
-        &self,
-        tool: Tool,
-        key: &str,
-    ) -> Result<SourceMatch, Rejection> {
+    pub async fn hook_source(&self, tool: Tool, key: &str) -> Result<SourceMatch, Rejection> {
         match self.source(key).await {
             Ok(Some(source)) if source.tool == tool.source_tool() => Ok(source),
             Ok(_) => Err(refused(tool, None, Refusal::NotFound)),
@@ -238,6 +234,13 @@ fn status(status: HookStatus) -> RunStatus {
     }
 }
 
+/// Only a web address is linked to from Baton's pages (never a
+/// `javascript:` one a sender made up).
+fn is_web_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
 /// One part of a tool's identity as text.
 fn part(value: &Value) -> String {
     match value {
@@ -282,7 +285,13 @@ fn automation(
                 Some(_) => format!("{run_name} ({})", parts[0]),
                 None => run_name.to_owned(),
             };
-            (InventoryTool::GitlabCi, None, parts.join("/"), name, String::new())
+            (
+                InventoryTool::GitlabCi,
+                None,
+                parts.join("/"),
+                name,
+                String::new(),
+            )
         }
         Tool::Jenkins => (
             InventoryTool::Jenkins,
@@ -366,12 +375,12 @@ pub fn effect(
                 status: status(run.status),
                 started_at: run.started_at,
                 finished_at: run.finished_at,
-                url: run.url.clone(),
+                url: run.url.clone().filter(|u| is_web_url(u)),
                 message: run.message.as_deref().map(|m| cut(m, log_limit).to_owned()),
             };
             return Effect::Hook(HookEffect {
                 source_id: source.id,
-                report: HookReport::Run(hook_run),
+                report: HookReport::Run(Box::new(hook_run)),
                 status_at,
             });
         }

@@ -155,6 +155,22 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn run_by_key(
+                &self,
+                source: i64,
+                run_key: &str,
+            ) -> $crate::store::StoreResult<Option<app::model::ingestion::Run>> {
+                queries::run_by_key(&self.pool, source, run_key).await
+            }
+
+            async fn jobs(
+                &self,
+                source: i64,
+                run_key: &str,
+            ) -> $crate::store::StoreResult<Vec<app::model::ingestion::Job>> {
+                queries::jobs(&self.pool, source, run_key).await
+            }
+
             async fn count_rejected_hook(
                 &self,
                 source: i64,

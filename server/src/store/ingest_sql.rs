@@ -253,6 +253,9 @@ UPDATE runs SET status = $2, at = $3, started_at = $4, finished_at = $5, duratio
     log = $7, updated_at = $8, status_at = $9, url = $10
 WHERE id = $1";
 
+pub const JOBS_OF_RUN: &str = "\
+SELECT id, job_key, name, status, status_at FROM jobs WHERE source_id = $1 AND run_key = $2
+ORDER BY id";
 pub const JOB_BY_KEY: &str = "\
 SELECT id, status, status_at FROM jobs WHERE source_id = $1 AND run_key = $2 AND job_key = $3";
 pub const INSERT_JOB: &str = "\
@@ -694,6 +697,45 @@ macro_rules! ingest_queries {
                     .await?;
             }
             Ok(())
+        }
+
+        pub async fn run_by_key(
+            pool: &$pool,
+            source: i64,
+            run_key: &str,
+        ) -> StoreResult<Option<Run>> {
+            sqlx::query(sqlx::AssertSqlSafe(ingsql::run_by_key()))
+                .bind(source)
+                .bind(run_key)
+                .fetch_optional(pool)
+                .await?
+                .as_ref()
+                .map(run_row)
+                .transpose()
+        }
+
+        pub async fn jobs(
+            pool: &$pool,
+            source: i64,
+            run_key: &str,
+        ) -> StoreResult<Vec<app::model::ingestion::Job>> {
+            let rows = sqlx::query(ingsql::JOBS_OF_RUN)
+                .bind(source)
+                .bind(run_key)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let status: String = row.try_get("status")?;
+                    Ok(app::model::ingestion::Job {
+                        id: row.try_get("id")?,
+                        job_key: row.try_get("job_key")?,
+                        name: row.try_get("name")?,
+                        status: status.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                        status_at: row.try_get("status_at")?,
+                    })
+                })
+                .collect()
         }
 
         /// The automation a webhook's run belongs to: by its slug in the

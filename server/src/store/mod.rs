@@ -32,10 +32,10 @@ use crate::config::DatabaseUrl;
 pub use error::{StoreError, StoreResult};
 pub use types::{
     AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
-    DeliveryOutcome, EdgeRefusal, Effect, NewAudit, NewDelivery, Person, PlannedAutomation,
-    PlannedOrchestration, RecordedDelivery, Released, RunEvent, Signal, SourceMatch, StoredSession,
-    HookAutomation, HookApplied, HookEffect, HookJob, HookReport, HookRun, NewSource, SourceRow,
-    Team, TokenDraft, TokenLookup, TokenRow,
+    DeliveryOutcome, EdgeRefusal, Effect, HookApplied, HookAutomation, HookEffect, HookJob,
+    HookReport, HookRun, NewAudit, NewDelivery, NewSource, Person, PlannedAutomation,
+    PlannedOrchestration, RecordedDelivery, Released, RunEvent, Signal, SourceMatch, SourceRow,
+    StoredSession, Team, TokenDraft, TokenLookup, TokenRow,
 };
 
 /// The shared handle to the store in use.
@@ -152,6 +152,21 @@ pub trait Store: Send + Sync + 'static {
         old_until: DateTime<Utc>,
         audit: &NewAudit,
     ) -> StoreResult<()>;
+
+    /// The run a tool reported under `run_key` (its identity, as JSON
+    /// text) in `source`.
+    async fn run_by_key(
+        &self,
+        source: i64,
+        run_key: &str,
+    ) -> StoreResult<Option<app::model::ingestion::Run>>;
+
+    /// The jobs of the run `run_key` in `source`, as first reported.
+    async fn jobs(
+        &self,
+        source: i64,
+        run_key: &str,
+    ) -> StoreResult<Vec<app::model::ingestion::Job>>;
 
     /// Counts a webhook refused for a missing or wrong signature: the one
     /// thing such a request writes.

@@ -181,7 +181,7 @@ pub struct HookEffect {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum HookReport {
-    Run(HookRun),
+    Run(Box<HookRun>),
     Job(HookJob),
 }
 

@@ -27,3 +27,4 @@ mod sessions;
 mod shutdown;
 mod store_contract;
 mod transfer;
+mod webhooks;

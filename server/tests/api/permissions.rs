@@ -205,10 +205,14 @@ impl World {
         let key = baton::store::new_ping_key();
         let source = store
             .create_source(
-                &format!("source-{n}"),
-                &format!("Source {n}"),
-                team,
-                &key,
+                &baton::store::NewSource {
+                    slug: format!("source-{n}"),
+                    name: format!("Source {n}"),
+                    team_id: team,
+                    tool: app::model::ingestion::SourceTool::Ping,
+                    key: key.clone(),
+                    secret: None,
+                },
                 now,
                 &audit,
             )
@@ -266,7 +270,7 @@ impl World {
             "people": store.people().await.unwrap().iter().map(|p| (p.id, p.active, p.role.clone())).collect::<Vec<_>>(),
             "teams": store.teams().await.unwrap().iter().map(|t| (t.id, t.name.clone())).collect::<Vec<_>>(),
             "members": store.team_members().await.unwrap(),
-            "sources": store.sources().await.unwrap().iter().map(|(s, key)| (s.id, key.clone())).collect::<Vec<_>>(),
+            "sources": store.sources().await.unwrap().iter().map(|r| (r.source.id, r.key.clone())).collect::<Vec<_>>(),
             "claims": store.claim_queue().await.unwrap().iter().map(|c| c.automation_id).collect::<Vec<_>>(),
         })
     }

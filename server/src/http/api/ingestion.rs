@@ -87,14 +87,9 @@ pub async fn rotate_source_secret(
     Path(source): Path<String>,
 ) -> Result<Json<RotatedSecret>, AppError> {
     let overlap = state.config.key_overlap;
-    let secret = sources::rotate_source_secret(
-        &*state.store,
-        &*state.clock,
-        &actor,
-        id(&source)?,
-        overlap,
-    )
-    .await?;
+    let secret =
+        sources::rotate_source_secret(&*state.store, &*state.clock, &actor, id(&source)?, overlap)
+            .await?;
     Ok(Json(RotatedSecret {
         secret,
         old_secret_accepted_until: state.clock.now() + overlap,

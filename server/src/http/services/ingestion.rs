@@ -168,6 +168,7 @@ impl IngestionService for Ingestion {
                 slug: String::new(),
                 team_id,
                 tool,
+                secret: None,
             };
             let made = sources::create_source(&*self.store, &*self.clock, &self.actor, draft).await;
             settle(made.map(|_| ()), "/admin/sources")
