@@ -111,3 +111,93 @@ test('an admin adds a source; a slug ping creates an automation that an editor c
   const id = page.url().split('/').pop();
   expect((await request.delete(`/api/v1/automations/${id}`)).status()).toBe(204);
 });
+
+test('an admin adds a GitHub source; a signed workflow run lands in the claim queue with its run', async ({ page, request }) => {
+  const { createHmac } = await import('node:crypto');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  expect((await request.post('/api/v1/teams', { data: { name: 'Release engineering' } })).status()).toBe(201);
+
+  await hydrated(page, '/admin/sources');
+  await page.getByLabel('Name').fill('GitHub octo-org');
+  await page.getByLabel('Takes').selectOption({ label: 'GitHub webhooks' });
+  await page.getByLabel('Owned by the team').selectOption({ label: 'Release engineering' });
+  await page.getByRole('button', { name: 'Add the source' }).click();
+  const card = page.getByRole('region', { name: 'GitHub octo-org' });
+  await expect(card).toContainText('GitHub webhooks');
+  await expect(card).toContainText('Settings → Webhooks');
+  const hookUrl = (await card.locator('dt:has-text("Webhook URL") + dd code').textContent())!.trim();
+  expect(hookUrl).toMatch(/\/hooks\/github\/[0-9a-f]{32}$/);
+  // The secret stays folded until asked for.
+  const secretCode = card.locator('details.secret code');
+  await expect(secretCode).toBeHidden();
+  await card.getByText('Show the secret').click();
+  await expect(secretCode).toBeVisible();
+  const secret = (await secretCode.textContent())!.trim();
+  expect(secret).toMatch(/^[0-9a-f]{64}$/);
+  await page.screenshot({ path: 'screenshots/desktop-sources-github.png', fullPage: true });
+
+  // GitHub delivers a finished workflow run, and a push Baton does not map.
+  const fixtures = join(__dirname, '..', '..', 'server', 'tests', 'fixtures', 'webhooks');
+  const run = readFileSync(join(fixtures, 'github-octokit', 'workflow_run.completed.success.json'));
+  const sign = (body: Buffer) => 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+  const path = new URL(hookUrl).pathname;
+  const github = await (await import('@playwright/test')).request.newContext();
+  const sent = await github.post(path, {
+    data: run,
+    headers: { 'content-type': 'application/json', 'x-github-event': 'workflow_run', 'x-github-delivery': 'e2e-1', 'x-hub-signature-256': sign(run) },
+  });
+  expect(sent.status()).toBe(200);
+  expect((await sent.json()).mapped).toBe('run');
+  const push = Buffer.from('{"ref":"refs/heads/main"}');
+  const ignored = await github.post(path, {
+    data: push,
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sign(push) },
+  });
+  expect((await ignored.json()).mapped).toBe('ignored');
+  const unsigned = await github.post(path, { data: run, headers: { 'x-github-event': 'workflow_run' } });
+  expect(unsigned.status()).toBe(401);
+  await github.dispose();
+  await settled(request);
+
+  // The source's card counts the refused delivery.
+  await hydrated(page, '/admin/sources');
+  await expect(page.getByRole('region', { name: 'GitHub octo-org' })).toContainText('1 deliveries refused for a missing or wrong signature');
+
+  await hydrated(page, '/inventory');
+  const queue = page.getByRole('region', { name: /Claim queue/ });
+  await expect(queue).toContainText('.github/workflows/test.yml (octo-org/octo-repo)');
+  await queue.getByRole('link', { name: '.github/workflows/test.yml (octo-org/octo-repo)' }).click();
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const runs = page.getByRole('region', { name: 'Runs' });
+  await expect(runs.locator('tbody tr')).toHaveCount(1);
+  await expect(runs.locator('tbody tr').first()).toContainText('succeeded');
+  await expect(runs.getByRole('link', { name: 'in its tool' })).toHaveAttribute('href', 'https://github.com/octo-org/octo-repo/actions/runs/289782451');
+  await page.screenshot({ path: 'screenshots/desktop-automation-webhook-run.png', fullPage: true });
+  const id = page.url().split('/').pop();
+
+  // Both deliveries are in the log, with what they came to.
+  await runs.getByRole('link', { name: 'Every delivery for it' }).click();
+  await expect(page.locator('table.deliveries tbody tr')).toHaveCount(1);
+  await expect(page.locator('table.deliveries tbody tr').first()).toContainText('Recorded');
+  await expect(page.locator('table.deliveries tbody tr').first()).toContainText('succeeded');
+  const sources = await (await request.get('/api/v1/sources')).json();
+  const source = sources.find((s: { name: string }) => s.name === 'GitHub octo-org');
+  await hydrated(page, `/deliveries?source_id=${source.id}&outcome=ignored`);
+  const row = page.locator('table.deliveries tbody tr');
+  await expect(row).toHaveCount(1);
+  await expect(row.first()).toContainText('Baton does not map GitHub "push" events');
+  await row.first().getByRole('link').first().click();
+  await expect(page.getByRole('region', { name: 'Headers' })).toContainText('x-hub-signature-256');
+  await page.screenshot({ path: 'screenshots/desktop-delivery-webhook.png', fullPage: true });
+
+  // Rotating the secret shows a new one.
+  await hydrated(page, '/admin/sources');
+  page.once('dialog', (dialog) => dialog.accept());
+  const rotated = page.getByRole('region', { name: 'GitHub octo-org' });
+  await rotated.getByRole('button', { name: 'Rotate the secret' }).click();
+  await rotated.getByText('Show the secret').click();
+  await expect(rotated.locator('details.secret code')).not.toHaveText(secret);
+
+  expect((await request.delete(`/api/v1/automations/${id}`)).status()).toBe(204);
+});

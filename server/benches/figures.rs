@@ -191,7 +191,7 @@ async fn ping_figures(
         let created: serde_json::Value = res.json().await.unwrap();
         keys.push(created["ping"]["key"].as_str().unwrap().to_owned());
     }
-    let keys = Arc::new(keys);
+    let requests = pings::pings(keys);
     let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
     if name == "SQLite" {
         println!(
@@ -202,7 +202,7 @@ async fn ping_figures(
     let most = pings::run(
         &store,
         addr,
-        keys.clone(),
+        requests.clone(),
         128,
         Duration::from_secs(10),
         None,
@@ -213,7 +213,15 @@ async fn ping_figures(
         most.rate, most.p50, most.p99, most.accepted, most.refused, most.missing
     );
     let half = most.rate / 2.0;
-    let paced = pings::run(&store, addr, keys, 128, Duration::from_secs(10), Some(half)).await;
+    let paced = pings::run(
+        &store,
+        addr,
+        requests,
+        128,
+        Duration::from_secs(10),
+        Some(half),
+    )
+    .await;
     println!(
         "| {name} | pings at half that rate ({half:.0}/s, paced, latency from when each was due) | p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} missing afterwards |",
         paced.p50, paced.p99, paced.accepted, paced.missing
@@ -225,6 +233,81 @@ async fn ping_figures(
     let total = most.accepted + paced.accepted;
     println!(
         "| {name} | turning those {total} deliveries into runs | done {:.1?} after the last ping |",
+        started.elapsed()
+    );
+}
+
+/// Signed GitHub `workflow_run` deliveries through HTTP: the most a
+/// running Baton verifies and keeps durably, the latency at half that rate,
+/// and how long turning them into runs takes.
+async fn webhook_figures(name: &str, client: &reqwest::Client, base: &str, store: SharedStore) {
+    let team: serde_json::Value = client
+        .post(format!("{base}/api/v1/teams"))
+        .json(&serde_json::json!({"name": "Bench"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let res = client
+        .post(format!("{base}/api/v1/sources"))
+        .json(&serde_json::json!({"name": "GitHub bench", "team_id": team["id"], "tool": "github"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let source: serde_json::Value = res.json().await.unwrap();
+    let template: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/webhooks/github-octokit/workflow_run.completed.success.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let size = serde_json::to_vec(&template).unwrap().len();
+    let requests = pings::github(
+        source["key"].as_str().unwrap().to_owned(),
+        source["secret"].as_str().unwrap().to_owned(),
+        template,
+    );
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let connections = 64;
+    let most = pings::run(
+        &store,
+        addr,
+        requests.clone(),
+        connections,
+        Duration::from_secs(10),
+        None,
+    )
+    .await;
+    println!(
+        "| {name} | signed GitHub `workflow_run` deliveries over HTTP (a real {size}-byte payload, each its own run, requested then completed; HMAC checked), {connections} connections, 10 s flat out | {:.0} durable deliveries/s; p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} refused, {} of the 2xx missing afterwards |",
+        most.rate, most.p50, most.p99, most.accepted, most.refused, most.missing
+    );
+    let half = most.rate / 2.0;
+    let paced = pings::run(
+        &store,
+        addr,
+        requests,
+        connections,
+        Duration::from_secs(10),
+        Some(half),
+    )
+    .await;
+    println!(
+        "| {name} | signed GitHub deliveries at half that rate ({half:.0}/s, paced) | p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} missing afterwards |",
+        paced.p50, paced.p99, paced.accepted, paced.missing
+    );
+    let started = Instant::now();
+    while store.count_pending_deliveries().await.unwrap() > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "| {name} | turning those {} deliveries into runs (each run created, then completed) | done {:.1?} after the last delivery |",
+        most.accepted + paced.accepted,
         started.elapsed()
     );
 }
@@ -253,6 +336,7 @@ async fn main() {
     println!("| --- | --- | --- |");
     // `BATON_BENCH=pings` measures the ping load alone.
     let only_pings = std::env::var("BATON_BENCH").is_ok_and(|v| v == "pings");
+    let only_hooks = std::env::var("BATON_BENCH").is_ok_and(|v| v == "hooks");
     // `BATON_BENCH_BACKEND=sqlite` or `postgres` measures one backend.
     let backend = std::env::var("BATON_BENCH_BACKEND").unwrap_or_default();
     for (name, url) in [("SQLite", sqlite_url), ("PostgreSQL", pg_url)] {
@@ -260,7 +344,7 @@ async fn main() {
             continue;
         }
         for producers in [1, 64] {
-            if only_pings {
+            if only_pings || only_hooks {
                 break;
             }
             let store = store::connect(&url.parse().unwrap()).await.unwrap();
@@ -326,8 +410,14 @@ async fn main() {
             signed_in.status().is_success(),
             "the bench could not sign in"
         );
-        ping_figures(name, &client, &base, app_store.clone(), &dir).await;
-        if only_pings {
+        // `BATON_BENCH=hooks` measures the webhook load alone.
+        if !only_hooks {
+            ping_figures(name, &client, &base, app_store.clone(), &dir).await;
+        }
+        if !only_pings {
+            webhook_figures(name, &client, &base, app_store.clone()).await;
+        }
+        if only_pings || only_hooks {
             let _ = stop_tx.send(());
             let _ = server.await;
             continue;

@@ -41,6 +41,7 @@ pub fn merge(existing: Option<Run>, event: &RunEvent, log_limit: usize) -> Merge
                     exit_status: event.exit_status,
                     log: cut(&event.log, log_limit).to_owned(),
                     url: None,
+                    jobs: Vec::new(),
                 },
                 None,
             )
@@ -131,6 +132,7 @@ pub fn merge_hook(
             exit_status: None,
             log: message.unwrap_or_default(),
             url: report.url.clone(),
+            jobs: Vec::new(),
         };
         return HookMerged {
             run,

@@ -134,6 +134,16 @@ pub async fn create_source(
     }
 }
 
+async fn source(store: &dyn Store, id: i64) -> Result<Source, CatalogError> {
+    Ok(store
+        .sources()
+        .await?
+        .into_iter()
+        .find(|r| r.source.id == id)
+        .ok_or(CatalogError::NotFound)?
+        .source)
+}
+
 /// Gives a source a new key; the old one keeps working for `overlap`. The
 /// key, and the source's tool (its URLs depend on it).
 pub async fn rotate_source_key(
@@ -145,13 +155,7 @@ pub async fn rotate_source_key(
 ) -> Result<(String, SourceTool), CatalogError> {
     access::require_admin(actor, "rotate source keys")?;
     let now = clock.now();
-    let source = store
-        .sources()
-        .await?
-        .into_iter()
-        .find(|r| r.source.id == id)
-        .ok_or(CatalogError::NotFound)?
-        .source;
+    let source = source(store, id).await?;
     let audit = Author::of(actor)
         .did(now, "source.key_rotated", "source", Some(id), &source.name)
         .after(&serde_json::json!({"old_key_accepted_until": now + overlap}));
@@ -173,13 +177,7 @@ pub async fn rotate_source_secret(
 ) -> Result<String, CatalogError> {
     access::require_admin(actor, "rotate source secrets")?;
     let now = clock.now();
-    let source = store
-        .sources()
-        .await?
-        .into_iter()
-        .find(|r| r.source.id == id)
-        .ok_or(CatalogError::NotFound)?
-        .source;
+    let source = source(store, id).await?;
     if !source.tool.signs() {
         return Err(StoreError::Conflict(format!(
             "{} takes {}, which are not signed: it has no secret",

@@ -54,6 +54,14 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                         };
                         let log = run.log.lines().last().unwrap_or_default().to_owned();
                         let whole = run.log.clone();
+                        let jobs = (!run.jobs.is_empty()).then(|| {
+                            let each: Vec<String> = run
+                                .jobs
+                                .iter()
+                                .map(|j| format!("{} {}", j.name, j.status.label()))
+                                .collect();
+                            format!("{} jobs: {}", run.jobs.len(), each.join(", "))
+                        });
                         view! {
                             <tr>
                                 <td class="mono">{began}</td>
@@ -64,7 +72,10 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                                     (Some(rid), _) => rid.into_any(),
                                     (None, _) => "—".into_any(),
                                 }}</td>
-                                <td class="runs__log" title=whole>{log}</td>
+                                <td class="runs__log" title=whole>
+                                    {log}
+                                    {jobs.map(|jobs| view! { <span class="table__sub">{jobs}</span> })}
+                                </td>
                             </tr>
                         }
                     }).collect_view()}

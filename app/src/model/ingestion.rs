@@ -262,6 +262,9 @@ pub struct Run {
     /// Where the tool shows this run (a CI tool's run page).
     #[serde(default)]
     pub url: Option<String>,
+    /// Its jobs, as its tool reported them (CI tools' runs).
+    #[serde(default)]
+    pub jobs: Vec<Job>,
 }
 
 /// What became of a delivery.

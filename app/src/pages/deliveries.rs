@@ -46,6 +46,10 @@ fn family(endpoint: &str) -> &str {
         "ping_slug" => "Ping by slug",
         "cronitor" => "Cronitor",
         "uptime_kuma" => "Uptime Kuma",
+        "github" => "GitHub webhook",
+        "gitlab" => "GitLab webhook",
+        "jenkins" => "Jenkins notification",
+        "generic" => "Generic JSON webhook",
         other => other,
     }
 }

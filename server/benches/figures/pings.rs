@@ -24,6 +24,58 @@ struct Tally {
     refused: u64,
 }
 
+/// Makes request `n` of connection `c` in run `run`: its bytes and mark.
+/// Requests go in fours, and a connection stops only after a fourth.
+pub type Requests = Arc<dyn Fn(u32, usize, usize) -> (Vec<u8>, String) + Send + Sync>;
+
+/// Pings, spread over `keys`.
+pub fn pings(keys: Vec<String>) -> Requests {
+    Arc::new(move |run, c, n| request(run, c, n, &keys[c % keys.len()]))
+}
+
+/// GitHub `workflow_run` deliveries, each signed with `secret` like GitHub
+/// signs them: a real payload (`template`) with its own run id, its
+/// `X-GitHub-Delivery` and an `m=` mark in the URL. Runs are requested,
+/// then completed, in pairs.
+pub fn github(source_key: String, secret: String, template: serde_json::Value) -> Requests {
+    use hmac::{KeyInit as _, Mac as _};
+    Arc::new(move |run, c, n| {
+        let mark = format!("r{run}c{c}n{n}");
+        let mut payload = template.clone();
+        let id = (u64::from(run) << 24) + ((c as u64) << 16) + (n as u64 / 2);
+        payload["workflow_run"]["id"] = id.into();
+        let (action, status, conclusion) = if n % 2 == 0 {
+            ("requested", "queued", serde_json::Value::Null)
+        } else {
+            ("completed", "completed", "success".into())
+        };
+        payload["action"] = action.into();
+        payload["workflow_run"]["status"] = status.into();
+        payload["workflow_run"]["conclusion"] = conclusion;
+        let body = serde_json::to_vec(&payload).unwrap();
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(&body);
+        let signature: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut out = Vec::with_capacity(body.len() + 400);
+        write!(
+            out,
+            "POST /hooks/github/{source_key}?m={mark} HTTP/1.1\r\nHost: bench\r\n\
+             Content-Type: application/json\r\nX-GitHub-Event: workflow_run\r\n\
+             X-GitHub-Delivery: {mark}\r\nX-Hub-Signature-256: sha256={signature}\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        out.extend_from_slice(&body);
+        (out, mark)
+    })
+}
+
 /// The request `n` of connection `c` to `key`, and its mark.
 fn request(run: u32, c: usize, n: usize, key: &str) -> (Vec<u8>, String) {
     let mark = format!("r{run}c{c}n{n}");
@@ -82,7 +134,7 @@ async fn exchange(tcp: &mut TcpStream, buf: &mut Vec<u8>, request: &[u8]) -> u16
 /// from when it was due, so a stall counts against the server.
 async fn load(
     addr: SocketAddr,
-    keys: Arc<Vec<String>>,
+    requests: Requests,
     connections: usize,
     duration: Duration,
     interval: Option<Duration>,
@@ -92,14 +144,13 @@ async fn load(
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
         .map(|c| {
-            let keys = keys.clone();
+            let requests = requests.clone();
             let stop = stop.clone();
             tokio::spawn(async move {
                 let mut tcp = TcpStream::connect(addr).await.unwrap();
                 tcp.set_nodelay(true).unwrap();
                 let mut tally = Tally::default();
                 let mut buf = Vec::with_capacity(1024);
-                let key = &keys[c % keys.len()];
                 // Spread the paced connections over one interval.
                 let offset = interval.map_or(Duration::ZERO, |i| i * c as u32 / connections as u32);
                 let mut due = Instant::now() + offset;
@@ -111,7 +162,7 @@ async fn load(
                     } else {
                         due = Instant::now();
                     }
-                    let (bytes, mark) = request(run, c, n, key);
+                    let (bytes, mark) = requests(run, c, n);
                     let status = exchange(&mut tcp, &mut buf, &bytes).await;
                     tally.latencies.push(due.elapsed());
                     if (200..300).contains(&status) {
@@ -154,7 +205,7 @@ pub struct Figures {
 pub async fn run(
     store: &SharedStore,
     addr: SocketAddr,
-    keys: Arc<Vec<String>>,
+    requests: Requests,
     connections: usize,
     duration: Duration,
     rate: Option<f64>,
@@ -162,7 +213,7 @@ pub async fn run(
     let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
     // Marks are unique to this run: `r<run>c<connection>n<request>`.
     let run = rand::random::<u32>();
-    let (mut tally, took) = load(addr, keys, connections, duration, interval, run).await;
+    let (mut tally, took) = load(addr, requests, connections, duration, interval, run).await;
     tally.latencies.sort();
     let kept = kept_marks(store).await;
     let missing = tally.accepted.iter().filter(|m| !kept.contains(*m)).count();

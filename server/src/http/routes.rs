@@ -125,6 +125,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/admin/sources", Access::Admin),
     ("/rpc/admin/sources/create", Access::Admin),
     ("/rpc/admin/sources/rotate", Access::Admin),
+    ("/rpc/admin/sources/secret", Access::Admin),
     ("/rpc/claims", Access::Read),
     ("/rpc/claims/claim", Access::Create),
     ("/rpc/automations/slug", Access::Owner),

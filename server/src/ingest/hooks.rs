@@ -193,6 +193,14 @@ fn time(v: &Value, paths: &[&str]) -> Option<DateTime<Utc>> {
     paths.iter().find_map(|p| text(v, p).and_then(parse_time))
 }
 
+/// A value as people read it: text without its quotes, a number as is.
+pub fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn owned(v: &Value, path: &str) -> Option<String> {
     text(v, path).map(str::to_owned)
 }
@@ -277,7 +285,9 @@ fn github_workflow_run(v: &Value, repo: Value) -> Result<Mapping, String> {
             )));
         }
     };
-    let name = text(run, "name").map_or_else(|| workflow.to_string(), str::to_owned);
+    let name = text(run, "name")
+        .filter(|n| !n.trim().is_empty())
+        .map_or_else(|| plain(&workflow), str::to_owned);
     Ok(Mapping::Run(RunReport {
         key: vec![repo.clone(), id, attempt],
         automation: Some(vec![repo, workflow]),
@@ -304,7 +314,7 @@ fn github_workflow_job(v: &Value, repo: Value) -> Result<Mapping, String> {
     let status = github_status(text(job, "status"), text(job, "conclusion"))?;
     Ok(Mapping::Job(JobReport {
         run_key: vec![repo, run_id, attempt],
-        name: owned(job, "name").unwrap_or_else(|| job_id.to_string()),
+        name: owned(job, "name").unwrap_or_else(|| plain(&job_id)),
         job_id,
         status,
         at: time(job, &["completed_at", "started_at", "created_at"]),
@@ -348,7 +358,7 @@ fn github_check(event: &str, v: &Value, repo: Value) -> Result<Mapping, String> 
     let job_id = required(check, "id").map_err(|e| format!("check_run.{e}"))?;
     Ok(Mapping::Job(JobReport {
         run_key: vec![repo, suite],
-        name: owned(check, "name").unwrap_or_else(|| job_id.to_string()),
+        name: owned(check, "name").unwrap_or_else(|| plain(&job_id)),
         job_id,
         status,
         at: time(check, &["completed_at", "started_at"]),
@@ -459,7 +469,7 @@ fn gitlab_pipeline(v: &Value) -> Result<Mapping, String> {
     let created_at = time(v, &["object_attributes.created_at"]);
     Ok(Mapping::Run(RunReport {
         key: vec![project, id],
-        name: text(v, "project.name").map_or_else(|| path.to_string(), str::to_owned),
+        name: text(v, "project.name").map_or_else(|| plain(&path), str::to_owned),
         automation: Some(vec![path]),
         status,
         at: if status.is_finished() {
@@ -485,7 +495,7 @@ fn gitlab_job(v: &Value) -> Result<Mapping, String> {
     let status = gitlab_status(text(v, "build_status"))?;
     Ok(Mapping::Job(JobReport {
         run_key: vec![project, pipeline],
-        name: owned(v, "build_name").unwrap_or_else(|| job_id.to_string()),
+        name: owned(v, "build_name").unwrap_or_else(|| plain(&job_id)),
         job_id,
         status,
         at: time(

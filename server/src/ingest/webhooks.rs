@@ -241,14 +241,6 @@ fn is_web_url(url: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
-/// One part of a tool's identity as text.
-fn part(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// A key as kept: compact JSON of its parts (`["o/r",12,1]`).
 fn key_text(parts: &[Value]) -> String {
     Value::from(parts.to_vec()).to_string()
@@ -263,7 +255,7 @@ fn automation(
     run_name: &str,
     at: DateTime<Utc>,
 ) -> HookAutomation {
-    let parts: Vec<String> = identity.iter().map(part).collect();
+    let parts: Vec<String> = identity.iter().map(hooks::plain).collect();
     let (inventory_tool, slug, external_id, name, url) = match tool {
         Tool::Github => {
             let repo = parts.first().cloned().unwrap_or_default();
@@ -387,7 +379,7 @@ pub fn effect(
         Mapping::Job(job) => (
             HookReport::Job(HookJob {
                 run_key: key_text(&job.run_key),
-                job_key: part(&job.job_id),
+                job_key: hooks::plain(&job.job_id),
                 name: job.name.clone(),
                 status: status(job.status),
             }),

@@ -256,6 +256,12 @@ WHERE id = $1";
 pub const JOBS_OF_RUN: &str = "\
 SELECT id, job_key, name, status, status_at FROM jobs WHERE source_id = $1 AND run_key = $2
 ORDER BY id";
+/// The jobs of an automation's runs from `$2` (a run id) on.
+pub const JOBS_OF_RUNS: &str = "\
+SELECT r.id AS run_id, j.id, j.job_key, j.name, j.status, j.status_at
+FROM runs r JOIN jobs j ON j.source_id = r.source_id AND j.run_key = r.run_key
+WHERE r.automation_id = $1 AND r.id >= $2 AND r.run_key IS NOT NULL
+ORDER BY j.id";
 pub const JOB_BY_KEY: &str = "\
 SELECT id, status, status_at FROM jobs WHERE source_id = $1 AND run_key = $2 AND job_key = $3";
 pub const INSERT_JOB: &str = "\
@@ -535,16 +541,45 @@ macro_rules! ingest_queries {
                 exit_status: row.try_get("exit_status")?,
                 log: row.try_get("log")?,
                 url: row.try_get("url")?,
+                jobs: Vec::new(),
             })
         }
 
+        fn job_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<app::model::ingestion::Job> {
+            let status: String = row.try_get("status")?;
+            Ok(app::model::ingestion::Job {
+                id: row.try_get("id")?,
+                job_key: row.try_get("job_key")?,
+                name: row.try_get("name")?,
+                status: status.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+                status_at: row.try_get("status_at")?,
+            })
+        }
+
+        /// An automation's newest runs, each with the jobs its tool
+        /// reported (one more query).
         pub async fn runs(pool: &$pool, automation: i64, limit: u32) -> StoreResult<Vec<Run>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(ingsql::runs_of()))
                 .bind(automation)
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(run_row).collect()
+            let mut runs = rows.iter().map(run_row).collect::<StoreResult<Vec<Run>>>()?;
+            let Some(oldest) = runs.iter().map(|r| r.id).min() else {
+                return Ok(runs);
+            };
+            let jobs = sqlx::query(ingsql::JOBS_OF_RUNS)
+                .bind(automation)
+                .bind(oldest)
+                .fetch_all(pool)
+                .await?;
+            for row in &jobs {
+                let run: i64 = row.try_get("run_id")?;
+                if let Some(r) = runs.iter_mut().find(|r| r.id == run) {
+                    r.jobs.push(job_row(row)?);
+                }
+            }
+            Ok(runs)
         }
 
         async fn find_run(
@@ -724,18 +759,7 @@ macro_rules! ingest_queries {
                 .bind(run_key)
                 .fetch_all(pool)
                 .await?;
-            rows.iter()
-                .map(|row| {
-                    let status: String = row.try_get("status")?;
-                    Ok(app::model::ingestion::Job {
-                        id: row.try_get("id")?,
-                        job_key: row.try_get("job_key")?,
-                        name: row.try_get("name")?,
-                        status: status.parse().map_err(|e: String| anyhow::anyhow!(e))?,
-                        status_at: row.try_get("status_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(job_row).collect()
         }
 
         /// The automation a webhook's run belongs to: by its slug in the
@@ -766,21 +790,8 @@ macro_rules! ingest_queries {
             if let Some(id) = found {
                 return Ok((id, false));
             }
-            let id = insert_automation(tx, &wanted.fields, now).await?;
-            if let Some(slug) = &wanted.slug {
-                sqlx::query(ingsql::INSERT_SLUG)
-                    .bind(source)
-                    .bind(slug)
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            sqlx::query(ingsql::ENQUEUE_CLAIM)
-                .bind(id)
-                .bind(source)
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
+            let id =
+                create_claimable(tx, source, wanted.slug.as_deref(), &wanted.fields, now).await?;
             insert_audit(tx, &wanted.audit, Some(id)).await?;
             Ok((id, true))
         }
@@ -1141,15 +1152,30 @@ macro_rules! ingest_queries {
             if let Some(id) = found {
                 return Ok((id, false));
             }
+            let id = create_claimable(tx, source, Some(slug), fields, now).await?;
+            Ok((id, true))
+        }
+
+        /// Adds an automation a tool reported, loose and unowned, into the
+        /// claim queue (named `slug` in its source, when given).
+        async fn create_claimable(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            source: i64,
+            slug: Option<&str>,
+            fields: &app::model::inventory::AutomationFields,
+            now: DateTime<Utc>,
+        ) -> StoreResult<i64> {
             let id = insert_automation(tx, fields, now).await?;
-            set_slug(tx, id, Some((source, slug))).await?;
+            if let Some(slug) = slug {
+                set_slug(tx, id, Some((source, slug))).await?;
+            }
             sqlx::query(ingsql::ENQUEUE_CLAIM)
                 .bind(id)
                 .bind(source)
                 .bind(now)
                 .execute(&mut **tx)
                 .await?;
-            Ok((id, true))
+            Ok(id)
         }
 
         pub async fn claim_queue(pool: &$pool) -> StoreResult<Vec<ClaimItem>> {

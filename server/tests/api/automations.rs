@@ -334,3 +334,47 @@ async fn the_openapi_document_describes_the_api_routes(#[case] backend: Backend)
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_deleted_automation_s_id_is_never_given_again(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    // Its deliveries and audit history must not become another's.
+    for kind in ["automations", "orchestrations"] {
+        let body = |n: u32| match kind {
+            "automations" => {
+                json!({"tool": "cron", "external_id": format!("reuse-{n}"), "name": format!("Reuse {n}")})
+            }
+            _ => json!({"name": format!("Reuse {n}")}),
+        };
+        let first = app.post_json(&format!("/api/v1/{kind}"), &body(1)).await;
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let first: Value = first.json().await.unwrap();
+        let deleted = match kind {
+            "automations" => {
+                app.delete(&format!("/api/v1/automations/{}", first["id"]))
+                    .await
+            }
+            _ => {
+                let slug = first["slug"].as_str().unwrap();
+                app.delete(&format!("/api/v1/orchestrations/{slug}?confirm={slug}"))
+                    .await
+            }
+        };
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT, "{kind}");
+        let second: Value = app
+            .post_json(&format!("/api/v1/{kind}"), &body(2))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            second["id"].as_i64().unwrap() > first["id"].as_i64().unwrap(),
+            "{kind}: {} after {}",
+            second["id"],
+            first["id"]
+        );
+    }
+}

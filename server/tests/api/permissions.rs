@@ -209,9 +209,12 @@ impl World {
                     slug: format!("source-{n}"),
                     name: format!("Source {n}"),
                     team_id: team,
-                    tool: app::model::ingestion::SourceTool::Ping,
+                    // A signing source: its secret can be rotated too.
+                    tool: app::model::ingestion::SourceTool::Github,
                     key: key.clone(),
-                    secret: None,
+                    secret: Some(baton::sources::new_secret(
+                        app::model::ingestion::SourceTool::Github,
+                    )),
                 },
                 now,
                 &audit,
@@ -401,9 +404,12 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             path.to_owned(),
             Body::Json(json!({"name": format!("New source {}", x.n), "team_id": x.team})),
         ),
-        ("POST", "/api/v1/sources/{id}/key" | "/api/v1/deliveries/{id}/replay") => {
-            (path_of(path), Body::None)
-        }
+        (
+            "POST",
+            "/api/v1/sources/{id}/key"
+            | "/api/v1/sources/{id}/secret"
+            | "/api/v1/deliveries/{id}/replay",
+        ) => (path_of(path), Body::None),
         ("PUT", "/api/v1/automations/{id}/slug") => (
             path_of(path),
             Body::Json(json!({"source_id": x.source, "slug": format!("member-{}", x.n)})),
@@ -549,9 +555,10 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             form(&[
                 ("name", format!("Screen source {}", x.n)),
                 ("team_id", x.team.to_string()),
+                ("tool", "gitlab".to_owned()),
             ]),
         ),
-        ("POST", "/rpc/admin/sources/rotate") => {
+        ("POST", "/rpc/admin/sources/rotate" | "/rpc/admin/sources/secret") => {
             (path.to_owned(), form(&[("id", x.source.to_string())]))
         }
         ("POST", "/rpc/claims/claim") => (
