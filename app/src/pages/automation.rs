@@ -392,7 +392,7 @@ fn ClaimCard(id: i64, changed: Callback<()>) -> impl IntoView {
     view! {
         <section class="card notice notice--warning" aria-labelledby="claim-title">
             <h2 id="claim-title">"Waiting to be claimed"</h2>
-            <p>"A ping created this automation. Until someone claims it, it has no owner and belongs to no orchestration."</p>
+            <p>"A tool reported a run of it (a ping or a webhook to a source), so Baton created it. Until someone claims it, it has no owner and belongs to no orchestration."</p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let queue = queue.await.ok()?;

@@ -309,8 +309,13 @@ fn automation(
         url,
         name: cut(&name, 200).to_owned(),
         description: format!(
-            "Created by a {} delivery to the source {}.",
-            tool.source_tool().label(),
+            "Created by {} to the source {}.",
+            match tool {
+                Tool::Github => "a GitHub webhook",
+                Tool::Gitlab => "a GitLab webhook",
+                Tool::Jenkins => "a Jenkins notification",
+                Tool::Generic => "a generic JSON webhook",
+            },
             source.name
         ),
         owner_id: None,
