@@ -182,23 +182,37 @@ async fn checkpoint_periodically(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut last = std::time::Instant::now();
+    let mut bytes_then = writer.bytes_committed();
     loop {
         tokio::select! {
-            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            () = tokio::time::sleep(CHECKPOINT_LOOK) => {}
             _ = stop.wait_for(|stopping| *stopping) => return,
         }
-        if writer.busy() && last.elapsed() < CHECKPOINT_AT_LEAST {
+        let grown = writer.bytes_committed().saturating_sub(bytes_then);
+        let due = if writer.busy() {
+            last.elapsed() >= CHECKPOINT_AT_LEAST || grown >= CHECKPOINT_BYTES
+        } else {
+            last.elapsed() >= std::time::Duration::from_secs(1)
+        };
+        if !due {
             continue;
         }
         last = std::time::Instant::now();
+        bytes_then = writer.bytes_committed();
         if let Err(err) = store.checkpoint().await {
             tracing::warn!(%err, "cannot checkpoint the database");
         }
     }
 }
 
+/// How often the checkpointer looks.
+const CHECKPOINT_LOOK: std::time::Duration = std::time::Duration::from_millis(250);
 /// The longest a busy Baton goes without a checkpoint.
 const CHECKPOINT_AT_LEAST: std::time::Duration = std::time::Duration::from_secs(30);
+/// A busy Baton checkpoints after this many bytes of bodies as well: large
+/// webhooks fill the log fast, and a checkpoint of a short log is short,
+/// where SQLite's own (at about 400 MB) would stall the commit that runs it.
+const CHECKPOINT_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Completes on the first SIGTERM or SIGINT (Ctrl-C).
 pub async fn shutdown_signal() {

@@ -340,6 +340,9 @@ fn DeliveryView(screen: DeliveryScreen, replay: ServerAction<ReplayDelivery>) ->
                     <dd>{match (s.automation_id, screen.automation.clone()) {
                         (Some(id), Some(name)) => view! { <a href=format!("/automations/{id}")>{name}</a> }.into_any(),
                         (Some(id), None) => view! { <span>{format!("automation {id} (deleted)")}</span> }.into_any(),
+                        _ if matches!(s.endpoint.as_str(), "github" | "gitlab" | "jenkins" | "generic") => {
+                            view! { <span class="muted">"None: it reports no run of an automation (yet)"</span> }.into_any()
+                        }
                         _ => view! { <span class="muted">"None: its key or slug was not known"</span> }.into_any(),
                     }}</dd>
                     <dt>"Processed"</dt><dd class="mono">{d.processed_at.map_or_else(|| "—".to_owned(), when)}</dd>
