@@ -103,6 +103,8 @@ pub struct AutomationPage {
     pub sources: Vec<(i64, String)>,
     /// Waiting in the claim queue for an owner.
     pub unclaimed: bool,
+    /// When its runs are expected.
+    pub schedule: Option<crate::model::schedule::ScheduleView>,
 }
 
 /// The Deliveries screen: a page of the log, with the names it shows.
@@ -418,6 +420,13 @@ mod ports {
             automation: i64,
             source: Option<i64>,
             slug: String,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Sets an automation's expected schedule (`None`: nothing expected).
+        fn set_schedule(
+            &self,
+            automation: i64,
+            draft: Option<crate::model::schedule::ScheduleDraft>,
         ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
     }
 

@@ -20,6 +20,7 @@ use baton::startup::Application;
 use baton::store::{self, NewDelivery, SharedStore};
 use chrono::Utc;
 use clap::Parser;
+use pings::Measured;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 #[path = "figures/pings.rs"]
@@ -199,41 +200,23 @@ async fn ping_figures(
             pings::fsync_latency(dir.path())
         );
     }
-    let most = pings::run(
-        &store,
-        addr,
-        requests.clone(),
-        128,
-        Duration::from_secs(10),
-        None,
-    )
-    .await;
+    let Measured {
+        most,
+        half,
+        paced,
+        catch_up,
+    } = pings::measure(&store, addr, requests, 128).await;
     println!(
         "| {name} | pings over HTTP (GET, POST with a body, start/finish pairs with `rid`), 128 connections, 10 s flat out | {:.0} durable pings/s; p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} refused, {} of the 2xx missing afterwards |",
         most.rate, most.p50, most.p99, most.accepted, most.refused, most.missing
     );
-    let half = most.rate / 2.0;
-    let paced = pings::run(
-        &store,
-        addr,
-        requests,
-        128,
-        Duration::from_secs(10),
-        Some(half),
-    )
-    .await;
     println!(
         "| {name} | pings at half that rate ({half:.0}/s, paced, latency from when each was due) | p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} missing afterwards |",
         paced.p50, paced.p99, paced.accepted, paced.missing
     );
-    let started = Instant::now();
-    while store.count_pending_deliveries().await.unwrap() > 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let total = most.accepted + paced.accepted;
     println!(
-        "| {name} | turning those {total} deliveries into runs | done {:.1?} after the last ping |",
-        started.elapsed()
+        "| {name} | turning those {} deliveries into runs | done {catch_up:.1?} after the last ping |",
+        most.accepted + paced.accepted
     );
 }
 
@@ -274,41 +257,23 @@ async fn webhook_figures(name: &str, client: &reqwest::Client, base: &str, store
     );
     let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
     let connections = 64;
-    let most = pings::run(
-        &store,
-        addr,
-        requests.clone(),
-        connections,
-        Duration::from_secs(10),
-        None,
-    )
-    .await;
+    let Measured {
+        most,
+        half,
+        paced,
+        catch_up,
+    } = pings::measure(&store, addr, requests, connections).await;
     println!(
         "| {name} | signed GitHub `workflow_run` deliveries over HTTP (a real {size}-byte payload, each its own run, requested then completed; HMAC checked), {connections} connections, 10 s flat out | {:.0} durable deliveries/s; p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} refused, {} of the 2xx missing afterwards |",
         most.rate, most.p50, most.p99, most.accepted, most.refused, most.missing
     );
-    let half = most.rate / 2.0;
-    let paced = pings::run(
-        &store,
-        addr,
-        requests,
-        connections,
-        Duration::from_secs(10),
-        Some(half),
-    )
-    .await;
     println!(
         "| {name} | signed GitHub deliveries at half that rate ({half:.0}/s, paced) | p50 {:.2?}, p99 {:.2?}; {} answered 2xx, {} missing afterwards |",
         paced.p50, paced.p99, paced.accepted, paced.missing
     );
-    let started = Instant::now();
-    while store.count_pending_deliveries().await.unwrap() > 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     println!(
-        "| {name} | turning those {} deliveries into runs (each run created, then completed) | done {:.1?} after the last delivery |",
-        most.accepted + paced.accepted,
-        started.elapsed()
+        "| {name} | turning those {} deliveries into runs (each run created, then completed) | done {catch_up:.1?} after the last delivery |",
+        most.accepted + paced.accepted
     );
 }
 

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod leverage;
 pub mod people;
 pub mod runs;
+pub mod schedule;
 pub mod sources;
 pub mod startup;
 pub mod store;

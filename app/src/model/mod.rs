@@ -12,4 +12,5 @@ pub mod inventory;
 pub mod leverage;
 pub mod people;
 pub mod ping;
+pub mod schedule;
 pub mod transfer;

@@ -17,11 +17,14 @@ use crate::model::dependencies::NodeRef;
 use crate::model::forms::{AutomationForm, SaveOutcome};
 use crate::model::inventory::Tool;
 use crate::model::ping::PingUrls;
+use crate::model::schedule::{ScheduleView, format_duration};
 use crate::pages::not_found::answer_not_found;
 use crate::server_fns::editing::{
     DeleteAutomation, RotatePingKey, SaveAutomation, load_automation, open_automation_editor,
 };
-use crate::server_fns::ingestion::{ClaimAutomation, SetSlug, load_claim_queue};
+use crate::server_fns::ingestion::{
+    ClaimAutomation, RemoveSchedule, SaveSchedule, SetSlug, load_claim_queue,
+};
 use crate::services::{AutomationEditor, AutomationPage as Page};
 
 fn id_param() -> Memo<Option<i64>> {
@@ -122,6 +125,7 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
         </div>
         {page.unclaimed.then(|| view! { <ClaimCard id=a.id changed/> })}
         <RunsCard runs=page.runs id=a.id/>
+        <ScheduleCard id=a.id schedule=page.schedule can_edit=page.can_edit changed/>
         {page.ping.map(|ping| view! { <PingCard ping id=a.id can_edit=page.can_edit changed/> })}
         <SlugCard id=a.id slug=page.slug sources=page.sources can_edit=page.can_edit changed/>
         <section class="card" aria-labelledby="deps-title">
@@ -310,6 +314,132 @@ fn RunsCard(runs: Vec<crate::model::ingestion::Run>, id: i64) -> impl IntoView {
                     <p><a href=format!("/deliveries?automation_id={id}")>"Every delivery for it"</a></p>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// When its runs are expected: the schedule in words, the next run due,
+/// and (for those who may) the form to set or remove it.
+#[component]
+fn ScheduleCard(
+    id: i64,
+    schedule: Option<ScheduleView>,
+    can_edit: bool,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let save = ServerAction::<SaveSchedule>::new();
+    let remove = ServerAction::<RemoveSchedule>::new();
+    Effect::new(move |_| {
+        let saved = matches!(save.value().get(), Some(Ok(SaveOutcome::Saved { .. })));
+        let removed = matches!(remove.value().get(), Some(Ok(SaveOutcome::Saved { .. })));
+        if saved || removed {
+            changed.run(());
+        }
+    });
+    let error = move |field: &'static str| match save.value().get() {
+        Some(Ok(SaveOutcome::Invalid(errors))) => errors.get(field).map(str::to_owned),
+        _ => None,
+    };
+    let refused = move || match save.value().get().or_else(|| remove.value().get()) {
+        Some(Ok(SaveOutcome::Refused(why))) => Some(why),
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    };
+    let current = schedule.as_ref().map(|v| v.schedule.clone());
+    let is_cron = current.as_ref().is_some_and(|s| s.cron.is_some());
+    let every = current
+        .as_ref()
+        .and_then(|s| s.period_seconds)
+        .map(format_duration)
+        .unwrap_or_default();
+    let cron = current
+        .as_ref()
+        .and_then(|s| s.cron.clone())
+        .unwrap_or_default();
+    let zone = current
+        .as_ref()
+        .map_or_else(|| "UTC".to_owned(), |s| s.time_zone.clone());
+    let grace = current
+        .as_ref()
+        .map(|s| format_duration(s.grace_seconds))
+        .unwrap_or_default();
+    let longest = current
+        .as_ref()
+        .and_then(|s| s.max_duration_seconds)
+        .map(format_duration)
+        .unwrap_or_default();
+    let shortest = current
+        .as_ref()
+        .and_then(|s| s.min_duration_seconds)
+        .map(format_duration)
+        .unwrap_or_default();
+    let field = move |name: &'static str,
+                      label: &'static str,
+                      value: String,
+                      placeholder: &'static str,
+                      hint: &'static str| {
+        let input_id = format!("schedule-{name}");
+        let hint_id = format!("schedule-{name}-hint");
+        view! {
+            <div class="field field--form" class:field--invalid=move || error(name).is_some()>
+                <label for=input_id.clone()>{label}</label>
+                <input id=input_id name=name type="text" value=value placeholder=placeholder
+                    aria-describedby=hint_id.clone()/>
+                <p class="field__hint" id=hint_id>{hint}</p>
+                {move || error(name).map(|why| view! { <p class="field__error" role="alert">{why}</p> })}
+            </div>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="schedule-title">
+            <h2 id="schedule-title">"Expected schedule"</h2>
+            {match &schedule {
+                Some(view) => view! {
+                    <p>{view.described.clone()}"."</p>
+                    {view.next_due.map(|due| view! {
+                        <p>"Next run due "<strong>{when(due)}</strong>
+                            {view.missed_after.map(|late| format!("; missed if none has come by {}.", when(late)))}</p>
+                    })}
+                }.into_any(),
+                None => view! {
+                    <p class="muted">"No schedule: Baton cannot tell when a run is missing. Say when runs are expected, and a run that does not come is recorded as missed."</p>
+                }.into_any(),
+            }}
+            {can_edit.then(|| view! {
+                <ActionForm action=save attr:class="form">
+                    <input type="hidden" name="id" value=id/>
+                    {move || refused().map(|why| view! { <p class="notice notice--error" role="alert">{why}</p> })}
+                    <fieldset class="field field--form field--checks" class:field--invalid=move || error("kind").is_some()>
+                        <legend>"Expect a run"</legend>
+                        <label><input type="radio" name="kind" value="period" checked=!is_cron/>" every so often, counted from the last run"</label>
+                        <label><input type="radio" name="kind" value="cron" checked=is_cron/>" at the times of a cron expression"</label>
+                        {move || error("kind").map(|why| view! { <p class="field__error" role="alert">{why}</p> })}
+                    </fieldset>
+                    <div class="form__row">
+                        {field("every", "Every", every.clone(), "1d", "For every so often: 30m, 1h, 1d 12h")}
+                        {field("cron", "Cron expression", cron.clone(), "0 2 * * *", "minute hour day month weekday, e.g. 0 2 * * 1-5")}
+                        {field("time_zone", "Time zone", zone.clone(), "UTC", "The cron's times are in it: UTC, Europe/Paris, America/New_York")}
+                    </div>
+                    <div class="form__row">
+                        {field("grace", "Grace", grace.clone(), "30m", "How late a run may be before it counts as missed")}
+                        {field("max_duration", "Longest a run may take", longest.clone(), "1h", "Optional: a longer run is flagged")}
+                        {field("min_duration", "Shortest a run may take", shortest.clone(), "10s", "Optional: a run that ends sooner did nothing, likely")}
+                    </div>
+                    <div class="form__actions">
+                        <button type="submit" class="button button--primary">"Save the schedule"</button>
+                    </div>
+                </ActionForm>
+                {schedule.is_some().then(|| view! {
+                    <ActionForm action=remove>
+                        <input type="hidden" name="id" value=id/>
+                        <button type="submit" class="button">"Expect nothing"</button>
+                    </ActionForm>
+                })}
+            })}
         </section>
     }
 }

@@ -1,4 +1,8 @@
-//! The Deliveries screen, the sources screen and the claim queue.
+//! The Deliveries screen, the sources screen, the claim queue, and an
+//! automation's name in a source and expected schedule.
+// A form's server function takes each of its fields; the schedule form has
+// eight, and the client function the macro writes cannot carry an allow.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -84,6 +88,42 @@ pub async fn claim_automation(
 ) -> Result<SaveOutcome, ServerFnError> {
     super::ingestion()?
         .claim(id, orchestration_id.trim().parse().ok())
+        .await
+        .map_err(super::refused)
+}
+
+/// Sets an automation's expected schedule from the form.
+#[server(prefix = "/rpc", endpoint = "automations/schedule")]
+pub async fn save_schedule(
+    id: i64,
+    kind: String,
+    every: String,
+    cron: String,
+    time_zone: String,
+    grace: String,
+    max_duration: String,
+    min_duration: String,
+) -> Result<SaveOutcome, ServerFnError> {
+    let draft = crate::model::schedule::ScheduleDraft {
+        kind,
+        every,
+        cron,
+        time_zone,
+        grace,
+        max_duration,
+        min_duration,
+    };
+    super::ingestion()?
+        .set_schedule(id, Some(draft))
+        .await
+        .map_err(super::refused)
+}
+
+/// Expects nothing of an automation any more.
+#[server(prefix = "/rpc", endpoint = "automations/schedule/remove")]
+pub async fn remove_schedule(id: i64) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?
+        .set_schedule(id, None)
         .await
         .map_err(super::refused)
 }

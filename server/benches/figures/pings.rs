@@ -227,6 +227,39 @@ pub async fn run(
     }
 }
 
+/// A load's three figures: flat out, at half that rate, and how long
+/// processing took to turn them all into runs afterwards.
+pub struct Measured {
+    pub most: Figures,
+    pub half: f64,
+    pub paced: Figures,
+    pub catch_up: Duration,
+}
+
+/// Runs `requests` from `connections` connections for 10 s flat out, then
+/// 10 s at half that rate, then waits for processing to catch up.
+pub async fn measure(
+    store: &SharedStore,
+    addr: SocketAddr,
+    requests: Requests,
+    connections: usize,
+) -> Measured {
+    let window = Duration::from_secs(10);
+    let most = run(store, addr, requests.clone(), connections, window, None).await;
+    let half = most.rate / 2.0;
+    let paced = run(store, addr, requests, connections, window, Some(half)).await;
+    let started = Instant::now();
+    while store.count_pending_deliveries().await.unwrap() > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Measured {
+        most,
+        half,
+        paced,
+        catch_up: started.elapsed(),
+    }
+}
+
 /// The mark of every ping in the delivery log (from its URL).
 async fn kept_marks(store: &SharedStore) -> HashSet<String> {
     let mut marks = HashSet::new();

@@ -129,4 +129,6 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/claims", Access::Read),
     ("/rpc/claims/claim", Access::Create),
     ("/rpc/automations/slug", Access::Owner),
+    ("/rpc/automations/schedule", Access::Owner),
+    ("/rpc/automations/schedule/remove", Access::Owner),
 ];

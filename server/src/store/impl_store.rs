@@ -171,6 +171,29 @@ macro_rules! impl_store {
                 queries::jobs(&self.pool, source, run_key).await
             }
 
+            async fn schedule(
+                &self,
+                automation: i64,
+            ) -> $crate::store::StoreResult<
+                Option<(app::model::schedule::Schedule, chrono::DateTime<chrono::Utc>)>,
+            > {
+                queries::schedule(&self.pool, automation).await
+            }
+
+            async fn set_schedule(
+                &self,
+                automation: i64,
+                schedule: Option<&app::model::schedule::Schedule>,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::set_schedule(&mut tx, automation, schedule, now).await?;
+                queries::insert_audit(&mut tx, audit, Some(automation)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn count_rejected_hook(
                 &self,
                 source: i64,

@@ -11,6 +11,7 @@ mod ingest_sql;
 mod inventory_sql;
 mod people_sql;
 pub mod postgres;
+mod schedule_sql;
 mod session_sql;
 mod sql;
 pub mod sqlite;
@@ -167,6 +168,21 @@ pub trait Store: Send + Sync + 'static {
         source: i64,
         run_key: &str,
     ) -> StoreResult<Vec<app::model::ingestion::Job>>;
+
+    /// An automation's expected schedule, and when it was set.
+    async fn schedule(
+        &self,
+        automation: i64,
+    ) -> StoreResult<Option<(app::model::schedule::Schedule, DateTime<Utc>)>>;
+
+    /// Sets (or, `None`, removes) an automation's expected schedule.
+    async fn set_schedule(
+        &self,
+        automation: i64,
+        schedule: Option<&app::model::schedule::Schedule>,
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
 
     /// Counts a webhook refused for a missing or wrong signature: the one
     /// thing such a request writes.

@@ -22,6 +22,7 @@ mod orchestrations;
 mod people;
 mod permissions;
 mod ping_keys;
+mod schedules;
 mod screens;
 mod sessions;
 mod shutdown;

@@ -414,7 +414,13 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             path_of(path),
             Body::Json(json!({"source_id": x.source, "slug": format!("member-{}", x.n)})),
         ),
-        ("DELETE", "/api/v1/automations/{id}/slug") => (path_of(path), Body::None),
+        ("DELETE", "/api/v1/automations/{id}/slug" | "/api/v1/automations/{id}/schedule") => {
+            (path_of(path), Body::None)
+        }
+        ("PUT", "/api/v1/automations/{id}/schedule") => (
+            path_of(path),
+            Body::Json(json!({"period_seconds": 3600 + x.n, "grace_seconds": 600})),
+        ),
         ("POST", "/api/v1/automations/{id}/claim") => (path_of(path), Body::Json(json!({}))),
         ("POST", "/rpc/automations/rotate-key") => {
             (path.to_owned(), form(&[("id", x.member.to_string())]))
@@ -576,6 +582,22 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
                 ("slug", format!("screen-{}", x.n)),
             ]),
         ),
+        ("POST", "/rpc/automations/schedule") => (
+            path.to_owned(),
+            form(&[
+                ("id", x.member.to_string()),
+                ("kind", "period".to_owned()),
+                ("every", format!("{}m", 60 + x.n)),
+                ("cron", String::new()),
+                ("time_zone", String::new()),
+                ("grace", "10m".to_owned()),
+                ("max_duration", String::new()),
+                ("min_duration", String::new()),
+            ]),
+        ),
+        ("POST", "/rpc/automations/schedule/remove") => {
+            (path.to_owned(), form(&[("id", x.member.to_string())]))
+        }
         ("POST", "/rpc/dependencies/remove") => {
             (path.to_owned(), form(&[("id", x.edge.to_string())]))
         }

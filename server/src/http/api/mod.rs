@@ -9,6 +9,7 @@ mod json;
 mod leverage;
 mod orchestrations;
 mod people;
+mod schedules;
 mod tokens;
 mod transfer;
 
@@ -202,6 +203,24 @@ pub fn routes() -> Routes {
             ingestion::remove_slug,
         )
         .add(GET, "/api/v1/automations/{id}/runs", Read, ingestion::runs)
+        .add(
+            GET,
+            "/api/v1/automations/{id}/schedule",
+            Read,
+            schedules::get,
+        )
+        .add(
+            PUT,
+            "/api/v1/automations/{id}/schedule",
+            Owner,
+            schedules::put,
+        )
+        .add(
+            DELETE,
+            "/api/v1/automations/{id}/schedule",
+            Owner,
+            schedules::delete,
+        )
         .add(GET, "/api/v1/claims", Read, ingestion::claim_queue)
         .add(
             POST,

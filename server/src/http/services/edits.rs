@@ -204,7 +204,11 @@ impl Catalog {
             .map_err(unavailable)?
             .iter()
             .any(|c| c.automation_id == id);
+        let schedule = crate::schedule::schedule_view(&*self.store, id)
+            .await
+            .map_err(|err| unavailable(anyhow::anyhow!("{err}")))?;
         Ok(Some(AutomationPage {
+            schedule,
             can_edit,
             ping,
             runs,

@@ -248,4 +248,29 @@ impl IngestionService for Ingestion {
             )
         })
     }
+
+    fn set_schedule(
+        &self,
+        automation: i64,
+        draft: Option<app::model::schedule::ScheduleDraft>,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let schedule = match draft.as_ref().map(crate::schedule::from_draft) {
+                None => None,
+                Some(Ok(schedule)) => Some(schedule),
+                Some(Err(errors)) => return Ok(SaveOutcome::Invalid(errors)),
+            };
+            settle(
+                crate::schedule::set_schedule(
+                    &*self.store,
+                    &*self.clock,
+                    &self.actor,
+                    automation,
+                    schedule,
+                )
+                .await,
+                &format!("/automations/{automation}"),
+            )
+        })
+    }
 }
