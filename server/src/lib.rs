@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod deliveries;
 pub mod graph;
+pub mod health;
 pub mod http;
 pub mod ingest;
 pub mod inventory;

@@ -133,6 +133,11 @@ impl Application {
             self.state.config.delivery_retention,
             self.state.shutting_down.clone(),
         ));
+        tokio::spawn(crate::health::watch(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            self.state.shutting_down.clone(),
+        ));
         tokio::spawn(checkpoint_periodically(
             self.state.store.clone(),
             self.state.ingest.writer().clone(),

@@ -47,7 +47,9 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                             }
                             _ => run.status.label().to_owned(),
                         };
-                        let began = if run.started_at.is_some() {
+                        let began = if run.status == RunStatus::Missed {
+                            format!("{} (expected; none came)", when(run.at))
+                        } else if run.started_at.is_some() {
                             when(run.at)
                         } else {
                             format!("{} (ended; no start heard)", when(run.at))

@@ -194,6 +194,24 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn watched(&self) -> $crate::store::StoreResult<Vec<$crate::store::Watched>> {
+                queries::watched(&self.pool).await
+            }
+
+            async fn record_missed(
+                &self,
+                missed: &[(i64, chrono::DateTime<chrono::Utc>, String)],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                if missed.is_empty() {
+                    return Ok(0);
+                }
+                let mut tx = self.begin_write().await?;
+                let added = queries::record_missed(&mut tx, missed, now).await?;
+                tx.commit().await?;
+                Ok(added)
+            }
+
             async fn count_rejected_hook(
                 &self,
                 source: i64,

@@ -36,7 +36,7 @@ pub use types::{
     DeliveryOutcome, EdgeRefusal, Effect, HookApplied, HookAutomation, HookEffect, HookJob,
     HookReport, HookRun, NewAudit, NewDelivery, NewSource, Person, PlannedAutomation,
     PlannedOrchestration, RecordedDelivery, Released, RunEvent, Signal, SourceMatch, SourceRow,
-    StoredSession, Team, TokenDraft, TokenLookup, TokenRow,
+    StoredSession, Team, TokenDraft, TokenLookup, TokenRow, Watched,
 };
 
 /// The shared handle to the store in use.
@@ -183,6 +183,17 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         audit: &NewAudit,
     ) -> StoreResult<()>;
+
+    /// Every automation with an expected schedule.
+    async fn watched(&self) -> StoreResult<Vec<Watched>>;
+
+    /// Records missed runs `(automation, slot, note)`, each slot once
+    /// however often (and wherever) it is recorded; how many were new.
+    async fn record_missed(
+        &self,
+        missed: &[(i64, DateTime<Utc>, String)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 
     /// Counts a webhook refused for a missing or wrong signature: the one
     /// thing such a request writes.

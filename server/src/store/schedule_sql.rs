@@ -10,6 +10,23 @@ INSERT INTO schedules (automation_id, period_seconds, cron, time_zone, grace_sec
     max_duration_seconds, min_duration_seconds, set_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
+/// Every schedule, with when its automation's newest run (missed ones
+/// included) began: where the search for the next missed run starts.
+pub const WATCHED: &str = "\
+SELECT s.automation_id, s.period_seconds, s.cron, s.time_zone, s.grace_seconds,
+    s.max_duration_seconds, s.min_duration_seconds, s.set_at,
+    (SELECT max(r.at) FROM runs r WHERE r.automation_id = s.automation_id) AS newest
+FROM schedules s
+ORDER BY s.automation_id";
+
+/// A missed run, once per slot: its `rid` names the slot, and the unique
+/// `(automation_id, rid)` index keeps a second sweep (on this instance or
+/// another) from recording it again.
+pub const INSERT_MISSED: &str = "\
+INSERT INTO runs (automation_id, rid, status, at, log, updated_at)
+VALUES ($1, $2, 'missed', $3, $4, $5)
+ON CONFLICT (automation_id, rid) WHERE rid IS NOT NULL DO NOTHING";
+
 /// The schedule queries, written once for both backends.
 macro_rules! schedule_queries {
     ($db:ty, $pool:ty) => {
@@ -28,17 +45,53 @@ macro_rules! schedule_queries {
             let Some(row) = row else {
                 return Ok(None);
             };
-            Ok(Some((
-                Schedule {
-                    period_seconds: row.try_get("period_seconds")?,
-                    cron: row.try_get("cron")?,
-                    time_zone: row.try_get("time_zone")?,
-                    grace_seconds: row.try_get("grace_seconds")?,
-                    max_duration_seconds: row.try_get("max_duration_seconds")?,
-                    min_duration_seconds: row.try_get("min_duration_seconds")?,
-                },
-                row.try_get("set_at")?,
-            )))
+            Ok(Some((schedule_row(&row)?, row.try_get("set_at")?)))
+        }
+
+        fn schedule_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<Schedule> {
+            Ok(Schedule {
+                period_seconds: row.try_get("period_seconds")?,
+                cron: row.try_get("cron")?,
+                time_zone: row.try_get("time_zone")?,
+                grace_seconds: row.try_get("grace_seconds")?,
+                max_duration_seconds: row.try_get("max_duration_seconds")?,
+                min_duration_seconds: row.try_get("min_duration_seconds")?,
+            })
+        }
+
+        pub async fn watched(pool: &$pool) -> StoreResult<Vec<$crate::store::Watched>> {
+            let rows = sqlx::query(schsql::WATCHED).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok($crate::store::Watched {
+                        automation_id: row.try_get("automation_id")?,
+                        schedule: schedule_row(row)?,
+                        set_at: row.try_get("set_at")?,
+                        newest_run: row.try_get("newest")?,
+                    })
+                })
+                .collect()
+        }
+
+        /// Records missed runs; how many were new.
+        pub async fn record_missed(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            missed: &[(i64, DateTime<Utc>, String)],
+            now: DateTime<Utc>,
+        ) -> StoreResult<u64> {
+            let mut added = 0;
+            for (automation, slot, note) in missed {
+                let done = sqlx::query(schsql::INSERT_MISSED)
+                    .bind(automation)
+                    .bind(format!("missed:{}", slot.to_rfc3339()))
+                    .bind(slot)
+                    .bind(note)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                added += done.rows_affected();
+            }
+            Ok(added)
         }
 
         pub async fn set_schedule(

@@ -446,3 +446,13 @@ pub struct HookApplied {
     pub automation: Option<i64>,
     pub note: String,
 }
+
+/// An automation whose runs are expected, and where to look from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watched {
+    pub automation_id: i64,
+    pub schedule: app::model::schedule::Schedule,
+    pub set_at: DateTime<Utc>,
+    /// When its newest run (missed ones included) began.
+    pub newest_run: Option<DateTime<Utc>>,
+}

@@ -142,3 +142,119 @@ async fn a_schedule_is_set_read_refused_and_removed(#[case] backend: Backend) {
         "{actions:?}"
     );
 }
+
+/// The statuses and times of an automation's runs, oldest first.
+async fn runs_of(app: &crate::helpers::TestApp, automation: &Value) -> Vec<(String, String)> {
+    app.settle().await;
+    let mut runs: Vec<(String, String)> = app
+        .get_json(&format!("/api/v1/automations/{}/runs", automation["id"]))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap().to_owned(),
+                r["at"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    runs.reverse();
+    runs
+}
+
+fn missed_at(times: &[&str]) -> Vec<(String, String)> {
+    times
+        .iter()
+        .map(|t| ("missed".to_owned(), format!("2026-11-25T{t}:00Z")))
+        .collect()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_missed_slot_is_recorded_once_and_caught_up_after_downtime(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let automation = app
+        .add_automation(json!({"tool": "cron", "external_id": "sync.sh", "name": "Sync"}))
+        .await;
+    let path = format!("/api/v1/automations/{}/schedule", automation["id"]);
+    // Hourly, 10 minutes of grace, set at 09:00 (the test clock).
+    let res = app
+        .put_json(
+            &path,
+            &json!({"period_seconds": 3_600, "grace_seconds": 600}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let look = || async {
+        baton::health::record_missed(&*app.store, app.clock.now())
+            .await
+            .unwrap()
+    };
+
+    app.clock.advance(TimeDelta::minutes(69));
+    look().await;
+    assert!(
+        runs_of(&app, &automation).await.is_empty(),
+        "10:09: still in its grace"
+    );
+    app.clock.advance(TimeDelta::minutes(1));
+    look().await;
+    assert_eq!(runs_of(&app, &automation).await, missed_at(&["10:00"]));
+    assert_eq!(look().await, 0, "looking again records nothing new");
+
+    // Five hours of downtime: each slot once, oldest first.
+    app.clock.advance(TimeDelta::hours(5));
+    look().await;
+    assert_eq!(
+        runs_of(&app, &automation).await,
+        missed_at(&["10:00", "11:00", "12:00", "13:00", "14:00", "15:00"])
+    );
+    // Two instances looking at once on one database record nothing twice.
+    let other = app.db.store().await;
+    let now = app.clock.now();
+    app.clock.advance(TimeDelta::hours(2));
+    let later = app.clock.now();
+    let (a, b) = tokio::join!(
+        baton::health::record_missed(&*app.store, later),
+        baton::health::record_missed(&*other, later)
+    );
+    // (The background watcher may have taken one of them first.)
+    assert!(a.unwrap() + b.unwrap() <= 2);
+    assert!(later > now);
+    let runs = runs_of(&app, &automation).await;
+    assert_eq!(runs.len(), 8, "16:00 and 17:00 once each: {runs:?}");
+
+    // A run resets the count: the next is due an hour after it.
+    let key = automation["ping"]["key"].as_str().unwrap();
+    let ping = crate::helpers::plain_client()
+        .get(app.url(&format!("/ping/{key}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), StatusCode::OK);
+    app.settle().await;
+    app.clock.advance(TimeDelta::minutes(69));
+    look().await;
+    assert_eq!(
+        runs_of(&app, &automation).await.len(),
+        9,
+        "the ping's run; nothing missed yet"
+    );
+    app.clock.advance(TimeDelta::minutes(1));
+    look().await;
+    let runs = runs_of(&app, &automation).await;
+    assert_eq!(runs.len(), 10);
+    assert_eq!(runs[8].0, "succeeded");
+    assert_eq!(
+        runs[9],
+        ("missed".to_owned(), "2026-11-25T18:10:00Z".to_owned())
+    );
+
+    // Without a schedule nothing is expected, so nothing is missed.
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    app.clock.advance(TimeDelta::days(2));
+    assert_eq!(look().await, 0);
+}
