@@ -1,6 +1,7 @@
 //! Missed runs: a run expected by an automation's schedule that has not
 //! come by its due time plus grace is recorded as a run of its own, with
-//! the status `missed`, at the time it was due. The watcher looks every
+//! the status `missed`, at the time it was due. Runs that took longer (or
+//! ended sooner) than the schedule allows are flagged. The watcher looks every
 //! [`LOOK_EVERY`], on one instance at a time (a lease); each slot is
 //! recorded once wherever and however often it is looked for (its run id
 //! names the slot, and the database keeps run ids unique per automation).
@@ -47,11 +48,53 @@ pub fn missed_slots(
     slots
 }
 
-/// Looks once: records every missed slot of every schedule at `now`; how
-/// many were new.
-pub async fn record_missed(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<u64> {
+/// Runs are flagged by their duration for this long after they began.
+const FLAG_WINDOW: TimeDelta = TimeDelta::days(7);
+
+/// What one look found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Looked {
+    /// Missed runs newly recorded.
+    pub missed: u64,
+    /// Runs newly flagged too long or too short.
+    pub flagged: u64,
+}
+
+/// Looks once at `now`: records every missed slot of every schedule, and
+/// flags the runs of the last week that took longer or ended sooner than
+/// their schedule allows (a run still going past the longest, too).
+pub async fn look(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Looked> {
+    let watched = store.watched().await?;
+    let limits: Vec<(i64, Option<i64>, Option<i64>)> = watched
+        .iter()
+        .filter_map(|w| {
+            let ms = |s: Option<i64>| s.map(|s| s.saturating_mul(1000));
+            let (longest, shortest) = (
+                ms(w.schedule.max_duration_seconds),
+                ms(w.schedule.min_duration_seconds),
+            );
+            (longest.is_some() || shortest.is_some()).then_some((
+                w.automation_id,
+                longest,
+                shortest,
+            ))
+        })
+        .collect();
+    Ok(Looked {
+        missed: record_missed(store, &watched, now).await?,
+        flagged: store.flag_runs(&limits, now - FLAG_WINDOW, now).await?,
+    })
+}
+
+/// Records every missed slot of these schedules at `now`; how many were
+/// new.
+async fn record_missed(
+    store: &dyn Store,
+    watched: &[crate::store::Watched],
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
     let mut missed = Vec::new();
-    for watched in store.watched().await? {
+    for watched in watched {
         // With no run since the schedule was set, runs are expected from then.
         let after = watched
             .newest_run
@@ -79,10 +122,15 @@ pub async fn watch(store: SharedStore, clock: SharedClock, mut stop: watch::Rece
             .try_acquire_lease(LEASE, &holder, now, LEASE_TTL)
             .await
         {
-            Ok(true) => match record_missed(&*store, now).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(missed = n, "missed runs recorded"),
-                Err(err) => tracing::warn!(%err, "cannot record missed runs"),
+            Ok(true) => match look(&*store, now).await {
+                Ok(Looked {
+                    missed: 0,
+                    flagged: 0,
+                }) => {}
+                Ok(Looked { missed, flagged }) => {
+                    tracing::info!(missed, flagged, "missed runs recorded, runs flagged");
+                }
+                Err(err) => tracing::warn!(%err, "cannot look for missed runs"),
             },
             Ok(false) => {}
             Err(err) => tracing::warn!(%err, "cannot take the missed-runs lease"),

@@ -42,6 +42,7 @@ pub fn merge(existing: Option<Run>, event: &RunEvent, log_limit: usize) -> Merge
                     log: cut(&event.log, log_limit).to_owned(),
                     url: None,
                     jobs: Vec::new(),
+                    flag: None,
                 },
                 None,
             )
@@ -133,6 +134,7 @@ pub fn merge_hook(
             log: message.unwrap_or_default(),
             url: report.url.clone(),
             jobs: Vec::new(),
+            flag: None,
         };
         return HookMerged {
             run,

@@ -41,12 +41,15 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                             RunStatus::Skipped => "status status--quiet",
                             _ => "status status--bad",
                         };
-                        let outcome = match run.exit_status {
+                        let mut outcome = match run.exit_status {
                             Some(code) if run.status != RunStatus::Started => {
                                 format!("{} (exit {code})", run.status.label())
                             }
                             _ => run.status.label().to_owned(),
                         };
+                        if let Some(flag) = run.flag {
+                            outcome = format!("{outcome}, {}", flag.label());
+                        }
                         let began = if run.status == RunStatus::Missed {
                             format!("{} (expected; none came)", when(run.at))
                         } else if run.started_at.is_some() {

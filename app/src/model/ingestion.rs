@@ -265,6 +265,46 @@ pub struct Run {
     /// Its jobs, as its tool reported them (CI tools' runs).
     #[serde(default)]
     pub jobs: Vec<Job>,
+    /// Longer or shorter than its schedule allows.
+    #[serde(default)]
+    pub flag: Option<RunFlag>,
+}
+
+/// What is wrong with a run's duration, by its schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunFlag {
+    /// It took (or has been going) longer than the longest a run may take.
+    TooLong,
+    /// It ended sooner than the shortest a run may take.
+    TooShort,
+}
+
+impl RunFlag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunFlag::TooLong => "too_long",
+            RunFlag::TooShort => "too_short",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RunFlag::TooLong => "too long",
+            RunFlag::TooShort => "too short",
+        }
+    }
+}
+
+impl std::str::FromStr for RunFlag {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [RunFlag::TooLong, RunFlag::TooShort]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown run flag {s:?}"))
+    }
 }
 
 /// What became of a delivery.

@@ -212,6 +212,21 @@ macro_rules! impl_store {
                 Ok(added)
             }
 
+            async fn flag_runs(
+                &self,
+                limits: &[(i64, Option<i64>, Option<i64>)],
+                since: chrono::DateTime<chrono::Utc>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                if limits.is_empty() {
+                    return Ok(0);
+                }
+                let mut tx = self.begin_write().await?;
+                let flagged = queries::flag_runs(&mut tx, limits, since, now).await?;
+                tx.commit().await?;
+                Ok(flagged)
+            }
+
             async fn count_rejected_hook(
                 &self,
                 source: i64,

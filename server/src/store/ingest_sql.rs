@@ -231,7 +231,7 @@ pub const AUTOMATION_EXISTS: &str = "SELECT count(*) FROM automations WHERE id =
 pub const RUN_EXISTS: &str = "SELECT count(*) FROM runs WHERE id = $1";
 
 const RUN_COLUMNS: &str = "id, automation_id, rid, status, at, started_at, finished_at, \
-    duration_ms, exit_status, log, url";
+    duration_ms, exit_status, log, url, flag";
 
 /// A run a tool reported, by its key in the source, with the event time of
 /// its status.
@@ -542,6 +542,11 @@ macro_rules! ingest_queries {
                 log: row.try_get("log")?,
                 url: row.try_get("url")?,
                 jobs: Vec::new(),
+                flag: row
+                    .try_get::<Option<String>, _>("flag")?
+                    .map(|f| f.parse())
+                    .transpose()
+                    .map_err(|e: String| anyhow::anyhow!(e))?,
             })
         }
 

@@ -195,6 +195,17 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
 
+    /// Flags runs since `since` by their durations: for each
+    /// `(automation, longest, shortest)` (milliseconds), a run over the
+    /// longest (or still going past it at `now`) is too long, a finished
+    /// one under the shortest too short; how many were flagged.
+    async fn flag_runs(
+        &self,
+        limits: &[(i64, Option<i64>, Option<i64>)],
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     /// Counts a webhook refused for a missing or wrong signature: the one
     /// thing such a request writes.
     async fn count_rejected_hook(&self, source: i64, now: DateTime<Utc>) -> StoreResult<()>;

@@ -27,6 +27,19 @@ INSERT INTO runs (automation_id, rid, status, at, log, updated_at)
 VALUES ($1, $2, 'missed', $3, $4, $5)
 ON CONFLICT (automation_id, rid) WHERE rid IS NOT NULL DO NOTHING";
 
+/// Flags an automation's runs since `$2` that took longer than `$3` ms, or
+/// are still going after starting before `$4`.
+pub const FLAG_TOO_LONG: &str = "\
+UPDATE runs SET flag = 'too_long'
+WHERE automation_id = $1 AND flag IS NULL AND at >= $2
+  AND ((duration_ms IS NOT NULL AND duration_ms > $3)
+       OR (status = 'started' AND started_at IS NOT NULL AND started_at < $4))";
+/// Flags an automation's finished runs since `$2` that took less than `$3` ms.
+pub const FLAG_TOO_SHORT: &str = "\
+UPDATE runs SET flag = 'too_short'
+WHERE automation_id = $1 AND flag IS NULL AND at >= $2
+  AND duration_ms IS NOT NULL AND duration_ms < $3 AND status <> 'started'";
+
 /// The schedule queries, written once for both backends.
 macro_rules! schedule_queries {
     ($db:ty, $pool:ty) => {
@@ -92,6 +105,39 @@ macro_rules! schedule_queries {
                 added += done.rows_affected();
             }
             Ok(added)
+        }
+
+        /// Flags runs by their durations: `(automation, longest, shortest)`
+        /// in milliseconds, for runs since `since`; how many were flagged.
+        pub async fn flag_runs(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            limits: &[(i64, Option<i64>, Option<i64>)],
+            since: DateTime<Utc>,
+            now: DateTime<Utc>,
+        ) -> StoreResult<u64> {
+            let mut flagged = 0;
+            for (automation, longest, shortest) in limits {
+                if let Some(longest) = longest {
+                    let done = sqlx::query(schsql::FLAG_TOO_LONG)
+                        .bind(automation)
+                        .bind(since)
+                        .bind(longest)
+                        .bind(now - chrono::TimeDelta::milliseconds(*longest))
+                        .execute(&mut **tx)
+                        .await?;
+                    flagged += done.rows_affected();
+                }
+                if let Some(shortest) = shortest {
+                    let done = sqlx::query(schsql::FLAG_TOO_SHORT)
+                        .bind(automation)
+                        .bind(since)
+                        .bind(shortest)
+                        .execute(&mut **tx)
+                        .await?;
+                    flagged += done.rows_affected();
+                }
+            }
+            Ok(flagged)
         }
 
         pub async fn set_schedule(

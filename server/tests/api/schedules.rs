@@ -189,9 +189,10 @@ async fn each_missed_slot_is_recorded_once_and_caught_up_after_downtime(#[case] 
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let look = || async {
-        baton::health::record_missed(&*app.store, app.clock.now())
+        baton::health::look(&*app.store, app.clock.now())
             .await
             .unwrap()
+            .missed
     };
 
     app.clock.advance(TimeDelta::minutes(69));
@@ -218,11 +219,11 @@ async fn each_missed_slot_is_recorded_once_and_caught_up_after_downtime(#[case] 
     app.clock.advance(TimeDelta::hours(2));
     let later = app.clock.now();
     let (a, b) = tokio::join!(
-        baton::health::record_missed(&*app.store, later),
-        baton::health::record_missed(&*other, later)
+        baton::health::look(&*app.store, later),
+        baton::health::look(&*other, later)
     );
     // (The background watcher may have taken one of them first.)
-    assert!(a.unwrap() + b.unwrap() <= 2);
+    assert!(a.unwrap().missed + b.unwrap().missed <= 2);
     assert!(later > now);
     let runs = runs_of(&app, &automation).await;
     assert_eq!(runs.len(), 8, "16:00 and 17:00 once each: {runs:?}");
@@ -257,4 +258,71 @@ async fn each_missed_slot_is_recorded_once_and_caught_up_after_downtime(#[case] 
     assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
     app.clock.advance(TimeDelta::days(2));
     assert_eq!(look().await, 0);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_longer_or_shorter_than_their_schedule_allows_are_flagged(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let automation = app
+        .add_automation(json!({"tool": "cron", "external_id": "etl.sh", "name": "ETL"}))
+        .await;
+    let key = automation["ping"]["key"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/automations/{}/schedule", automation["id"]);
+    let res = app
+        .put_json(
+            &path,
+            &json!({"period_seconds": 3_600, "grace_seconds": 600,
+                    "max_duration_seconds": 600, "min_duration_seconds": 30}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let tool = crate::helpers::plain_client();
+    let ping = |suffix: String| {
+        let url = app.url(&format!("/ping/{key}{suffix}"));
+        let tool = tool.clone();
+        async move {
+            let res = tool.get(url).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    };
+    // 15 minutes: too long. 10 seconds: too short. 5 minutes: fine.
+    for (rid, took) in [("long", 900), ("short", 10), ("fine", 300)] {
+        ping(format!("/start?rid={rid}")).await;
+        app.clock.advance(TimeDelta::seconds(took));
+        ping(format!("?rid={rid}")).await;
+        app.clock.advance(TimeDelta::seconds(60));
+    }
+    // Still going 11 minutes after its start: too long already.
+    ping("/start?rid=stuck".to_owned()).await;
+    app.clock.advance(TimeDelta::minutes(11));
+    app.settle().await;
+    baton::health::look(&*app.store, app.clock.now())
+        .await
+        .unwrap();
+    let runs = app
+        .get_json(&format!("/api/v1/automations/{}/runs", automation["id"]))
+        .await;
+    let flag = |rid: &str| {
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rid"] == rid)
+            .unwrap_or_else(|| panic!("no run {rid}: {runs}"))["flag"]
+            .clone()
+    };
+    assert_eq!(flag("long"), "too_long");
+    assert_eq!(flag("short"), "too_short");
+    assert_eq!(flag("fine"), Value::Null);
+    assert_eq!(flag("stuck"), "too_long");
+    assert_eq!(
+        baton::health::look(&*app.store, app.clock.now())
+            .await
+            .unwrap()
+            .flagged,
+        0,
+        "each run is flagged once"
+    );
 }
