@@ -244,6 +244,26 @@ pub struct Options {
     )]
     pub delivery_retention_days: u32,
 
+    /// Days raw runs are kept; their daily rollups (health figures) stay
+    #[arg(
+        long,
+        env = "BATON_RUN_RETENTION_DAYS",
+        default_value_t = 90,
+        value_name = "DAYS",
+        global = true
+    )]
+    pub run_retention_days: u32,
+
+    /// Seconds between two looks for missed runs (and old runs to delete)
+    #[arg(
+        long,
+        env = "BATON_HEALTH_LOOK_SECONDS",
+        default_value_t = 30,
+        value_name = "SECONDS",
+        global = true
+    )]
+    pub health_look_seconds: u64,
+
     /// Most deliveries written in one transaction (group commit)
     #[arg(
         long,
@@ -401,6 +421,10 @@ pub struct Config {
     pub ping_body_limit: usize,
     pub delivery_retention: chrono::TimeDelta,
     pub delivery_batch: usize,
+    /// How long raw runs are kept (rollups stay).
+    pub run_retention: chrono::TimeDelta,
+    /// How often the health watcher looks.
+    pub health_look_every: Duration,
 }
 
 impl Config {
@@ -462,6 +486,8 @@ impl Config {
                 options.delivery_retention_days.max(1),
             )),
             delivery_batch: options.delivery_batch.max(1),
+            run_retention: chrono::TimeDelta::days(i64::from(options.run_retention_days.max(7))),
+            health_look_every: Duration::from_secs(options.health_look_seconds.clamp(1, 3_600)),
         })
     }
 }

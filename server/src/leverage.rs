@@ -9,7 +9,39 @@ use app::model::dependencies::{Endpoint, NodeKind, NodeRef};
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::{Gap, Leverage, LeverageInput, LeverageReport, Ranked, Suggestion};
 
-use crate::store::{Store, StoreResult};
+use crate::store::{RollupScope, Store, StoreResult};
+
+/// What runs showed of each automation over the last 30 days: finished
+/// runs a week, and the share that failed (or were missed).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Observation {
+    pub runs_per_week: Option<f64>,
+    pub failure_rate: Option<f64>,
+}
+
+/// Observations by automation.
+pub type Observed = HashMap<i64, Observation>;
+
+/// What the rollups of `scope` show, by automation.
+pub async fn observe(
+    store: &dyn Store,
+    scope: RollupScope<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Observed> {
+    Ok(crate::health::recent_metrics(store, scope, now)
+        .await?
+        .into_iter()
+        .map(|(id, m)| {
+            (
+                id,
+                Observation {
+                    runs_per_week: m.runs_per_week(),
+                    failure_rate: m.failure_rate(),
+                },
+            )
+        })
+        .collect())
+}
 
 /// The most grouping suggestions offered at once.
 const MAX_SUGGESTIONS: usize = 10;
@@ -42,10 +74,14 @@ fn automation_gaps(a: &Automation) -> Vec<Gap> {
 }
 
 /// An automation's leverage; `tier` is its orchestration's, if it has one.
-pub fn automation_leverage(a: &Automation, tier: Option<i32>) -> Leverage {
+/// Observed runs replace the declared ones once there are any.
+pub fn automation_leverage(a: &Automation, tier: Option<i32>, observed: &Observed) -> Leverage {
+    let seen = observed.get(&a.id).copied().unwrap_or_default();
     LeverageInput {
         minutes_saved_per_run: a.fields.minutes_saved_per_run,
         declared_runs_per_week: a.fields.runs_per_week,
+        observed_runs_per_week: seen.runs_per_week,
+        failure_rate: seen.failure_rate,
         tier,
         gaps: automation_gaps(a),
         ..Default::default()
@@ -53,16 +89,29 @@ pub fn automation_leverage(a: &Automation, tier: Option<i32>) -> Leverage {
     .score()
 }
 
-/// An orchestration's leverage, given its automations.
-pub fn orchestration_leverage(o: &Orchestration, members: &[Automation]) -> Leverage {
+/// An orchestration's leverage, given its automations. Its failure rate is
+/// its automations' together.
+pub fn orchestration_leverage(
+    o: &Orchestration,
+    members: &[Automation],
+    observed: &Observed,
+) -> Leverage {
     let parts: f64 = members
         .iter()
-        .map(|a| automation_leverage(a, None).minutes_per_week)
+        .map(|a| automation_leverage(a, None, observed).minutes_per_week)
         .sum();
+    let (mut failures, mut counted) = (0.0, 0.0);
+    for seen in members.iter().filter_map(|a| observed.get(&a.id)) {
+        if let (Some(rate), Some(runs)) = (seen.failure_rate, seen.runs_per_week) {
+            failures += rate * runs;
+            counted += runs;
+        }
+    }
     LeverageInput {
         minutes_saved_per_run: o.fields.minutes_saved_per_run,
         declared_runs_per_week: o.fields.expected_runs_per_week,
         parts_minutes_per_week: Some(parts),
+        failure_rate: (counted > 0.0).then(|| failures / counted),
         tier: Some(o.fields.tier),
         gaps: orchestration_gaps(o),
         ..Default::default()
@@ -112,6 +161,7 @@ pub fn rank(
     automations: &[Automation],
     edges: &[(NodeRef, NodeRef)],
     user_names: &HashMap<i64, String>,
+    observed: &Observed,
 ) -> LeverageReport {
     let mut members: HashMap<i64, Vec<Automation>> = HashMap::new();
     for a in automations {
@@ -128,7 +178,10 @@ pub fn rank(
         .filter(|o| o.fields.lifecycle != Lifecycle::Retired)
         .map(|o| {
             let parts = members.get(&o.id).map(Vec::as_slice).unwrap_or_default();
-            ranked(orchestration_endpoint(o), orchestration_leverage(o, parts))
+            ranked(
+                orchestration_endpoint(o),
+                orchestration_leverage(o, parts, observed),
+            )
         })
         .collect();
     let mut ranked_automations: Vec<Ranked> = automations
@@ -138,7 +191,10 @@ pub fn rank(
                 .fields
                 .orchestration_id
                 .and_then(|o| tiers.get(&o).copied());
-            ranked(automation_endpoint(a), automation_leverage(a, tier))
+            ranked(
+                automation_endpoint(a),
+                automation_leverage(a, tier, observed),
+            )
         })
         .collect();
     sort(&mut ranked_orchestrations);
@@ -265,8 +321,11 @@ fn suggest_groups(
     suggestions
 }
 
-/// The whole catalog, ranked.
-pub async fn report(store: &dyn Store) -> StoreResult<LeverageReport> {
+/// The whole catalog, ranked, with what runs showed until `now`.
+pub async fn report(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<LeverageReport> {
     let orchestrations = store.orchestrations().await?;
     let automations = store
         .automations(&InventoryFilter::default(), u32::MAX, 0)
@@ -278,22 +337,43 @@ pub async fn report(store: &dyn Store) -> StoreResult<LeverageReport> {
         .map(|d| (d.upstream.node, d.downstream.node))
         .collect();
     let names: HashMap<i64, String> = store.user_names().await?.into_iter().collect();
-    Ok(rank(&orchestrations, &automations, &edges, &names))
+    let observed = observe(store, RollupScope::All, now).await?;
+    Ok(rank(
+        &orchestrations,
+        &automations,
+        &edges,
+        &names,
+        &observed,
+    ))
 }
 
 /// One orchestration's leverage with its parts, given its automations.
-pub fn for_orchestration(o: &Orchestration, members: &[Automation]) -> Ranked {
-    ranked(
+pub async fn for_orchestration(
+    store: &dyn Store,
+    o: &Orchestration,
+    members: &[Automation],
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Ranked> {
+    let observed = observe(store, RollupScope::Orchestration(o.id), now).await?;
+    Ok(ranked(
         orchestration_endpoint(o),
-        orchestration_leverage(o, members),
-    )
+        orchestration_leverage(o, members, &observed),
+    ))
 }
 
 /// One automation's leverage with its parts.
-pub async fn for_automation(store: &dyn Store, a: &Automation) -> StoreResult<Ranked> {
+pub async fn for_automation(
+    store: &dyn Store,
+    a: &Automation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Ranked> {
     let tier = match a.fields.orchestration_id {
         Some(id) => Some(store.orchestration(id).await?.fields.tier),
         None => None,
     };
-    Ok(ranked(automation_endpoint(a), automation_leverage(a, tier)))
+    let observed = observe(store, RollupScope::Automation(a.id), now).await?;
+    Ok(ranked(
+        automation_endpoint(a),
+        automation_leverage(a, tier, &observed),
+    ))
 }

@@ -136,6 +136,8 @@ impl Application {
         tokio::spawn(crate::health::watch(
             self.state.store.clone(),
             self.state.clock.clone(),
+            self.state.config.health_look_every,
+            self.state.config.run_retention,
             self.state.shutting_down.clone(),
         ));
         tokio::spawn(checkpoint_periodically(

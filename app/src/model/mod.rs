@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod dependencies;
 pub mod errors;
 pub mod forms;
+pub mod health;
 pub mod ingestion;
 pub mod inventory;
 pub mod leverage;

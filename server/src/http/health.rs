@@ -56,6 +56,45 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     }
 }
 
+/// The background jobs' lag and the counts of automations and
+/// orchestrations by health state, for every instance.
+async fn health_metrics(
+    state: &AppState,
+    text: &mut String,
+) -> Result<(), crate::store::StoreError> {
+    use std::fmt::Write as _;
+    let now = state.clock.now();
+    let rounds = state.store.job_rounds().await?;
+    let _ = writeln!(
+        text,
+        "# HELP baton_job_lag_seconds Time since each background job last finished a round, on any instance.\n\
+         # TYPE baton_job_lag_seconds gauge"
+    );
+    for (job, done_at) in rounds {
+        let lag = (now - done_at).num_milliseconds().max(0) as f64 / 1000.0;
+        let _ = writeln!(text, "baton_job_lag_seconds{{job=\"{job}\"}} {lag}");
+    }
+    let counts = crate::health::health_counts(&*state.store, now).await?;
+    for (name, help, by_state) in [
+        (
+            "baton_automations",
+            "Automations by health state.",
+            &counts.automations,
+        ),
+        (
+            "baton_orchestrations",
+            "Orchestrations by health state (retired ones left out).",
+            &counts.orchestrations,
+        ),
+    ] {
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (health, n) in by_state {
+            let _ = writeln!(text, "{name}{{state=\"{health}\"}} {n}");
+        }
+    }
+    Ok(())
+}
+
 /// `GET /metrics`: ingestion's counters in Prometheus' text format, for
 /// this instance since it started (what each ping was answered), and the
 /// deliveries still waiting to become runs (for every instance).
@@ -88,6 +127,24 @@ pub async fn metrics(
             counter.load(Ordering::Relaxed)
         );
     }
+    let (buckets, count, sum) = counters.latency.read();
+    let _ = writeln!(
+        text,
+        "# HELP baton_ingest_answer_seconds Time from an ingestion request to its answer, since this instance started.\n\
+         # TYPE baton_ingest_answer_seconds histogram"
+    );
+    for (bound, n) in buckets {
+        let _ = writeln!(
+            text,
+            "baton_ingest_answer_seconds_bucket{{le=\"{bound}\"}} {n}"
+        );
+    }
+    let _ = writeln!(
+        text,
+        "baton_ingest_answer_seconds_bucket{{le=\"+Inf\"}} {count}\n\
+         baton_ingest_answer_seconds_sum {sum}\n\
+         baton_ingest_answer_seconds_count {count}"
+    );
     let _ = writeln!(
         text,
         "# HELP baton_delivery_batches_total Transactions the delivery writer committed.\n\
@@ -107,6 +164,13 @@ pub async fn metrics(
         }
         Err(err) => {
             tracing::warn!(%err, "cannot count pending deliveries for /metrics");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    };
+    let status = match health_metrics(&state, &mut text).await {
+        Ok(()) => status,
+        Err(err) => {
+            tracing::warn!(%err, "cannot read health for /metrics");
             StatusCode::SERVICE_UNAVAILABLE
         }
     };

@@ -28,21 +28,33 @@ const CREDENTIALS: [header::HeaderName; 4] = [
 /// What a credential header's value is kept as.
 const REDACTED: &str = "[redacted]";
 
+/// Answers with `answer`, timing it for `/metrics`.
+async fn timed(ingest: &Ingestor, answer: impl Future<Output = Response>) -> Response {
+    let started = std::time::Instant::now();
+    let response = answer.await;
+    ingest.counters.latency.observe(started.elapsed());
+    response
+}
+
 pub async fn ping(State(ingest): State<Ingestor>, request: Request) -> Response {
-    take(&ingest, Entry::Ping, request).await
+    timed(&ingest, take(&ingest, Entry::Ping, request)).await
 }
 
 pub async fn cronitor(State(ingest): State<Ingestor>, request: Request) -> Response {
-    take(&ingest, Entry::Cronitor, request).await
+    timed(&ingest, take(&ingest, Entry::Cronitor, request)).await
 }
 
 pub async fn push(State(ingest): State<Ingestor>, request: Request) -> Response {
-    take(&ingest, Entry::Push, request).await
+    timed(&ingest, take(&ingest, Entry::Push, request)).await
 }
 
 /// `POST /hooks/<tool>/<source-key>`: a CI tool's webhook, answered in
 /// JSON (tools show the answer in their delivery logs).
 pub async fn hook(State(ingest): State<Ingestor>, request: Request) -> Response {
+    timed(&ingest, take_hook(&ingest, request)).await
+}
+
+async fn take_hook(ingest: &Ingestor, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let incoming = incoming(Entry::Hook, &parts);
     let family_of = |tool: Option<Tool>| tool.map_or(Family::Ping, Family::Hook);

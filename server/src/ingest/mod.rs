@@ -127,6 +127,54 @@ pub struct Counters {
     pub unavailable: AtomicU64,
     /// Webhooks refused for a missing or wrong signature.
     pub unauthorized: AtomicU64,
+    /// How long answers took, from the request to its answer (a kept
+    /// delivery's answer waits for its commit).
+    pub latency: Latency,
+}
+
+/// Upper bounds, in seconds, of the answer-time histogram's buckets.
+pub const LATENCY_BOUNDS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// A Prometheus histogram of answer times.
+#[derive(Debug, Default)]
+pub struct Latency {
+    /// Answers at most each bound (cumulative as Prometheus reads them).
+    below: [AtomicU64; LATENCY_BOUNDS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Latency {
+    pub fn observe(&self, took: std::time::Duration) {
+        let seconds = took.as_secs_f64();
+        for (bound, counter) in LATENCY_BOUNDS.iter().zip(&self.below) {
+            if seconds <= *bound {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(
+            took.as_micros().min(u128::from(u64::MAX)) as u64,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// `(bound, answers at most it)` for each bucket, then the count and
+    /// the sum in seconds.
+    pub fn read(&self) -> (Vec<(f64, u64)>, u64, f64) {
+        let buckets = LATENCY_BOUNDS
+            .iter()
+            .zip(&self.below)
+            .map(|(bound, n)| (*bound, n.load(Ordering::Relaxed)))
+            .collect();
+        (
+            buckets,
+            self.count.load(Ordering::Relaxed),
+            self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        )
+    }
 }
 
 impl Counters {

@@ -227,6 +227,77 @@ macro_rules! impl_store {
                 Ok(flagged)
             }
 
+            async fn rollups(
+                &self,
+                scope: $crate::store::RollupScope<'_>,
+                since: chrono::NaiveDate,
+            ) -> $crate::store::StoreResult<$crate::store::Rollups> {
+                queries::rollups(&self.pool, scope, since).await
+            }
+
+            async fn pauses(
+                &self,
+                scope: $crate::store::RollupScope<'_>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Vec<app::model::health::Pause>> {
+                queries::pauses(&self.pool, scope, now).await
+            }
+
+            async fn pause(&self, id: i64) -> $crate::store::StoreResult<app::model::health::Pause> {
+                queries::pause(&self.pool, id).await
+            }
+
+            async fn add_pause(
+                &self,
+                pause: &app::model::health::Pause,
+                by: Option<i64>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::insert_pause(&mut tx, pause, by).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn end_pause(
+                &self,
+                id: i64,
+                at: Option<chrono::DateTime<chrono::Utc>>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::end_pause(&mut tx, id, at).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_old_runs(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let gone = queries::delete_old_runs(&mut tx, before, limit).await?;
+                tx.commit().await?;
+                Ok(gone)
+            }
+
+            async fn job_round_done(
+                &self,
+                name: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queries::job_round_done(&self.pool, name, now).await
+            }
+
+            async fn job_rounds(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+                queries::job_rounds(&self.pool).await
+            }
+
             async fn count_rejected_hook(
                 &self,
                 source: i64,

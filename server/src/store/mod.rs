@@ -6,6 +6,7 @@ mod audit_sql;
 mod catalog_sql;
 mod error;
 mod graph_sql;
+mod health_sql;
 mod impl_store;
 mod ingest_sql;
 mod inventory_sql;
@@ -35,8 +36,8 @@ pub use types::{
     AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
     DeliveryOutcome, EdgeRefusal, Effect, HookApplied, HookAutomation, HookEffect, HookJob,
     HookReport, HookRun, NewAudit, NewDelivery, NewSource, Person, PlannedAutomation,
-    PlannedOrchestration, RecordedDelivery, Released, RunEvent, Signal, SourceMatch, SourceRow,
-    StoredSession, Team, TokenDraft, TokenLookup, TokenRow, Watched,
+    PlannedOrchestration, RecordedDelivery, Released, RollupScope, Rollups, RunEvent, Signal,
+    SourceMatch, SourceRow, StoredSession, Team, TokenDraft, TokenLookup, TokenRow, Watched,
 };
 
 /// The shared handle to the store in use.
@@ -205,6 +206,51 @@ pub trait Store: Send + Sync + 'static {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+
+    /// The rollups of what `scope` covers from the day `since` on: per-day
+    /// counts, duration histograms and latest outcomes.
+    async fn rollups(
+        &self,
+        scope: RollupScope<'_>,
+        since: chrono::NaiveDate,
+    ) -> StoreResult<Rollups>;
+
+    /// Pauses on at `now` or planned after it, of what `scope` covers (an
+    /// automation's include its orchestration's).
+    async fn pauses(
+        &self,
+        scope: RollupScope<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<app::model::health::Pause>>;
+
+    /// One pause; `NotFound` for none.
+    async fn pause(&self, id: i64) -> StoreResult<app::model::health::Pause>;
+
+    /// Adds a pause (its `id` is ignored), made by `by`; its id.
+    async fn add_pause(
+        &self,
+        pause: &app::model::health::Pause,
+        by: Option<i64>,
+        audit: &NewAudit,
+    ) -> StoreResult<i64>;
+
+    /// Ends a pause at `at`, or (`None`) removes one not yet begun.
+    async fn end_pause(
+        &self,
+        id: i64,
+        at: Option<DateTime<Utc>>,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
+
+    /// Deletes at most `limit` raw runs (and tool jobs) older than
+    /// `before`; their rollups stay. How many runs went.
+    async fn delete_old_runs(&self, before: DateTime<Utc>, limit: i64) -> StoreResult<u64>;
+
+    /// Notes that a background job finished a round at `now`.
+    async fn job_round_done(&self, name: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// When each background job last finished a round.
+    async fn job_rounds(&self) -> StoreResult<Vec<(String, DateTime<Utc>)>>;
 
     /// Counts a webhook refused for a missing or wrong signature: the one
     /// thing such a request writes.

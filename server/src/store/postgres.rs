@@ -25,6 +25,7 @@ mod queries {
     crate::store::people_sql::people_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::ingest_sql::ingest_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::schedule_sql::schedule_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::health_sql::health_queries!(sqlx::Postgres, sqlx::PgPool);
 }
 
 /// The key of the advisory lock that serialises changes to the dependency

@@ -15,8 +15,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 pub const WATCHED: &str = "\
 SELECT s.automation_id, s.period_seconds, s.cron, s.time_zone, s.grace_seconds,
     s.max_duration_seconds, s.min_duration_seconds, s.set_at,
-    (SELECT max(r.at) FROM runs r WHERE r.automation_id = s.automation_id) AS newest
+    (SELECT max(r.at) FROM runs r WHERE r.automation_id = s.automation_id) AS newest,
+    a.orchestration_id, o.lifecycle
 FROM schedules s
+JOIN automations a ON a.id = s.automation_id
+LEFT JOIN orchestrations o ON o.id = a.orchestration_id
 ORDER BY s.automation_id";
 
 /// A missed run, once per slot: its `rid` names the slot, and the unique
@@ -81,6 +84,8 @@ macro_rules! schedule_queries {
                         schedule: schedule_row(row)?,
                         set_at: row.try_get("set_at")?,
                         newest_run: row.try_get("newest")?,
+                        orchestration_id: row.try_get("orchestration_id")?,
+                        lifecycle: row.try_get("lifecycle")?,
                     })
                 })
                 .collect()

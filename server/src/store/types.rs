@@ -455,4 +455,26 @@ pub struct Watched {
     pub set_at: DateTime<Utc>,
     /// When its newest run (missed ones included) began.
     pub newest_run: Option<DateTime<Utc>>,
+    pub orchestration_id: Option<i64>,
+    /// Its orchestration's lifecycle, if it has one.
+    pub lifecycle: Option<String>,
+}
+
+/// What a health read covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupScope<'a> {
+    All,
+    Automation(i64),
+    Orchestration(i64),
+    /// These automations (a page of the inventory).
+    Several(&'a [i64]),
+}
+
+/// Rollups as stored, each row with its automation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rollups {
+    pub days: Vec<(i64, app::model::health::DayCounts)>,
+    /// `(automation, day, bucket, runs)`.
+    pub durations: Vec<(i64, chrono::NaiveDate, i32, i64)>,
+    pub states: Vec<(i64, app::model::health::RunState)>,
 }

@@ -473,9 +473,15 @@ impl Drop for Process {
 /// Starts `baton serve` on `database_url` with its site at `site`, and
 /// waits until it says where it listens.
 pub fn serve(database_url: &str, site: &std::path::Path) -> Process {
+    serve_with(database_url, site, &[])
+}
+
+/// [`serve`] with more command-line options.
+pub fn serve_with(database_url: &str, site: &std::path::Path, options: &[&str]) -> Process {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "text"])
+        .args(options)
         .arg("--database-url")
         .arg(database_url)
         .arg("--site-root")

@@ -81,6 +81,8 @@ struct Objects {
     source: i64,
     queued: i64,
     delivery: i64,
+    /// A pause of `member`, on now.
+    pause: i64,
     n: u32,
 }
 
@@ -149,6 +151,14 @@ impl World {
             .await;
         assert_eq!(edge.status(), StatusCode::CREATED);
         let edge: Value = edge.json().await.unwrap();
+        let pause = admin
+            .post_json(
+                &format!("/api/v1/automations/{}/pauses", member["id"]),
+                &json!({"reason": "fixture"}),
+            )
+            .await;
+        assert_eq!(pause.status(), StatusCode::CREATED);
+        let pause: Value = pause.json().await.unwrap();
         let token = baton::accounts::tokens::create(
             &*self.app.store,
             &*self.app.clock,
@@ -253,6 +263,7 @@ impl World {
             loose: loose["id"].as_i64().unwrap(),
             spare: spare["id"].as_i64().unwrap(),
             edge: edge["id"].as_i64().unwrap(),
+            pause: pause["id"].as_i64().unwrap(),
             n,
         }
     }
@@ -422,6 +433,13 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             Body::Json(json!({"period_seconds": 3600 + x.n, "grace_seconds": 600})),
         ),
         ("POST", "/api/v1/automations/{id}/claim") => (path_of(path), Body::Json(json!({}))),
+        ("POST", "/api/v1/automations/{id}/pauses" | "/api/v1/orchestrations/{slug}/pauses") => (
+            path_of(path),
+            Body::Json(json!({"reason": format!("matrix {}", x.n)})),
+        ),
+        ("POST", "/api/v1/pauses/{id}/end") => {
+            (path.replace("{id}", &x.pause.to_string()), Body::None)
+        }
         ("POST", "/rpc/automations/rotate-key") => {
             (path.to_owned(), form(&[("id", x.member.to_string())]))
         }

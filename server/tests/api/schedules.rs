@@ -12,6 +12,9 @@ use baton::clock::Clock as _;
 
 use crate::helpers::{Backend, spawn_app};
 
+/// Raw runs kept, as by default.
+const RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(90);
+
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
@@ -189,7 +192,7 @@ async fn each_missed_slot_is_recorded_once_and_caught_up_after_downtime(#[case] 
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let look = || async {
-        baton::health::look(&*app.store, app.clock.now())
+        baton::health::look(&*app.store, app.clock.now(), RETENTION)
             .await
             .unwrap()
             .missed
@@ -219,8 +222,8 @@ async fn each_missed_slot_is_recorded_once_and_caught_up_after_downtime(#[case] 
     app.clock.advance(TimeDelta::hours(2));
     let later = app.clock.now();
     let (a, b) = tokio::join!(
-        baton::health::look(&*app.store, later),
-        baton::health::look(&*other, later)
+        baton::health::look(&*app.store, later, RETENTION),
+        baton::health::look(&*other, later, RETENTION)
     );
     // (The background watcher may have taken one of them first.)
     assert!(a.unwrap().missed + b.unwrap().missed <= 2);
@@ -299,7 +302,7 @@ async fn runs_longer_or_shorter_than_their_schedule_allows_are_flagged(#[case] b
     ping("/start?rid=stuck".to_owned()).await;
     app.clock.advance(TimeDelta::minutes(11));
     app.settle().await;
-    baton::health::look(&*app.store, app.clock.now())
+    baton::health::look(&*app.store, app.clock.now(), RETENTION)
         .await
         .unwrap();
     let runs = app
@@ -318,7 +321,7 @@ async fn runs_longer_or_shorter_than_their_schedule_allows_are_flagged(#[case] b
     assert_eq!(flag("fine"), Value::Null);
     assert_eq!(flag("stuck"), "too_long");
     assert_eq!(
-        baton::health::look(&*app.store, app.clock.now())
+        baton::health::look(&*app.store, app.clock.now(), RETENTION)
             .await
             .unwrap()
             .flagged,

@@ -33,7 +33,7 @@ pub async fn report(
             "limit is from 1 to {MAX_AUTOMATIONS}"
         )));
     }
-    let mut report = leverage::report(&*state.store).await?;
+    let mut report = leverage::report(&*state.store, state.clock.now()).await?;
     report.automations.truncate(limit);
     Ok(Json(report))
 }
@@ -44,7 +44,9 @@ pub async fn orchestration(
 ) -> Result<Json<Ranked>, AppError> {
     let o = state.store.orchestration_by_slug(&slug).await?;
     let members = graph::members(&*state.store, o.id).await?;
-    Ok(Json(leverage::for_orchestration(&o, &members)))
+    Ok(Json(
+        leverage::for_orchestration(&*state.store, &o, &members, state.clock.now()).await?,
+    ))
 }
 
 pub async fn automation(
@@ -53,5 +55,7 @@ pub async fn automation(
 ) -> Result<Json<Ranked>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let a = state.store.automation(id).await?;
-    Ok(Json(leverage::for_automation(&*state.store, &a).await?))
+    Ok(Json(
+        leverage::for_automation(&*state.store, &a, state.clock.now()).await?,
+    ))
 }

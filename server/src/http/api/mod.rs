@@ -4,6 +4,7 @@
 mod audit;
 mod automations;
 mod dependencies;
+mod health;
 mod ingestion;
 mod json;
 mod leverage;
@@ -108,6 +109,32 @@ pub fn routes() -> Routes {
             dependencies::delete,
         )
         .add(GET, "/api/v1/leverage", Read, leverage::report)
+        .add(GET, "/api/v1/health", Read, health::counts)
+        .add(
+            GET,
+            "/api/v1/automations/{id}/health",
+            Read,
+            health::automation,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/health",
+            Read,
+            health::orchestration,
+        )
+        .add(
+            POST,
+            "/api/v1/automations/{id}/pauses",
+            Owner,
+            health::pause_automation,
+        )
+        .add(
+            POST,
+            "/api/v1/orchestrations/{slug}/pauses",
+            Owner,
+            health::pause_orchestration,
+        )
+        .add(POST, "/api/v1/pauses/{id}/end", Owner, health::end_pause)
         .add(
             GET,
             "/api/v1/export/inventory.csv",

@@ -161,7 +161,8 @@ impl Catalog {
             Err(other) => return Err(unavailable(other)),
         };
         let names = self.names().await.map_err(unavailable)?;
-        let leverage = leverage::for_automation(&*self.store, &automation)
+        let now = self.clock.now();
+        let leverage = leverage::for_automation(&*self.store, &automation, now)
             .await
             .map_err(unavailable)?;
         let dependencies = self
@@ -204,6 +205,10 @@ impl Catalog {
             .map_err(unavailable)?
             .iter()
             .any(|c| c.automation_id == id);
+        let observed =
+            leverage::observe(&*self.store, crate::store::RollupScope::Automation(id), now)
+                .await
+                .map_err(unavailable)?;
         let schedule = crate::schedule::schedule_view(&*self.store, id)
             .await
             .map_err(|err| unavailable(anyhow::anyhow!("{err}")))?;
@@ -215,7 +220,7 @@ impl Catalog {
             slug,
             sources,
             unclaimed,
-            row: row(automation.clone(), &names),
+            row: row(automation.clone(), &names, &observed),
             automation,
             dependencies,
             leverage,

@@ -17,6 +17,7 @@ use app::services::{
 
 use crate::catalog::CatalogError;
 use crate::clock::SharedClock;
+use crate::store::RollupScope;
 use crate::store::{SharedStore, StoreError};
 use crate::{graph, leverage};
 
@@ -78,12 +79,12 @@ impl Catalog {
     }
 }
 
-fn row(a: Automation, names: &Names) -> InventoryRow {
+fn row(a: Automation, names: &Names, observed: &leverage::Observed) -> InventoryRow {
     let tier = a
         .fields
         .orchestration_id
         .and_then(|o| names.tiers.get(&o).copied());
-    let score = leverage::automation_leverage(&a, tier).score;
+    let score = leverage::automation_leverage(&a, tier, observed).score;
     let no_failure_mode = a.lacks_failure_mode();
     let f = a.fields;
     InventoryRow {
@@ -160,8 +161,16 @@ impl CatalogService for Catalog {
                 .map(|(id, (_, name))| (*id, name.clone()))
                 .collect();
             orchestrations.sort_by_key(|a| a.1.to_lowercase());
+            let ids: Vec<i64> = found.iter().map(|a| a.id).collect();
+            let observed =
+                leverage::observe(&*self.store, RollupScope::Several(&ids), self.clock.now())
+                    .await
+                    .map_err(unavailable)?;
             Ok(InventoryPage {
-                rows: found.into_iter().map(|a| row(a, &names)).collect(),
+                rows: found
+                    .into_iter()
+                    .map(|a| row(a, &names, &observed))
+                    .collect(),
                 total,
                 page,
                 per_page: PER_PAGE,
@@ -194,7 +203,17 @@ impl CatalogService for Catalog {
                     CatalogError::Store(err) => unavailable(err),
                     other => unavailable(anyhow::anyhow!("{other}")),
                 })?;
-            let leverage = leverage::for_orchestration(&orchestration, &members);
+            let now = self.clock.now();
+            let observed = leverage::observe(
+                &*self.store,
+                RollupScope::Orchestration(orchestration.id),
+                now,
+            )
+            .await
+            .map_err(unavailable)?;
+            let leverage = leverage::for_orchestration(&*self.store, &orchestration, &members, now)
+                .await
+                .map_err(unavailable)?;
             let dependencies = self
                 .page_dependencies(&orchestration, &members)
                 .await
@@ -206,7 +225,10 @@ impl CatalogService for Catalog {
                 owner: person(f.owner_id),
                 backup_owner: person(f.backup_owner_id),
                 team: f.team_id.and_then(|id| names.teams.get(&id).cloned()),
-                automations: members.into_iter().map(|a| row(a, &names)).collect(),
+                automations: members
+                    .into_iter()
+                    .map(|a| row(a, &names, &observed))
+                    .collect(),
                 graph,
                 dependencies,
                 leverage,
@@ -224,7 +246,11 @@ impl CatalogService for Catalog {
     }
 
     fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, ServiceError>> {
-        Box::pin(async move { leverage::report(&*self.store).await.map_err(unavailable) })
+        Box::pin(async move {
+            leverage::report(&*self.store, self.clock.now())
+                .await
+                .map_err(unavailable)
+        })
     }
 
     fn orchestration_editor(

@@ -1,0 +1,400 @@
+//! Health of automations and orchestrations: their states and figures,
+//! read from the rollups the database keeps as runs are written (the rules
+//! are in [`app::model::health`] and README), and pauses. The watcher that
+//! records missed runs is [`watcher`].
+
+mod watcher;
+
+use std::collections::{BTreeMap, HashMap};
+
+use app::model::accounts::Actor;
+use app::model::catalog::Orchestration;
+use app::model::health::{
+    DEFAULT_TARGET, Health, HealthState, Metrics, Pause, PauseDraft, automation_state,
+    orchestration_state,
+};
+use app::model::inventory::{Automation, InventoryFilter};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::Serialize;
+
+pub use watcher::{LEASE, Looked, look, missed_slots, paused_at, watch};
+
+use crate::access;
+use crate::audit::Author;
+use crate::catalog::CatalogError;
+use crate::clock::Clock;
+use crate::store::{RollupScope, Rollups, Store, StoreResult};
+
+/// The days the figures reach back: 90, today included.
+const WINDOW_DAYS: i64 = 90;
+
+fn first_day(now: DateTime<Utc>, days: i64) -> NaiveDate {
+    now.date_naive() - TimeDelta::days(days - 1)
+}
+
+/// Each automation's figures, from rollups covering several.
+fn metrics_by_automation(rollups: &Rollups, today: NaiveDate) -> HashMap<i64, Metrics> {
+    let mut days: HashMap<i64, Vec<_>> = HashMap::new();
+    for (a, d) in &rollups.days {
+        days.entry(*a).or_default().push(*d);
+    }
+    let mut durations: HashMap<i64, Vec<_>> = HashMap::new();
+    for (a, day, b, n) in &rollups.durations {
+        durations.entry(*a).or_default().push((*day, *b, *n));
+    }
+    let mut states: HashMap<i64, Vec<_>> = HashMap::new();
+    for (a, s) in &rollups.states {
+        states.entry(*a).or_default().push(s.clone());
+    }
+    let mut ids: Vec<i64> = days.keys().chain(states.keys()).copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .map(|id| {
+            let m = Metrics::from_rollups(
+                days.get(&id).map_or(&[][..], Vec::as_slice),
+                durations.get(&id).map_or(&[][..], Vec::as_slice),
+                states.get(&id).map_or(&[][..], Vec::as_slice),
+                today,
+            );
+            (id, m)
+        })
+        .collect()
+}
+
+/// Figures over everything in `rollups` together.
+fn metrics_of_all(rollups: &Rollups, today: NaiveDate) -> Metrics {
+    let days: Vec<_> = rollups.days.iter().map(|(_, d)| *d).collect();
+    let durations: Vec<_> = rollups
+        .durations
+        .iter()
+        .map(|(_, day, b, n)| (*day, *b, *n))
+        .collect();
+    let states: Vec<_> = rollups.states.iter().map(|(_, s)| s.clone()).collect();
+    Metrics::from_rollups(&days, &durations, &states, today)
+}
+
+/// The success-rate target in percent (orchestrations keep it as a share).
+fn target_of(orchestration: Option<&Orchestration>) -> f64 {
+    orchestration
+        .and_then(|o| o.fields.success_rate_target)
+        .map_or(DEFAULT_TARGET, |share| share * 100.0)
+}
+
+fn lifecycle_of(orchestration: Option<&Orchestration>) -> Option<&'static str> {
+    orchestration.map(|o| o.fields.lifecycle.as_str())
+}
+
+/// An automation's health at `now`.
+pub async fn automation_health(
+    store: &dyn Store,
+    automation: &Automation,
+    now: DateTime<Utc>,
+) -> StoreResult<Health> {
+    let orchestration = match automation.fields.orchestration_id {
+        Some(id) => Some(store.orchestration(id).await?),
+        None => None,
+    };
+    let rollups = store
+        .rollups(
+            RollupScope::Automation(automation.id),
+            first_day(now, WINDOW_DAYS),
+        )
+        .await?;
+    let metrics = metrics_of_all(&rollups, now.date_naive());
+    let pauses = store
+        .pauses(RollupScope::Automation(automation.id), now)
+        .await?;
+    let paused = paused_at(
+        &pauses,
+        automation.id,
+        automation.fields.orchestration_id,
+        lifecycle_of(orchestration.as_ref()),
+        now,
+    );
+    let target = target_of(orchestration.as_ref());
+    let (state, why) = automation_state(&metrics, target, paused);
+    Ok(Health {
+        state,
+        why,
+        target,
+        metrics,
+        pauses,
+    })
+}
+
+/// An automation of an orchestration, with its state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberHealth {
+    pub id: i64,
+    pub name: String,
+    pub state: HealthState,
+    pub why: String,
+}
+
+/// Why an orchestration is paused at `now`, if it is.
+fn orchestration_paused(o: &Orchestration, pauses: &[Pause], now: DateTime<Utc>) -> Option<String> {
+    let lifecycle = o.fields.lifecycle.as_str();
+    if matches!(lifecycle, "paused" | "retired") {
+        return Some(format!("It is {lifecycle}."));
+    }
+    pauses
+        .iter()
+        .find(|p| p.orchestration_id == Some(o.id) && p.covers(now))
+        .map(|_| paused_at(pauses, 0, Some(o.id), None, now).unwrap_or_default())
+}
+
+/// An orchestration's health at `now`, given its automations, with each
+/// automation's state.
+pub async fn orchestration_health(
+    store: &dyn Store,
+    o: &Orchestration,
+    members: &[Automation],
+    now: DateTime<Utc>,
+) -> StoreResult<(Health, Vec<MemberHealth>)> {
+    let rollups = store
+        .rollups(
+            RollupScope::Orchestration(o.id),
+            first_day(now, WINDOW_DAYS),
+        )
+        .await?;
+    let today = now.date_naive();
+    let by_member = metrics_by_automation(&rollups, today);
+    // Its own pauses and its automations' (each automation's query would
+    // include the orchestration's too).
+    let all = store.pauses(RollupScope::All, now).await?;
+    let member_ids: Vec<i64> = members.iter().map(|a| a.id).collect();
+    let pauses: Vec<Pause> = all
+        .into_iter()
+        .filter(|p| {
+            p.orchestration_id == Some(o.id)
+                || p.automation_id.is_some_and(|a| member_ids.contains(&a))
+        })
+        .collect();
+    let target = target_of(Some(o));
+    let empty = Metrics::from_rollups(&[], &[], &[], today);
+    let member_health: Vec<MemberHealth> = members
+        .iter()
+        .map(|a| {
+            let paused = paused_at(&pauses, a.id, Some(o.id), lifecycle_of(Some(o)), now);
+            let (state, why) =
+                automation_state(by_member.get(&a.id).unwrap_or(&empty), target, paused);
+            MemberHealth {
+                id: a.id,
+                name: a.fields.name.clone(),
+                state,
+                why,
+            }
+        })
+        .collect();
+    let metrics = metrics_of_all(&rollups, today);
+    let states: Vec<HealthState> = member_health.iter().map(|m| m.state).collect();
+    let (state, why) = orchestration_state(
+        &states,
+        &metrics,
+        target,
+        orchestration_paused(o, &pauses, now),
+    );
+    Ok((
+        Health {
+            state,
+            why,
+            target,
+            metrics,
+            pauses,
+        },
+        member_health,
+    ))
+}
+
+/// How many automations and orchestrations are in each state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HealthCounts {
+    pub automations: BTreeMap<&'static str, u64>,
+    pub orchestrations: BTreeMap<&'static str, u64>,
+}
+
+/// The figures over the last 30 days (for leverage: runs a week and
+/// failure rate) of each automation `scope` covers.
+pub async fn recent_metrics(
+    store: &dyn Store,
+    scope: RollupScope<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<HashMap<i64, Metrics>> {
+    let rollups = store.rollups(scope, first_day(now, 30)).await?;
+    Ok(metrics_by_automation(&rollups, now.date_naive()))
+}
+
+/// The states of everything at `now`, counted. Retired orchestrations are
+/// left out.
+pub async fn health_counts(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<HealthCounts> {
+    let today = now.date_naive();
+    let rollups = store.rollups(RollupScope::All, first_day(now, 7)).await?;
+    let by_automation = metrics_by_automation(&rollups, today);
+    let orchestrations: HashMap<i64, Orchestration> = store
+        .orchestrations()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let automations = store
+        .automations(&InventoryFilter::default(), u32::MAX, 0)
+        .await?;
+    let pauses = store.pauses(RollupScope::All, now).await?;
+    let empty = Metrics::from_rollups(&[], &[], &[], today);
+    let mut counts = HealthCounts::default();
+    for state in HealthState::ALL {
+        counts.automations.insert(state.as_str(), 0);
+        counts.orchestrations.insert(state.as_str(), 0);
+    }
+    let mut members: HashMap<i64, Vec<HealthState>> = HashMap::new();
+    for a in &automations {
+        let o = a
+            .fields
+            .orchestration_id
+            .and_then(|id| orchestrations.get(&id));
+        let paused = paused_at(
+            &pauses,
+            a.id,
+            a.fields.orchestration_id,
+            lifecycle_of(o),
+            now,
+        );
+        let metrics = by_automation.get(&a.id).unwrap_or(&empty);
+        let (state, _) = automation_state(metrics, target_of(o), paused);
+        *counts.automations.entry(state.as_str()).or_default() += 1;
+        if let Some(o) = o {
+            members.entry(o.id).or_default().push(state);
+        }
+    }
+    for o in orchestrations.values() {
+        if o.fields.lifecycle.as_str() == "retired" {
+            continue;
+        }
+        let member_ids: Vec<i64> = automations
+            .iter()
+            .filter(|a| a.fields.orchestration_id == Some(o.id))
+            .map(|a| a.id)
+            .collect();
+        let mut together = Rollups::default();
+        together.days = rollups
+            .days
+            .iter()
+            .filter(|(a, _)| member_ids.contains(a))
+            .cloned()
+            .collect();
+        let metrics = metrics_of_all(&together, today);
+        let states = members.remove(&o.id).unwrap_or_default();
+        let (state, _) = orchestration_state(
+            &states,
+            &metrics,
+            target_of(Some(o)),
+            orchestration_paused(o, &pauses, now),
+        );
+        *counts.orchestrations.entry(state.as_str()).or_default() += 1;
+    }
+    Ok(counts)
+}
+
+/// What a pause is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paused {
+    Automation(i64),
+    Orchestration(i64),
+}
+
+/// Pauses an automation or an orchestration (now, or as a window planned
+/// ahead): those who may edit it. 422 per field for a window that makes no
+/// sense.
+pub async fn add_pause(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    what: Paused,
+    draft: PauseDraft,
+) -> Result<Pause, CatalogError> {
+    let now = clock.now();
+    let (kind, id, name) = match what {
+        Paused::Automation(id) => {
+            let a = store.automation(id).await?;
+            access::check_automation(store, actor, &a).await?;
+            ("automation", id, a.fields.name)
+        }
+        Paused::Orchestration(id) => {
+            let o = store.orchestration(id).await?;
+            access::check_orchestration(actor, &o)?;
+            ("orchestration", id, o.fields.name)
+        }
+    };
+    let (starts_at, ends_at) = draft.check(now).map_err(|(field, message)| {
+        let mut errors = app::model::errors::FieldErrors::default();
+        errors.add(field, message);
+        CatalogError::Invalid(errors)
+    })?;
+    let mut pause = Pause {
+        id: 0,
+        automation_id: matches!(what, Paused::Automation(_)).then_some(id),
+        orchestration_id: matches!(what, Paused::Orchestration(_)).then_some(id),
+        starts_at,
+        ends_at,
+        reason: draft.reason.trim().to_owned(),
+        created_by: None,
+        created_at: now,
+    };
+    let audit = Author::of(actor)
+        .did(now, "pause.added", kind, Some(id), &name)
+        .after(&pause);
+    pause.id = store.add_pause(&pause, Some(actor.id), &audit).await?;
+    Ok(store.pause(pause.id).await?)
+}
+
+/// Ends a pause now (resumes), or removes a window not begun yet: those who
+/// may edit what it pauses.
+pub async fn end_pause(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), CatalogError> {
+    let now = clock.now();
+    let pause = store.pause(id).await?;
+    let (kind, subject, name) = match (pause.automation_id, pause.orchestration_id) {
+        (Some(a), _) => {
+            let a = store.automation(a).await?;
+            access::check_automation(store, actor, &a).await?;
+            ("automation", a.id, a.fields.name)
+        }
+        (None, Some(o)) => {
+            let o = store.orchestration(o).await?;
+            access::check_orchestration(actor, &o)?;
+            ("orchestration", o.id, o.fields.name)
+        }
+        (None, None) => return Err(CatalogError::NotFound),
+    };
+    if pause.is_over(now) {
+        return Err(CatalogError::Invalid({
+            let mut errors = app::model::errors::FieldErrors::default();
+            errors.add("pause", "This pause is already over.");
+            errors
+        }));
+    }
+    // Not begun (or begun this very instant): it never paused anything.
+    let planned = pause.starts_at >= now;
+    let audit = Author::of(actor)
+        .did(
+            now,
+            if planned {
+                "pause.removed"
+            } else {
+                "pause.ended"
+            },
+            kind,
+            Some(subject),
+            &name,
+        )
+        .before(&pause);
+    store
+        .end_pause(id, (!planned).then_some(now), &audit)
+        .await?;
+    Ok(())
+}

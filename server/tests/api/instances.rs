@@ -1,0 +1,136 @@
+//! Two real `baton` processes on one PostgreSQL database catch up on
+//! thousands of missed slots together; the one doing the work is SIGKILLed
+//! halfway, and the other finishes: every slot is recorded, each once.
+
+use std::time::Duration;
+
+use app::model::ingestion::RunStatus;
+use app::model::inventory::{AutomationFields, Tool};
+use app::model::schedule::Schedule;
+use chrono::{DurationRound as _, TimeDelta, Utc};
+
+use crate::helpers::{Backend, TestDb, serve_with};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_instance_loses_no_missed_run_and_none_is_recorded_twice() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let site = tempfile::tempdir().unwrap();
+    let store = db.store().await;
+    let fields = AutomationFields {
+        tool: Tool::Cron,
+        external_id: "every-minute.sh".into(),
+        url: String::new(),
+        name: "Every minute".into(),
+        description: String::new(),
+        owner_id: None,
+        team_id: None,
+        failure_mode: String::new(),
+        orchestration_id: None,
+        minutes_saved_per_run: None,
+        runs_per_week: None,
+    };
+    let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).unwrap();
+    let author = baton::audit::Author::command_line();
+    let audit = author.clone().did(
+        now,
+        "automation.created",
+        "automation",
+        None,
+        "Every minute",
+    );
+    let automation = store.create_automation(&fields, now, &audit).await.unwrap();
+    // Every minute, set two days ago and never run: 2,879 slots to catch
+    // up, 500 a look, a look a second on whichever instance holds the lease.
+    let set_at = now - TimeDelta::days(2);
+    let schedule = Schedule {
+        period_seconds: Some(60),
+        cron: None,
+        time_zone: "UTC".into(),
+        grace_seconds: 60,
+        max_duration_seconds: None,
+        min_duration_seconds: None,
+    };
+    let audit = author.did(
+        now,
+        "automation.schedule_set",
+        "automation",
+        Some(automation.id),
+        "Every minute",
+    );
+    store
+        .set_schedule(automation.id, Some(&schedule), set_at, &audit)
+        .await
+        .unwrap();
+    let missed = || async {
+        let runs = store.runs(automation.id, 100_000).await.unwrap();
+        assert!(runs.iter().all(|r| r.status == RunStatus::Missed));
+        runs
+    };
+
+    let options = ["--health-look-seconds", "1"];
+    let mut instances = [
+        serve_with(&db.url(), site.path(), &options),
+        serve_with(&db.url(), site.path(), &options),
+    ];
+    // Wait for the first look, then kill whichever instance holds the lease.
+    let mut recorded = 0;
+    for _ in 0..600 {
+        recorded = missed().await.len();
+        if recorded > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(recorded > 0, "no instance looked");
+    let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+    let holder: String =
+        sqlx::query_scalar("SELECT holder FROM job_leases WHERE name = 'missed-runs'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let victim = instances
+        .iter()
+        .position(|p| holder.starts_with(&format!("baton-{}-", p.child.id())))
+        .unwrap_or_else(|| panic!("{holder} is neither instance"));
+    instances[victim].child.kill().unwrap();
+    instances[victim].child.wait().unwrap();
+    let at_kill = missed().await.len();
+    let expected_at_kill = ((Utc::now() - set_at).num_seconds() - 60) / 60;
+    assert!(
+        (at_kill as i64) < expected_at_kill,
+        "killed halfway: {at_kill} of {expected_at_kill} recorded"
+    );
+
+    // The other takes the lease over (3 s after the last renewal) and
+    // finishes.
+    let mut runs = Vec::new();
+    for _ in 0..300 {
+        runs = missed().await;
+        let due = ((Utc::now() - set_at).num_seconds() - 60) / 60;
+        if runs.len() as i64 >= due - 1 && runs.len() as i64 >= expected_at_kill {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    runs.reverse();
+    assert!(
+        runs.len() as i64 >= expected_at_kill,
+        "{} of {expected_at_kill} recorded",
+        runs.len()
+    );
+    // Every slot from the first on, each once, none skipped.
+    for (k, run) in runs.iter().enumerate() {
+        assert_eq!(
+            run.at,
+            set_at + TimeDelta::seconds(60 * (k as i64 + 1)),
+            "slot {k}"
+        );
+    }
+    let holder_now: String =
+        sqlx::query_scalar("SELECT holder FROM job_leases WHERE name = 'missed-runs'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_ne!(holder_now, holder, "the survivor holds the lease");
+    pool.close().await;
+}

@@ -1,0 +1,518 @@
+//! Health figures and states, on both backends: the rollups the database
+//! keeps as runs arrive give the same figures as the raw runs themselves
+//! (counts exactly, percentiles within the histogram's written bound);
+//! retention deletes raw runs and leaves the figures; pauses excuse missed
+//! runs; `/metrics` reports job lag, health counts and answer times.
+
+use std::collections::BTreeMap;
+
+use app::model::ingestion::{Run, RunStatus};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use reqwest::StatusCode;
+use rstest::rstest;
+use serde_json::{Value, json};
+
+use baton::clock::Clock as _;
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+
+const RETENTION: TimeDelta = TimeDelta::days(90);
+
+async fn look(app: &TestApp) -> baton::health::Looked {
+    baton::health::look(&*app.store, app.clock.now(), RETENTION)
+        .await
+        .unwrap()
+}
+
+/// What the raw runs say, computed here the plain way.
+struct FromRaw {
+    per_day: BTreeMap<NaiveDate, [i64; 4]>,
+    durations_30d: Vec<i64>,
+    mttr_ms: Option<i64>,
+    last_success: Option<DateTime<Utc>>,
+}
+
+fn from_raw(runs: &[Run], today: NaiveDate) -> FromRaw {
+    let mut sorted: Vec<&Run> = runs.iter().collect();
+    sorted.sort_by_key(|r| (r.at, r.id));
+    let mut per_day: BTreeMap<NaiveDate, [i64; 4]> = BTreeMap::new();
+    let mut durations_30d = Vec::new();
+    let (mut down_since, mut last_success): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
+        (None, None);
+    let (mut recoveries, mut recovery_ms) = (0_i64, 0_i64);
+    for r in sorted {
+        let day = r.at.date_naive();
+        let slot = match r.status {
+            RunStatus::Succeeded => Some(0),
+            RunStatus::Failed | RunStatus::TimedOut => Some(1),
+            RunStatus::Missed => Some(2),
+            RunStatus::Cancelled | RunStatus::Skipped => Some(3),
+            RunStatus::Started => None,
+        };
+        if let Some(slot) = slot {
+            per_day.entry(day).or_default()[slot] += 1;
+        }
+        if matches!(
+            r.status,
+            RunStatus::Succeeded | RunStatus::Failed | RunStatus::TimedOut
+        ) && let Some(d) = r.duration_ms
+            && day > today - TimeDelta::days(30)
+        {
+            durations_30d.push(d);
+        }
+        match r.status {
+            RunStatus::Succeeded => {
+                if let Some(since) = down_since.take()
+                    && day > today - TimeDelta::days(90)
+                {
+                    recoveries += 1;
+                    recovery_ms += (r.at - since).num_milliseconds();
+                }
+                last_success = Some(r.at);
+            }
+            RunStatus::Failed | RunStatus::TimedOut | RunStatus::Missed => {
+                if down_since.is_none() {
+                    down_since = Some(r.at);
+                }
+            }
+            _ => {}
+        }
+    }
+    durations_30d.sort_unstable();
+    FromRaw {
+        per_day,
+        durations_30d,
+        mttr_ms: (recoveries > 0).then(|| recovery_ms / recoveries),
+        last_success,
+    }
+}
+
+/// A client that sends an API token with every request.
+fn token_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// The nearest-rank quantile of sorted durations.
+fn exact_quantile(sorted: &[i64], q: f64) -> i64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn day_of(v: &Value) -> NaiveDate {
+    v["day"].as_str().unwrap().parse().unwrap()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollups_give_the_figures_of_the_raw_runs(#[case] backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let orchestration = app
+        .add_orchestration(json!({"name": "Nightly billing", "success_rate_target": 0.9}))
+        .await;
+    let automation = app
+        .add_automation(
+            json!({"tool": "cron", "external_id": "bill.sh", "name": "Bill",
+                               "orchestration_id": orchestration["id"]}),
+        )
+        .await;
+    let id = automation["id"].as_i64().unwrap();
+    let key = automation["ping"]["key"].as_str().unwrap().to_owned();
+    let health_path = format!("/api/v1/automations/{id}/health");
+    assert_eq!(app.get_json(&health_path).await["state"], "unknown");
+    let res = app
+        .post_json(
+            "/api/v1/tokens",
+            &json!({"name": "reader", "scope": "write"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let token = res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .put_json(
+            &format!("/api/v1/automations/{id}/schedule"),
+            &json!({"period_seconds": 21_600, "grace_seconds": 3_600}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Twelve days of runs: successes and failures of many durations, a run
+    // that changes its mind, and silences long enough to miss slots.
+    let tool = crate::helpers::plain_client();
+    let mut seed: u64 = 7;
+    let mut next = move |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % n
+    };
+    for step in 0..70 {
+        let rid = format!("r{step}");
+        let ping = |suffix: String| {
+            let (tool, url) = (tool.clone(), app.url(&format!("/ping/{key}{suffix}")));
+            async move {
+                let res = tool.post(url).body("log").send().await.unwrap();
+                assert!(res.status().is_success(), "{}", res.status());
+            }
+        };
+        ping(format!("/start?rid={rid}")).await;
+        app.clock
+            .advance(TimeDelta::milliseconds(1 + next(3_600_000) as i64));
+        let end = match next(10) {
+            0..=6 => format!("?rid={rid}"),
+            7 => format!("/fail?rid={rid}"),
+            _ => format!("/{}?rid={rid}", 1 + next(5)),
+        };
+        ping(end).await;
+        app.settle().await;
+        // Now and then a silence long enough to miss slots.
+        let hours = if next(8) == 0 { 20 } else { 1 + next(5) as i64 };
+        app.clock.advance(TimeDelta::hours(hours));
+        look(&app).await;
+    }
+    app.settle().await;
+    look(&app).await;
+    // Days have passed: sessions are over; a token reads on.
+    app.client = token_client(&token);
+
+    let now = app.clock.now();
+    let today = now.date_naive();
+    let runs = app.store.runs(id, 10_000).await.unwrap();
+    assert!(runs.len() >= 70, "{} runs", runs.len());
+    let raw = from_raw(&runs, today);
+    assert!(
+        raw.per_day.values().any(|c| c[2] > 0) && raw.per_day.values().any(|c| c[1] > 0),
+        "the story has failures and missed runs: {:?}",
+        raw.per_day
+    );
+    let health = app.get_json(&health_path).await;
+    let metrics = &health["metrics"];
+
+    // Counts per day, exactly.
+    for d in metrics["per_day"].as_array().unwrap() {
+        let want = raw.per_day.get(&day_of(d)).copied().unwrap_or_default();
+        let got =
+            [&d["succeeded"], &d["failed"], &d["missed"], &d["other"]].map(|v| v.as_i64().unwrap());
+        assert_eq!(got, want, "{}", d["day"]);
+    }
+    // Success rates over 7, 30 and 90 days, exactly.
+    for rate in metrics["rates"].as_array().unwrap() {
+        let days = rate["days"].as_i64().unwrap();
+        let (mut ok, mut counted) = (0, 0);
+        for (day, c) in &raw.per_day {
+            if *day > today - TimeDelta::days(days) {
+                ok += c[0];
+                counted += c[0] + c[1] + c[2];
+            }
+        }
+        assert_eq!(rate["succeeded"].as_i64().unwrap(), ok, "{days} days");
+        let percent = rate["percent"].as_f64().unwrap();
+        assert!(
+            (percent - 100.0 * ok as f64 / counted as f64).abs() < 1e-9,
+            "{days} days: {percent}"
+        );
+    }
+    // Percentiles within the written bound: 1/32 of the true duration.
+    for (field, q) in [("duration_p50_ms", 0.5), ("duration_p95_ms", 0.95)] {
+        let exact = exact_quantile(&raw.durations_30d, q);
+        let read = metrics[field].as_i64().unwrap();
+        assert!(
+            (read - exact).abs() as f64 <= exact as f64 / 32.0 + 1.0,
+            "{field}: {read} read, {exact} exact"
+        );
+    }
+    // Mean time to recover, to the millisecond.
+    let mttr = metrics["mttr_ms"].as_i64();
+    let want = raw.mttr_ms;
+    assert!(
+        matches!((mttr, want), (Some(a), Some(b)) if (a - b).abs() <= 1),
+        "{mttr:?} != {want:?}"
+    );
+    assert_eq!(
+        metrics["last_success_at"]
+            .as_str()
+            .map(|t| t.parse::<DateTime<Utc>>().unwrap()),
+        raw.last_success
+    );
+    // The state follows the latest outcome.
+    let latest = runs
+        .iter()
+        .filter(|r| r.status != RunStatus::Started)
+        .max_by_key(|r| (r.at, r.id))
+        .unwrap();
+    let expected = match latest.status {
+        RunStatus::Missed => "silent",
+        RunStatus::Failed | RunStatus::TimedOut => "failing",
+        _ => {
+            if metrics["rates"][0]["percent"].as_f64().unwrap() < 90.0 {
+                "degraded"
+            } else {
+                "healthy"
+            }
+        }
+    };
+    assert_eq!(health["state"], expected, "{health}");
+    // The orchestration (its one automation) reads the same.
+    let slug = orchestration["slug"].as_str().unwrap();
+    let of_orchestration = app
+        .get_json(&format!("/api/v1/orchestrations/{slug}/health"))
+        .await;
+    assert_eq!(of_orchestration["metrics"], health["metrics"]);
+    assert_eq!(of_orchestration["automations"][0]["state"], expected);
+    // Leverage now counts the runs seen, not the declared ones.
+    let leverage = app
+        .get_json(&format!("/api/v1/automations/{id}/leverage"))
+        .await;
+    assert_eq!(
+        leverage["leverage"]["runs_source"], "observed",
+        "{leverage}"
+    );
+
+    // Retention: raw runs older than a week go, the figures stay.
+    let gone = baton::health::look(&*app.store, now, TimeDelta::days(7))
+        .await
+        .unwrap()
+        .deleted;
+    let left = app.store.runs(id, 10_000).await.unwrap();
+    assert!(gone > 0 && left.len() + gone as usize == runs.len());
+    assert!(left.iter().all(|r| r.at >= now - TimeDelta::days(7)));
+    let after = app.get_json(&health_path).await;
+    assert_eq!(after["metrics"], health["metrics"], "rollups kept");
+    assert_eq!(look(&app).await.missed, 0, "nothing missed again");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pauses_excuse_missed_runs_and_are_refused_when_they_make_no_sense(
+    #[case] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let orchestration = app.add_orchestration(json!({"name": "Payroll"})).await;
+    let slug = orchestration["slug"].as_str().unwrap().to_owned();
+    let automation = app
+        .add_automation(
+            json!({"tool": "cron", "external_id": "pay.sh", "name": "Pay",
+                               "orchestration_id": orchestration["id"]}),
+        )
+        .await;
+    let id = automation["id"].as_i64().unwrap();
+    let res = app
+        .put_json(
+            &format!("/api/v1/automations/{id}/schedule"),
+            &json!({"period_seconds": 3_600, "grace_seconds": 600}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let start = app.clock.now(); // 09:00
+    let at =
+        |h: i64| (start + TimeDelta::hours(h)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+
+    // Bad windows: refused with the field and why; nothing written.
+    let pauses_path = format!("/api/v1/orchestrations/{slug}/pauses");
+    for (body, field, why) in [
+        (
+            json!({"starts_at": at(3), "ends_at": at(2)}),
+            "ends_at",
+            "after the start",
+        ),
+        (
+            json!({"starts_at": at(-3), "ends_at": at(-1)}),
+            "ends_at",
+            "in the future",
+        ),
+        (
+            json!({"reason": "x".repeat(501)}),
+            "reason",
+            "500 characters",
+        ),
+    ] {
+        let res = app.post_json(&pauses_path, &body).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["fields"][0]["field"], field, "{answer}");
+        assert!(
+            answer["fields"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(why),
+            "{answer}"
+        );
+    }
+    let res = app
+        .post_json(&pauses_path, &json!({"ends_at": "soon"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let health_path = format!("/api/v1/automations/{id}/health");
+    assert_eq!(
+        app.get_json(&health_path).await["pauses"],
+        json!([]),
+        "nothing written"
+    );
+    let (viewer, _) = app
+        .as_new("viewer@example.com", app::model::accounts::Role::Viewer)
+        .await;
+    let res = viewer
+        .post(app.url(&pauses_path))
+        .header("Origin", app.url(""))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // A maintenance window of the orchestration from 11:30 to 14:30.
+    let res = app
+        .post_json(
+            &pauses_path,
+            &json!({"starts_at": at(2) .replace(":00:00", ":30:00"), "ends_at": at(5).replace(":00:00", ":30:00"), "reason": "database upgrade"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let window: Value = res.json().await.unwrap();
+    // Paused now by hand, until resumed.
+    let res = app
+        .post_json(
+            &format!("/api/v1/automations/{id}/pauses"),
+            &json!({"reason": "investigating"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let pause: Value = res.json().await.unwrap();
+    let health = app.get_json(&health_path).await;
+    assert_eq!(health["state"], "paused");
+    assert_eq!(health["why"], "Paused until resumed: investigating.");
+    assert_eq!(health["pauses"].as_array().unwrap().len(), 2);
+    app.clock.advance(TimeDelta::minutes(30));
+    let res = app
+        .post_json(&format!("/api/v1/pauses/{}/end", pause["id"]), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .post_json(&format!("/api/v1/pauses/{}/end", pause["id"]), &json!({}))
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "over already"
+    );
+    assert_eq!(
+        app.post_json("/api/v1/pauses/999999/end", &json!({}))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // At 16:30: 10:00 was missed (the hand pause ended at 09:30), 12:00 to
+    // 14:00 fall in the window, 15:00 and 16:00 are missed again.
+    app.clock.set(start + TimeDelta::minutes(450));
+    look(&app).await;
+    let missed: Vec<String> = app
+        .store
+        .runs(id, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.status == RunStatus::Missed)
+        .map(|r| r.at.format("%H:%M").to_string())
+        .rev()
+        .collect();
+    assert_eq!(missed, ["10:00", "11:00", "15:00", "16:00"]);
+    let health = app.get_json(&health_path).await;
+    assert_eq!(health["state"], "silent", "{health}");
+    let of_orchestration = app
+        .get_json(&format!("/api/v1/orchestrations/{slug}/health"))
+        .await;
+    assert_eq!(of_orchestration["state"], "silent");
+
+    // A window planned ahead is removed outright when ended before it
+    // begins; one on now makes the orchestration paused.
+    let res = app
+        .post_json(
+            &pauses_path,
+            &json!({"starts_at": at(30), "ends_at": at(32)}),
+        )
+        .await;
+    let planned: Value = res.json().await.unwrap();
+    let res = app
+        .post_json(&format!("/api/v1/pauses/{}/end", planned["id"]), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app.post_json(&pauses_path, &json!({})).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let of_orchestration = app
+        .get_json(&format!("/api/v1/orchestrations/{slug}/health"))
+        .await;
+    assert_eq!(of_orchestration["state"], "paused");
+    let ids: Vec<i64> = of_orchestration["pauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert!(!ids.contains(&planned["id"].as_i64().unwrap()), "{ids:?}");
+    assert!(
+        !ids.contains(&window["id"].as_i64().unwrap()),
+        "over: {ids:?}"
+    );
+    let audit = app.get_json("/api/v1/audit?action=pause.added").await;
+    assert_eq!(
+        audit["entries"].as_array().map(Vec::len),
+        Some(4),
+        "{audit}"
+    );
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_report_job_lag_health_counts_and_answer_times(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let automation = app
+        .add_automation(json!({"tool": "cron", "external_id": "m.sh", "name": "M"}))
+        .await;
+    let key = automation["ping"]["key"].as_str().unwrap();
+    let res = crate::helpers::plain_client()
+        .get(app.url(&format!("/ping/{key}/1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    app.settle().await;
+    app.store
+        .job_round_done(
+            baton::health::LEASE,
+            app.clock.now() - TimeDelta::seconds(42),
+        )
+        .await
+        .unwrap();
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        text.contains("baton_job_lag_seconds{job=\"missed-runs\"} 42"),
+        "{text}"
+    );
+    assert!(
+        text.contains("baton_automations{state=\"failing\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("baton_automations{state=\"healthy\"} 0"));
+    assert!(
+        text.contains("baton_ingest_answer_seconds_count 1"),
+        "{text}"
+    );
+    assert!(text.contains("baton_ingest_answer_seconds_bucket{le=\"+Inf\"} 1"));
+    let counts = app.get_json("/api/v1/health").await;
+    assert_eq!(counts["automations"]["failing"], 1);
+}
