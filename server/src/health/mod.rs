@@ -276,13 +276,15 @@ pub async fn health_counts(store: &dyn Store, now: DateTime<Utc>) -> StoreResult
             .filter(|a| a.fields.orchestration_id == Some(o.id))
             .map(|a| a.id)
             .collect();
-        let mut together = Rollups::default();
-        together.days = rollups
-            .days
-            .iter()
-            .filter(|(a, _)| member_ids.contains(a))
-            .cloned()
-            .collect();
+        let together = Rollups {
+            days: rollups
+                .days
+                .iter()
+                .filter(|(a, _)| member_ids.contains(a))
+                .cloned()
+                .collect(),
+            ..Rollups::default()
+        };
         let metrics = metrics_of_all(&together, today);
         let states = members.remove(&o.id).unwrap_or_default();
         let (state, _) = orchestration_state(

@@ -71,9 +71,7 @@ fn from_raw(runs: &[Run], today: NaiveDate) -> FromRaw {
                 last_success = Some(r.at);
             }
             RunStatus::Failed | RunStatus::TimedOut | RunStatus::Missed => {
-                if down_since.is_none() {
-                    down_since = Some(r.at);
-                }
+                down_since = down_since.or(Some(r.at));
             }
             _ => {}
         }
