@@ -81,6 +81,9 @@ pub struct OrchestrationPage {
     /// The edges that touch it or one of its automations, to remove one.
     pub dependencies: Vec<Dependency>,
     pub leverage: Ranked,
+    /// Its state and figures, and each automation's state by id.
+    pub health: crate::model::health::Health,
+    pub member_states: Vec<(i64, crate::model::health::HealthState)>,
 }
 
 /// Everything the automation page shows.
@@ -105,6 +108,8 @@ pub struct AutomationPage {
     pub unclaimed: bool,
     /// When its runs are expected.
     pub schedule: Option<crate::model::schedule::ScheduleView>,
+    /// Its state and figures.
+    pub health: crate::model::health::Health,
 }
 
 /// The Deliveries screen: a page of the log, with the names it shows.
@@ -428,6 +433,16 @@ mod ports {
             automation: i64,
             draft: Option<crate::model::schedule::ScheduleDraft>,
         ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Pauses an automation or an orchestration, now or as a window.
+        fn pause(
+            &self,
+            target: crate::model::health::PauseTarget,
+            form: crate::model::health::PauseForm,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Ends a pause now, or removes a window not begun yet.
+        fn end_pause(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
     }
 
     /// Makes the catalog as one person sees and may change it.

@@ -1,6 +1,6 @@
-// Expected schedules, as an owner sets them on an automation's page: the
-// schedule in words with the next run due, a refused field with its message,
-// then removing it.
+// Expected schedules and health, as an owner meets them on an automation's page:
+// the schedule in words with the next run due, a refused field, then removing it;
+// the health card in words, a refused pause, pausing and resuming.
 import { test, expect, type Page } from '@playwright/test';
 
 async function hydrated(page: Page, path: string) {
@@ -46,6 +46,55 @@ test('an owner sets an expected schedule, meets a refusal, and removes it', asyn
   await card.getByRole('button', { name: 'Expect nothing' }).click();
   await expect(card).toContainText('No schedule');
   expect(await (await request.get(`/api/v1/automations/${automation.id}/schedule`)).json()).toBeNull();
+
+  expect((await request.delete(`/api/v1/automations/${automation.id}`)).status()).toBe(204);
+});
+
+test('health reads in words; an owner pauses an automation, meets a refusal, and resumes it', async ({ page, request }) => {
+  const created = await request.post('/api/v1/automations', {
+    data: { tool: 'cron', external_id: 'health-card.sh', name: 'Health card' },
+  });
+  expect(created.status()).toBe(201);
+  const automation = await created.json();
+  // Two runs through its ping URL: one success, then a failure.
+  const key = automation.ping.key;
+  expect((await request.get(`/ping/${key}`)).status()).toBe(200);
+  expect((await request.get(`/ping/${key}/3`)).status()).toBe(200);
+  await expect
+    .poll(async () => (await (await request.get(`/api/v1/automations/${automation.id}/health`)).json()).state)
+    .toBe('failing');
+
+  await hydrated(page, `/automations/${automation.id}`);
+  const card = page.getByRole('region', { name: 'Health' });
+  await expect(card.locator('.health')).toHaveText('Failing');
+  await expect(card).toContainText('Its latest run failed.');
+  await expect(card).toContainText('50.0 % (1 of 2)');
+  await expect(card).toContainText('None on or planned');
+
+  // A window that ends before it starts: refused, with why.
+  await card.getByLabel('Or a window from (UTC)').fill('2030-01-02T10:00');
+  await card.getByLabel('Until (UTC)').fill('2030-01-01T10:00');
+  await card.getByRole('button', { name: 'Pause' }).click();
+  await expect(card.locator('.field__error')).toContainText('The end must come after the start.');
+
+  // Paused now for two hours, with why.
+  await card.getByLabel('Or a window from (UTC)').fill('');
+  await card.getByLabel('Until (UTC)').fill('');
+  await card.getByLabel('For how long').fill('2h');
+  await card.getByLabel('Why').fill('vendor outage');
+  await card.getByRole('button', { name: 'Pause' }).click();
+  await expect(card.locator('.health')).toHaveText('Paused');
+  await expect(card).toContainText(': vendor outage');
+  await expect(card).toContainText('On now:');
+  await page.screenshot({ path: 'screenshots/desktop-automation-health.png', fullPage: true });
+
+  await card.getByRole('button', { name: 'Resume' }).click();
+  await expect(card.locator('.health')).toHaveText('Failing');
+  await expect(card).toContainText('None on or planned');
+
+  // Without JavaScript the state reads the same.
+  const bare = await request.get(`/automations/${automation.id}`);
+  expect(await bare.text()).toContain('Its latest run failed.');
 
   expect((await request.delete(`/api/v1/automations/${automation.id}`)).status()).toBe(204);
 });

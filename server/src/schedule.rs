@@ -180,6 +180,24 @@ pub fn next_due(schedule: &Schedule, after: DateTime<Utc>) -> Option<DateTime<Ut
     }
 }
 
+/// How early a run may come and still count for the cron slot after it
+/// (clocks drift; a job started a few seconds before 02:00 is 02:00's run).
+const EARLY: TimeDelta = TimeDelta::seconds(60);
+
+/// Where the next expected slot is counted from, after a run at `newest`:
+/// the run itself, or, for a cron schedule, the slot just after it when
+/// the run came at most a minute (and at most the grace) before it.
+pub fn anchor(schedule: &Schedule, newest: DateTime<Utc>) -> DateTime<Utc> {
+    if schedule.cron.is_none() {
+        return newest;
+    }
+    let early = EARLY.min(TimeDelta::seconds(schedule.grace_seconds));
+    match next_due(schedule, newest) {
+        Some(slot) if slot - newest <= early => slot,
+        _ => newest,
+    }
+}
+
 /// The schedule as its page shows it, given when the newest run began (or
 /// when the schedule was set, with no run since).
 pub fn view(schedule: Schedule, after: DateTime<Utc>) -> ScheduleView {
@@ -202,10 +220,8 @@ pub async fn schedule_view(
         return Ok(None);
     };
     let newest = store.runs(automation, 1).await?.first().map(|r| r.at);
-    Ok(Some(view(
-        schedule,
-        newest.map_or(set_at, |at| at.max(set_at)),
-    )))
+    let after = newest.map_or(set_at, |at| anchor(&schedule, at).max(set_at));
+    Ok(Some(view(schedule, after)))
 }
 
 /// Sets (or, `None`, removes) an automation's expected schedule: its owner,
@@ -274,6 +290,28 @@ mod tests {
             next_due(&daily, after),
             Some(Utc.with_ymd_and_hms(2026, 10, 27, 1, 0, 0).unwrap())
         );
+    }
+
+    #[test]
+    fn a_cron_run_a_little_early_counts_for_its_slot() {
+        let nightly = cron("0 2 * * *", "UTC");
+        let early = Utc.with_ymd_and_hms(2026, 11, 26, 1, 59, 58).unwrap();
+        let slot = Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap();
+        assert_eq!(anchor(&nightly, early), slot);
+        assert_eq!(
+            view(nightly.clone(), anchor(&nightly, early)).next_due,
+            Some(slot + TimeDelta::days(1))
+        );
+        // Ten minutes early is a run of its own, not 02:00's.
+        let too_early = Utc.with_ymd_and_hms(2026, 11, 26, 1, 50, 0).unwrap();
+        assert_eq!(anchor(&nightly, too_early), too_early);
+        // A period counts from the run, early or not.
+        let hourly = Schedule {
+            period_seconds: Some(3_600),
+            cron: None,
+            ..cron("", "UTC")
+        };
+        assert_eq!(anchor(&hourly, early), early);
     }
 
     #[test]

@@ -715,6 +715,13 @@ pub async fn import_catalog(
             email_key(&entry.backup_owner),
             entry.team.clone(),
         );
+        // The form refuses this by id; here people are named by email.
+        if owner.is_some() && owner == backup_owner {
+            errors.add(
+                &format!("orchestrations[{at}].backup_owner"),
+                "the backup owner must be someone other than the owner",
+            );
+        }
         match orchestration_draft(entry).validate() {
             Ok(fields) => plan.orchestrations.push(PlannedOrchestration {
                 fields,

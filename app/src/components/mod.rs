@@ -4,6 +4,7 @@ pub mod automations;
 pub mod dependencies;
 pub mod form;
 pub mod graph;
+pub mod health;
 pub mod layout;
 pub mod leverage;
 pub mod pager;

@@ -373,6 +373,68 @@ impl PauseDraft {
     }
 }
 
+/// What a pause is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PauseTarget {
+    Automation(i64),
+    Orchestration(i64),
+}
+
+/// The pause form of a page: for how long from now, or a window (times in
+/// UTC, as `datetime-local` inputs send them), and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseForm {
+    /// `2h`, `1d`…; empty: until resumed (or the window's times).
+    pub for_how_long: String,
+    pub starts: String,
+    pub ends: String,
+    pub reason: String,
+}
+
+/// A form's time, `2026-11-28T22:00` (seconds optional), read as UTC.
+fn form_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc())
+}
+
+impl PauseForm {
+    /// The pause it asks for at `now`, or what to correct, per field
+    /// (`for_how_long`, `starts`, `ends`).
+    pub fn to_draft(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<PauseDraft, crate::model::errors::FieldErrors> {
+        let mut errors = crate::model::errors::FieldErrors::default();
+        let mut time = |field: &str, text: &str| {
+            if text.trim().is_empty() {
+                return None;
+            }
+            let parsed = form_time(text);
+            if parsed.is_none() {
+                errors.add(field, "Give a date and time, e.g. 2026-11-28T22:00 (UTC).");
+            }
+            parsed
+        };
+        let (starts_at, mut ends_at) = (time("starts", &self.starts), time("ends", &self.ends));
+        if !self.for_how_long.trim().is_empty() {
+            match crate::model::schedule::parse_duration(&self.for_how_long) {
+                Ok(seconds) if seconds > 0 => {
+                    ends_at = Some(starts_at.unwrap_or(now) + TimeDelta::seconds(seconds));
+                }
+                _ => errors.add("for_how_long", "Say for how long: 30m, 2h, 1d."),
+            }
+        }
+        errors.into_result(PauseDraft {
+            starts_at,
+            ends_at,
+            reason: self.reason.trim().to_owned(),
+        })
+    }
+}
+
 /// The health of an automation or an orchestration: its state, why, and
 /// its figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -386,6 +448,8 @@ pub struct Health {
     /// Pauses and windows on now or planned (its own and its
     /// orchestration's).
     pub pauses: Vec<Pause>,
+    /// When it was read.
+    pub as_of: DateTime<Utc>,
 }
 
 /// An automation's state from its figures. `paused` says why it is paused,

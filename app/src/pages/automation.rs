@@ -11,10 +11,12 @@ use crate::components::form::{
     FormFooter, SaveMessages, SelectField, TextField, follow_saved, id_options, load_failed,
     text_or_missing, track_save,
 };
+use crate::components::health::HealthCard;
 use crate::components::leverage::LeverageCard;
 use crate::components::runs::RunsTable;
 use crate::model::dependencies::NodeRef;
 use crate::model::forms::{AutomationForm, SaveOutcome};
+use crate::model::health::PauseTarget;
 use crate::model::inventory::Tool;
 use crate::model::ping::PingUrls;
 use crate::model::schedule::{ScheduleView, format_duration};
@@ -123,6 +125,7 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
             </section>
             <LeverageCard ranked=page.leverage/>
         </div>
+        <HealthCard health=page.health target=PauseTarget::Automation(a.id) can_edit=page.can_edit changed/>
         {page.unclaimed.then(|| view! { <ClaimCard id=a.id changed/> })}
         <RunsCard runs=page.runs id=a.id/>
         <ScheduleCard id=a.id schedule=page.schedule can_edit=page.can_edit changed/>

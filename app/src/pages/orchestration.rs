@@ -11,8 +11,10 @@ use crate::components::automations::AutomationTable;
 use crate::components::dependencies::DependencyEditor;
 use crate::components::form::{load_failed, text_or_missing};
 use crate::components::graph::{DependencyGraph, kind_label};
+use crate::components::health::{HealthBadge, HealthCard};
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
+use crate::model::health::{HealthState, PauseTarget};
 use crate::server_fns::inventory::load_orchestration;
 use crate::services::OrchestrationPage as Page;
 
@@ -118,6 +120,7 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             </section>
             <LeverageCard ranked=page.leverage.clone()/>
         </div>
+        <HealthCard health=page.health target=PauseTarget::Orchestration(o.id) can_edit=page.can_edit changed/>
         <section class="card" aria-labelledby="graph-heading">
             <h2 id="graph-heading">"Dependencies"</h2>
             {if has_graph {
@@ -140,7 +143,15 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             {if count == 0 {
                 view! { <p class="muted">"No automation belongs to it yet."</p> }.into_any()
             } else {
-                view! { <AutomationTable rows=page.automations caption=format!("{count} automation{}", if count == 1 { "" } else { "s" })/> }.into_any()
+                let states = page.member_states.clone();
+                let health_of = page.automations.iter().map(|r| {
+                    let state = states.iter().find(|(id, _)| *id == r.id).map_or(HealthState::Unknown, |(_, s)| *s);
+                    view! { <li><a href=format!("/automations/{}", r.id)>{r.name.clone()}</a>" "<HealthBadge state/></li> }
+                }).collect_view();
+                view! {
+                    <ul class="plain member-health" aria-label="Each automation's health">{health_of}</ul>
+                    <AutomationTable rows=page.automations caption=format!("{count} automation{}", if count == 1 { "" } else { "s" })/>
+                }.into_any()
             }}
         </section>
     }

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod editing;
+pub mod health;
 pub mod ingestion;
 pub mod inventory;
 pub mod orchestrations;

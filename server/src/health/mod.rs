@@ -120,6 +120,7 @@ pub async fn automation_health(
         target,
         metrics,
         pauses,
+        as_of: now,
     })
 }
 
@@ -202,6 +203,7 @@ pub async fn orchestration_health(
             target,
             metrics,
             pauses,
+            as_of: now,
         },
         member_health,
     ))

@@ -163,7 +163,9 @@ async fn record_missed(
         // then; never from before the runs kept.
         let after = watched
             .newest_run
-            .map_or(watched.set_at, |newest| newest.max(watched.set_at))
+            .map_or(watched.set_at, |newest| {
+                crate::schedule::anchor(&watched.schedule, newest).max(watched.set_at)
+            })
             .max(kept_since);
         let grace = TimeDelta::seconds(watched.schedule.grace_seconds);
         let excused = |slot| {

@@ -131,4 +131,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/automations/slug", Access::Owner),
     ("/rpc/automations/schedule", Access::Owner),
     ("/rpc/automations/schedule/remove", Access::Owner),
+    ("/rpc/automations/pause", Access::Owner),
+    ("/rpc/orchestrations/pause", Access::Owner),
+    ("/rpc/pauses/end", Access::Owner),
 ];

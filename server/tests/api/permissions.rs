@@ -619,6 +619,24 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
         ("POST", "/rpc/dependencies/remove") => {
             (path.to_owned(), form(&[("id", x.edge.to_string())]))
         }
+        ("POST", "/rpc/automations/pause" | "/rpc/orchestrations/pause") => {
+            let id = if path.starts_with("/rpc/automations") {
+                x.member
+            } else {
+                x.orchestration
+            };
+            (
+                path.to_owned(),
+                form(&[
+                    ("id", id.to_string()),
+                    ("for_how_long", "2h".to_owned()),
+                    ("starts", String::new()),
+                    ("ends", String::new()),
+                    ("reason", format!("matrix {}", x.n)),
+                ]),
+            )
+        }
+        ("POST", "/rpc/pauses/end") => (path.to_owned(), form(&[("id", x.pause.to_string())])),
         _ => return None,
     })
 }

@@ -409,6 +409,22 @@ async fn a_bad_catalog_document_writes_nothing(#[case] backend: Backend) {
         .collect();
     assert_eq!(fields, ["automations[1].tool", "automations[1].name"]);
 
+    // One person as both owner and backup owner (told apart by email only).
+    let document = json!({
+        "format": "baton-catalog", "version": 1,
+        "orchestrations": [{"slug": "ok", "name": "Fine", "owner": "Admin@example.com ",
+                            "backup_owner": "admin@example.com", "team": null}],
+    });
+    let res = app.post_json("/api/v1/import/catalog", &document).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "orchestrations[0].backup_owner");
+    assert_eq!(
+        body["fields"][0]["message"],
+        "the backup owner must be someone other than the owner"
+    );
+    assert!(app.inventory().await.is_empty(), "nothing written");
+
     // A reference to nobody is found inside the transaction: all rolled back.
     let document = json!({
         "format": "baton-catalog", "version": 1,

@@ -209,11 +209,15 @@ impl Catalog {
             leverage::observe(&*self.store, crate::store::RollupScope::Automation(id), now)
                 .await
                 .map_err(unavailable)?;
+        let health = crate::health::automation_health(&*self.store, &automation, now)
+            .await
+            .map_err(unavailable)?;
         let schedule = crate::schedule::schedule_view(&*self.store, id)
             .await
             .map_err(|err| unavailable(anyhow::anyhow!("{err}")))?;
         Ok(Some(AutomationPage {
             schedule,
+            health,
             can_edit,
             ping,
             runs,

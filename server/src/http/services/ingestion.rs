@@ -273,4 +273,57 @@ impl IngestionService for Ingestion {
             )
         })
     }
+
+    fn pause(
+        &self,
+        target: app::model::health::PauseTarget,
+        form: app::model::health::PauseForm,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        use app::model::health::PauseTarget;
+        Box::pin(async move {
+            let draft = match form.to_draft(self.clock.now()) {
+                Ok(draft) => draft,
+                Err(errors) => return Ok(SaveOutcome::Invalid(errors)),
+            };
+            let (what, path) = match target {
+                PauseTarget::Automation(id) => (
+                    crate::health::Paused::Automation(id),
+                    format!("/automations/{id}"),
+                ),
+                PauseTarget::Orchestration(id) => {
+                    let path = match self.store.orchestration(id).await {
+                        Ok(o) => format!("/orchestrations/{}", o.fields.slug),
+                        Err(StoreError::NotFound) => "/orchestrations".to_owned(),
+                        Err(other) => return Err(unavailable(other)),
+                    };
+                    (crate::health::Paused::Orchestration(id), path)
+                }
+            };
+            let added =
+                crate::health::add_pause(&*self.store, &*self.clock, &self.actor, what, draft)
+                    .await;
+            settle(added.map(|_| ()), &path)
+        })
+    }
+
+    fn end_pause(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let path = match self.store.pause(id).await {
+                Ok(p) => match (p.automation_id, p.orchestration_id) {
+                    (Some(a), _) => format!("/automations/{a}"),
+                    (None, Some(o)) => match self.store.orchestration(o).await {
+                        Ok(o) => format!("/orchestrations/{}", o.fields.slug),
+                        Err(_) => "/orchestrations".to_owned(),
+                    },
+                    (None, None) => "/".to_owned(),
+                },
+                Err(StoreError::NotFound) => "/".to_owned(),
+                Err(other) => return Err(unavailable(other)),
+            };
+            settle(
+                crate::health::end_pause(&*self.store, &*self.clock, &self.actor, id).await,
+                &path,
+            )
+        })
+    }
 }

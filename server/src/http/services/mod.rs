@@ -214,6 +214,10 @@ impl CatalogService for Catalog {
             let leverage = leverage::for_orchestration(&*self.store, &orchestration, &members, now)
                 .await
                 .map_err(unavailable)?;
+            let (health, member_health) =
+                crate::health::orchestration_health(&*self.store, &orchestration, &members, now)
+                    .await
+                    .map_err(unavailable)?;
             let dependencies = self
                 .page_dependencies(&orchestration, &members)
                 .await
@@ -232,6 +236,8 @@ impl CatalogService for Catalog {
                 graph,
                 dependencies,
                 leverage,
+                health,
+                member_states: member_health.iter().map(|m| (m.id, m.state)).collect(),
                 can_edit,
                 orchestration,
             }))
