@@ -187,6 +187,33 @@ impl TestDb {
         }
     }
 
+    /// Runs one statement on the database directly (as an operator, or a
+    /// tool's re-run, would change a row), with `$1` bound to `id`.
+    pub async fn execute(&self, sql: &str, id: i64) {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .unwrap();
+                sqlx::query(AssertSqlSafe(sql.to_owned()))
+                    .bind(id)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+            TestDb::Postgres { name } => {
+                let pool = sqlx::PgPool::connect(&pg_url_for(name)).await.unwrap();
+                sqlx::query(AssertSqlSafe(sql.to_owned()))
+                    .bind(id)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        }
+    }
+
     /// Undoes [`TestDb::make_unreachable`].
     pub async fn restore(&self) {
         match self {

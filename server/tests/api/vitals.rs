@@ -108,6 +108,69 @@ fn day_of(v: &Value) -> NaiveDate {
     v["day"].as_str().unwrap().parse().unwrap()
 }
 
+/// Reads the automation's health and checks its figures against `runs`
+/// (all of its raw runs) computed plainly; the health read. Recoveries and
+/// the last success follow the order outcomes arrived in: they are checked
+/// only when that is the runs' time order (`in_order`).
+async fn agrees_with_raw_runs(app: &TestApp, id: i64, runs: &[Run], in_order: bool) -> Value {
+    let today = app.clock.now().date_naive();
+    let raw = from_raw(runs, today);
+    let health = app
+        .get_json(&format!("/api/v1/automations/{id}/health"))
+        .await;
+    let metrics = &health["metrics"];
+
+    // Counts per day, exactly.
+    for d in metrics["per_day"].as_array().unwrap() {
+        let want = raw.per_day.get(&day_of(d)).copied().unwrap_or_default();
+        let got =
+            [&d["succeeded"], &d["failed"], &d["missed"], &d["other"]].map(|v| v.as_i64().unwrap());
+        assert_eq!(got, want, "{}", d["day"]);
+    }
+    // Success rates over 7, 30 and 90 days, exactly.
+    for rate in metrics["rates"].as_array().unwrap() {
+        let days = rate["days"].as_i64().unwrap();
+        let (mut ok, mut counted) = (0, 0);
+        for (day, c) in &raw.per_day {
+            if *day > today - TimeDelta::days(days) {
+                ok += c[0];
+                counted += c[0] + c[1] + c[2];
+            }
+        }
+        assert_eq!(rate["succeeded"].as_i64().unwrap(), ok, "{days} days");
+        let percent = rate["percent"].as_f64().unwrap();
+        assert!(
+            (percent - 100.0 * ok as f64 / counted as f64).abs() < 1e-9,
+            "{days} days: {percent}"
+        );
+    }
+    // Percentiles within the written bound: 1/32 of the true duration.
+    for (field, q) in [("duration_p50_ms", 0.5), ("duration_p95_ms", 0.95)] {
+        let exact = exact_quantile(&raw.durations_30d, q);
+        let read = metrics[field].as_i64().unwrap();
+        assert!(
+            (read - exact).abs() as f64 <= exact as f64 / 32.0 + 1.0,
+            "{field}: {read} read, {exact} exact"
+        );
+    }
+    if in_order {
+        // Mean time to recover, to the millisecond.
+        let mttr = metrics["mttr_ms"].as_i64();
+        let want = raw.mttr_ms;
+        assert!(
+            matches!((mttr, want), (Some(a), Some(b)) if (a - b).abs() <= 1),
+            "{mttr:?} != {want:?}"
+        );
+        assert_eq!(
+            metrics["last_success_at"]
+                .as_str()
+                .map(|t| t.parse::<DateTime<Utc>>().unwrap()),
+            raw.last_success
+        );
+    }
+    health
+}
+
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
@@ -193,55 +256,8 @@ async fn rollups_give_the_figures_of_the_raw_runs(#[case] backend: Backend) {
         "the story has failures and missed runs: {:?}",
         raw.per_day
     );
-    let health = app.get_json(&health_path).await;
+    let health = agrees_with_raw_runs(&app, id, &runs, true).await;
     let metrics = &health["metrics"];
-
-    // Counts per day, exactly.
-    for d in metrics["per_day"].as_array().unwrap() {
-        let want = raw.per_day.get(&day_of(d)).copied().unwrap_or_default();
-        let got =
-            [&d["succeeded"], &d["failed"], &d["missed"], &d["other"]].map(|v| v.as_i64().unwrap());
-        assert_eq!(got, want, "{}", d["day"]);
-    }
-    // Success rates over 7, 30 and 90 days, exactly.
-    for rate in metrics["rates"].as_array().unwrap() {
-        let days = rate["days"].as_i64().unwrap();
-        let (mut ok, mut counted) = (0, 0);
-        for (day, c) in &raw.per_day {
-            if *day > today - TimeDelta::days(days) {
-                ok += c[0];
-                counted += c[0] + c[1] + c[2];
-            }
-        }
-        assert_eq!(rate["succeeded"].as_i64().unwrap(), ok, "{days} days");
-        let percent = rate["percent"].as_f64().unwrap();
-        assert!(
-            (percent - 100.0 * ok as f64 / counted as f64).abs() < 1e-9,
-            "{days} days: {percent}"
-        );
-    }
-    // Percentiles within the written bound: 1/32 of the true duration.
-    for (field, q) in [("duration_p50_ms", 0.5), ("duration_p95_ms", 0.95)] {
-        let exact = exact_quantile(&raw.durations_30d, q);
-        let read = metrics[field].as_i64().unwrap();
-        assert!(
-            (read - exact).abs() as f64 <= exact as f64 / 32.0 + 1.0,
-            "{field}: {read} read, {exact} exact"
-        );
-    }
-    // Mean time to recover, to the millisecond.
-    let mttr = metrics["mttr_ms"].as_i64();
-    let want = raw.mttr_ms;
-    assert!(
-        matches!((mttr, want), (Some(a), Some(b)) if (a - b).abs() <= 1),
-        "{mttr:?} != {want:?}"
-    );
-    assert_eq!(
-        metrics["last_success_at"]
-            .as_str()
-            .map(|t| t.parse::<DateTime<Utc>>().unwrap()),
-        raw.last_success
-    );
     // The state follows the latest outcome.
     let latest = runs
         .iter()
@@ -276,13 +292,56 @@ async fn rollups_give_the_figures_of_the_raw_runs(#[case] backend: Backend) {
         "{leverage}"
     );
 
+    // Runs that change after the fact (a tool's re-run turning a failure
+    // into a success, a run moved to another day, a duration corrected):
+    // each moves from what it was to what it is.
+    let failed = runs.iter().find(|r| r.status == RunStatus::Failed).unwrap();
+    let succeeded = runs
+        .iter()
+        .find(|r| r.status == RunStatus::Succeeded && r.duration_ms.is_some())
+        .unwrap();
+    app.db
+        .execute(
+            "UPDATE runs SET status = 'succeeded' WHERE id = $1",
+            failed.id,
+        )
+        .await;
+    app.db
+        .execute(
+            "UPDATE runs SET duration_ms = duration_ms * 7 + 3 WHERE id = $1",
+            succeeded.id,
+        )
+        .await;
+    app.db
+        .execute(
+            &format!(
+                "UPDATE runs SET status = 'timed_out', at = {} WHERE id = $1",
+                match backend {
+                    Backend::Sqlite => "'2026-11-26T00:00:01+00:00'",
+                    Backend::Postgres => "'2026-11-26T00:00:01Z'",
+                }
+            ),
+            runs.iter()
+                .find(|r| r.status == RunStatus::Succeeded && r.id != succeeded.id)
+                .unwrap()
+                .id,
+        )
+        .await;
+    let changed = app.store.runs(id, 10_000).await.unwrap();
+    let before_changes = health;
+    let health = agrees_with_raw_runs(&app, id, &changed, false).await;
+    assert_ne!(
+        health["metrics"], before_changes["metrics"],
+        "the changes show"
+    );
+
     // Retention: raw runs older than a week go, the figures stay.
     let gone = baton::health::look(&*app.store, now, TimeDelta::days(7))
         .await
         .unwrap()
         .deleted;
     let left = app.store.runs(id, 10_000).await.unwrap();
-    assert!(gone > 0 && left.len() + gone as usize == runs.len());
+    assert!(gone > 0 && left.len() + gone as usize == changed.len());
     assert!(left.iter().all(|r| r.at >= now - TimeDelta::days(7)));
     let after = app.get_json(&health_path).await;
     assert_eq!(after["metrics"], health["metrics"], "rollups kept");
