@@ -352,6 +352,11 @@ async fn main() {
         baton::accounts::create_account(&*app.state().store, &SystemClock, &author, admin)
             .await
             .unwrap();
+        // `BATON_BENCH_NO_ROLLUPS=1` drops the health rollups' triggers, to
+        // measure what keeping them costs ingestion (an A/B, never a setup).
+        if std::env::var_os("BATON_BENCH_NO_ROLLUPS").is_some() {
+            drop_rollup_triggers(&url).await;
+        }
         let app_store = app.state().store.clone();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
@@ -405,4 +410,33 @@ async fn main() {
         .execute(&mut admin)
         .await
         .unwrap();
+}
+
+/// Drops the triggers that keep the health rollups (see
+/// `BATON_BENCH_NO_ROLLUPS`).
+async fn drop_rollup_triggers(url: &str) {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}"))
+            .await
+            .unwrap();
+        for trigger in [
+            "runs_roll_insert",
+            "runs_roll_update",
+            "runs_state_insert",
+            "runs_state_update",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {trigger}")))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query("DROP TRIGGER runs_roll ON runs")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
 }
