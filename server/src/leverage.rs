@@ -347,18 +347,13 @@ pub async fn report(
     ))
 }
 
-/// One orchestration's leverage with its parts, given its automations.
-pub async fn for_orchestration(
-    store: &dyn Store,
-    o: &Orchestration,
-    members: &[Automation],
-    now: chrono::DateTime<chrono::Utc>,
-) -> StoreResult<Ranked> {
-    let observed = observe(store, RollupScope::Orchestration(o.id), now).await?;
-    Ok(ranked(
+/// One orchestration's leverage with its parts, given its automations and
+/// what their runs showed ([`observe`] with its scope).
+pub fn for_orchestration(o: &Orchestration, members: &[Automation], observed: &Observed) -> Ranked {
+    ranked(
         orchestration_endpoint(o),
-        orchestration_leverage(o, members, &observed),
-    ))
+        orchestration_leverage(o, members, observed),
+    )
 }
 
 /// One automation's leverage with its parts.

@@ -44,9 +44,9 @@ pub async fn orchestration(
 ) -> Result<Json<Ranked>, AppError> {
     let o = state.store.orchestration_by_slug(&slug).await?;
     let members = graph::members(&*state.store, o.id).await?;
-    Ok(Json(
-        leverage::for_orchestration(&*state.store, &o, &members, state.clock.now()).await?,
-    ))
+    let scope = crate::store::RollupScope::Orchestration(o.id);
+    let observed = leverage::observe(&*state.store, scope, state.clock.now()).await?;
+    Ok(Json(leverage::for_orchestration(&o, &members, &observed)))
 }
 
 pub async fn automation(

@@ -211,9 +211,7 @@ impl CatalogService for Catalog {
             )
             .await
             .map_err(unavailable)?;
-            let leverage = leverage::for_orchestration(&*self.store, &orchestration, &members, now)
-                .await
-                .map_err(unavailable)?;
+            let leverage = leverage::for_orchestration(&orchestration, &members, &observed);
             let (health, member_health) =
                 crate::health::orchestration_health(&*self.store, &orchestration, &members, now)
                     .await
