@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::catalog::{Lifecycle, Orchestration};
 use crate::model::dependencies::{Dependency, Neighbourhood};
 use crate::model::forms::{AutomationForm, OrchestrationForm};
+use crate::model::health::HealthState;
 use crate::model::inventory::{Automation, Tool};
 use crate::model::leverage::Ranked;
 
@@ -26,6 +27,9 @@ pub struct OrchestrationSummary {
     pub lifecycle: Lifecycle,
     pub tags: Vec<String>,
     pub no_failure_mode: bool,
+    pub health: HealthState,
+    /// Why it is in that state.
+    pub health_why: String,
 }
 
 /// One line of the inventory.
@@ -44,6 +48,9 @@ pub struct InventoryRow {
     pub orchestration: Option<(String, String)>,
     pub no_failure_mode: bool,
     pub leverage: f64,
+    pub health: HealthState,
+    /// Why it is in that state.
+    pub health_why: String,
 }
 
 /// What the inventory's filters can be set to.
@@ -81,9 +88,8 @@ pub struct OrchestrationPage {
     /// The edges that touch it or one of its automations, to remove one.
     pub dependencies: Vec<Dependency>,
     pub leverage: Ranked,
-    /// Its state and figures, and each automation's state by id.
+    /// Its state and figures (each automation's state is in its row).
     pub health: crate::model::health::Health,
-    pub member_states: Vec<(i64, crate::model::health::HealthState)>,
 }
 
 /// Everything the automation page shows.

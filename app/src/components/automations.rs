@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::health::HealthCell;
 use crate::services::InventoryRow;
 
 #[component]
@@ -14,6 +15,7 @@ pub fn AutomationTable(rows: Vec<InventoryRow>, caption: String) -> impl IntoVie
                 <thead>
                     <tr>
                         <th scope="col">"Automation"</th>
+                        <th scope="col">"Health"</th>
                         <th scope="col">"Tool"</th>
                         <th scope="col">"Owner"</th>
                         <th scope="col">"Orchestration"</th>
@@ -47,6 +49,7 @@ fn AutomationLine(row: InventoryRow) -> impl IntoView {
                 {external}
                 {(!row.description.is_empty()).then(|| view! { <span class="table__sub">{row.description}</span> })}
             </th>
+            <td data-label="Health"><HealthCell state=row.health why=row.health_why/></td>
             <td data-label="Tool">{row.tool.label()}</td>
             <td data-label="Owner">{row.owner.unwrap_or_else(|| "—".to_owned())}</td>
             <td data-label="Orchestration">

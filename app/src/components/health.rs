@@ -22,6 +22,18 @@ pub fn HealthBadge(state: HealthState) -> impl IntoView {
     }
 }
 
+/// A state in a word for a table cell, with why in a line below when it
+/// needs attention (failing, silent, degraded or paused); always as its
+/// tooltip.
+#[component]
+pub fn HealthCell(state: HealthState, why: String) -> impl IntoView {
+    let quiet = matches!(state, HealthState::Healthy | HealthState::Unknown) || why.is_empty();
+    view! {
+        <span title=why.clone()><HealthBadge state/></span>
+        {(!quiet).then(|| view! { <span class="table__sub">{why}</span> })}
+    }
+}
+
 fn rate_text(metrics: &Metrics, days: i64) -> String {
     let Some(rate) = metrics.rates.iter().find(|r| r.days == days) else {
         return "–".to_owned();

@@ -11,10 +11,10 @@ use crate::components::automations::AutomationTable;
 use crate::components::dependencies::DependencyEditor;
 use crate::components::form::{load_failed, text_or_missing};
 use crate::components::graph::{DependencyGraph, kind_label};
-use crate::components::health::{HealthBadge, HealthCard};
+use crate::components::health::HealthCard;
 use crate::components::leverage::LeverageCard;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
-use crate::model::health::{HealthState, PauseTarget};
+use crate::model::health::PauseTarget;
 use crate::server_fns::inventory::load_orchestration;
 use crate::services::OrchestrationPage as Page;
 
@@ -143,13 +143,7 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             {if count == 0 {
                 view! { <p class="muted">"No automation belongs to it yet."</p> }.into_any()
             } else {
-                let states = page.member_states.clone();
-                let health_of = page.automations.iter().map(|r| {
-                    let state = states.iter().find(|(id, _)| *id == r.id).map_or(HealthState::Unknown, |(_, s)| *s);
-                    view! { <li><a href=format!("/automations/{}", r.id)>{r.name.clone()}</a>" "<HealthBadge state/></li> }
-                }).collect_view();
                 view! {
-                    <ul class="plain member-health" aria-label="Each automation's health">{health_of}</ul>
                     <AutomationTable rows=page.automations caption=format!("{count} automation{}", if count == 1 { "" } else { "s" })/>
                 }.into_any()
             }}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::form::load_failed;
+use crate::components::health::HealthCell;
 use leptos_meta::Title;
 
 use crate::sections::Section;
@@ -66,6 +67,7 @@ fn OrchestrationTable(list: Vec<OrchestrationSummary>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
+                        <th scope="col">"Health"</th>
                         <th scope="col">"Owner"</th>
                         <th scope="col">"Tier"</th>
                         <th scope="col">"Lifecycle"</th>
@@ -97,6 +99,7 @@ fn OrchestrationRow(o: OrchestrationSummary) -> impl IntoView {
                         }
                     })}
             </th>
+            <td data-label="Health"><HealthCell state=o.health why=o.health_why/></td>
             <td data-label="Owner">{o.owner.unwrap_or_else(|| "—".to_owned())}</td>
             <td data-label="Tier">{format!("Tier {}", o.tier)}</td>
             <td data-label="Lifecycle"><span class="lifecycle">{o.lifecycle.as_str()}</span></td>

@@ -5,12 +5,12 @@
 
 mod watcher;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use app::model::accounts::Actor;
 use app::model::catalog::Orchestration;
 use app::model::health::{
-    DEFAULT_TARGET, Health, HealthState, Metrics, Pause, PauseDraft, automation_state,
+    DEFAULT_TARGET, DayCounts, Health, HealthState, Metrics, Pause, PauseDraft, automation_state,
     orchestration_state,
 };
 use app::model::inventory::{Automation, InventoryFilter};
@@ -23,7 +23,7 @@ use crate::access;
 use crate::audit::Author;
 use crate::catalog::CatalogError;
 use crate::clock::Clock;
-use crate::store::{RollupScope, Rollups, Store, StoreResult};
+use crate::store::{RollupParts, RollupScope, Rollups, Store, StoreResult};
 
 /// The days the figures reach back: 90, today included.
 const WINDOW_DAYS: i64 = 90;
@@ -99,6 +99,7 @@ pub async fn automation_health(
         .rollups(
             RollupScope::Automation(automation.id),
             first_day(now, WINDOW_DAYS),
+            RollupParts::WithDurations,
         )
         .await?;
     let metrics = metrics_of_all(&rollups, now.date_naive());
@@ -157,6 +158,7 @@ pub async fn orchestration_health(
         .rollups(
             RollupScope::Orchestration(o.id),
             first_day(now, WINDOW_DAYS),
+            RollupParts::WithDurations,
         )
         .await?;
     let today = now.date_naive();
@@ -223,81 +225,171 @@ pub async fn recent_metrics(
     scope: RollupScope<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<HashMap<i64, Metrics>> {
-    let rollups = store.rollups(scope, first_day(now, 30)).await?;
+    let rollups = store
+        .rollups(scope, first_day(now, 30), RollupParts::Counts)
+        .await?;
     Ok(metrics_by_automation(&rollups, now.date_naive()))
+}
+
+/// Each automation's and each orchestration's state at a moment, with why.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct States {
+    pub automations: HashMap<i64, (HealthState, String)>,
+    pub orchestrations: HashMap<i64, (HealthState, String)>,
+    /// Retired orchestrations (shown as paused, left out of counts).
+    pub retired: HashSet<i64>,
+}
+
+impl States {
+    /// The states counted; retired orchestrations are left out.
+    pub fn counts(&self) -> HealthCounts {
+        let mut counts = HealthCounts::default();
+        for state in HealthState::ALL {
+            counts.automations.insert(state.as_str(), 0);
+            counts.orchestrations.insert(state.as_str(), 0);
+        }
+        for (state, _) in self.automations.values() {
+            *counts.automations.entry(state.as_str()).or_default() += 1;
+        }
+        for (id, (state, _)) in &self.orchestrations {
+            if !self.retired.contains(id) {
+                *counts.orchestrations.entry(state.as_str()).or_default() += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// The states of `automations` at `now`, from their figures (of the last
+/// week at least) and the pauses.
+fn automation_states(
+    automations: &[Automation],
+    orchestrations: &HashMap<i64, Orchestration>,
+    metrics: &HashMap<i64, Metrics>,
+    pauses: &[Pause],
+    now: DateTime<Utc>,
+) -> HashMap<i64, (HealthState, String)> {
+    let empty = Metrics::from_rollups(&[], &[], &[], now.date_naive());
+    automations
+        .iter()
+        .map(|a| {
+            let o = a
+                .fields
+                .orchestration_id
+                .and_then(|id| orchestrations.get(&id));
+            let paused = paused_at(
+                pauses,
+                a.id,
+                a.fields.orchestration_id,
+                lifecycle_of(o),
+                now,
+            );
+            let figures = metrics.get(&a.id).unwrap_or(&empty);
+            (a.id, automation_state(figures, target_of(o), paused))
+        })
+        .collect()
+}
+
+async fn orchestrations_by_id(store: &dyn Store) -> StoreResult<HashMap<i64, Orchestration>> {
+    Ok(store
+        .orchestrations()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+/// The states of everything at `now`: one read of the catalog, the last
+/// week's rollups and the pauses.
+pub async fn states(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<States> {
+    let orchestrations = orchestrations_by_id(store).await?;
+    let automations = store
+        .automations(&InventoryFilter::default(), u32::MAX, 0)
+        .await?;
+    let rollups = store
+        .rollups(RollupScope::All, first_day(now, 7), RollupParts::Counts)
+        .await?;
+    let pauses = store.pauses(RollupScope::All, now).await?;
+    let today = now.date_naive();
+    let by_automation = metrics_by_automation(&rollups, today);
+    let automation_states =
+        automation_states(&automations, &orchestrations, &by_automation, &pauses, now);
+    // Each orchestration's members' states and days, in one pass each.
+    let orchestration_of: HashMap<i64, i64> = automations
+        .iter()
+        .filter_map(|a| a.fields.orchestration_id.map(|o| (a.id, o)))
+        .collect();
+    let mut members: HashMap<i64, Vec<HealthState>> = HashMap::new();
+    for (a, (state, _)) in &automation_states {
+        if let Some(o) = orchestration_of.get(a) {
+            members.entry(*o).or_default().push(*state);
+        }
+    }
+    let mut days: HashMap<i64, Vec<DayCounts>> = HashMap::new();
+    for (a, d) in &rollups.days {
+        if let Some(o) = orchestration_of.get(a) {
+            days.entry(*o).or_default().push(*d);
+        }
+    }
+    let orchestration_states = orchestrations
+        .values()
+        .map(|o| {
+            let together = Metrics::from_rollups(
+                days.get(&o.id).map_or(&[][..], Vec::as_slice),
+                &[],
+                &[],
+                today,
+            );
+            let state = orchestration_state(
+                members.get(&o.id).map_or(&[][..], Vec::as_slice),
+                &together,
+                target_of(Some(o)),
+                orchestration_paused(o, &pauses, now),
+            );
+            (o.id, state)
+        })
+        .collect();
+    Ok(States {
+        automations: automation_states,
+        orchestrations: orchestration_states,
+        retired: orchestrations
+            .values()
+            .filter(|o| o.fields.lifecycle.as_str() == "retired")
+            .map(|o| o.id)
+            .collect(),
+    })
+}
+
+/// The states of some automations at `now` (a page of the inventory).
+pub async fn states_of(
+    store: &dyn Store,
+    automations: &[Automation],
+    now: DateTime<Utc>,
+) -> StoreResult<HashMap<i64, (HealthState, String)>> {
+    let ids: Vec<i64> = automations.iter().map(|a| a.id).collect();
+    let rollups = store
+        .rollups(
+            RollupScope::Several(&ids),
+            first_day(now, 7),
+            RollupParts::Counts,
+        )
+        .await?;
+    let orchestrations = orchestrations_by_id(store).await?;
+    let pauses = store.pauses(RollupScope::All, now).await?;
+    let metrics = metrics_by_automation(&rollups, now.date_naive());
+    Ok(automation_states(
+        automations,
+        &orchestrations,
+        &metrics,
+        &pauses,
+        now,
+    ))
 }
 
 /// The states of everything at `now`, counted. Retired orchestrations are
 /// left out.
 pub async fn health_counts(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<HealthCounts> {
-    let today = now.date_naive();
-    let rollups = store.rollups(RollupScope::All, first_day(now, 7)).await?;
-    let by_automation = metrics_by_automation(&rollups, today);
-    let orchestrations: HashMap<i64, Orchestration> = store
-        .orchestrations()
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
-    let automations = store
-        .automations(&InventoryFilter::default(), u32::MAX, 0)
-        .await?;
-    let pauses = store.pauses(RollupScope::All, now).await?;
-    let empty = Metrics::from_rollups(&[], &[], &[], today);
-    let mut counts = HealthCounts::default();
-    for state in HealthState::ALL {
-        counts.automations.insert(state.as_str(), 0);
-        counts.orchestrations.insert(state.as_str(), 0);
-    }
-    let mut members: HashMap<i64, Vec<HealthState>> = HashMap::new();
-    for a in &automations {
-        let o = a
-            .fields
-            .orchestration_id
-            .and_then(|id| orchestrations.get(&id));
-        let paused = paused_at(
-            &pauses,
-            a.id,
-            a.fields.orchestration_id,
-            lifecycle_of(o),
-            now,
-        );
-        let metrics = by_automation.get(&a.id).unwrap_or(&empty);
-        let (state, _) = automation_state(metrics, target_of(o), paused);
-        *counts.automations.entry(state.as_str()).or_default() += 1;
-        if let Some(o) = o {
-            members.entry(o.id).or_default().push(state);
-        }
-    }
-    for o in orchestrations.values() {
-        if o.fields.lifecycle.as_str() == "retired" {
-            continue;
-        }
-        let member_ids: Vec<i64> = automations
-            .iter()
-            .filter(|a| a.fields.orchestration_id == Some(o.id))
-            .map(|a| a.id)
-            .collect();
-        let together = Rollups {
-            days: rollups
-                .days
-                .iter()
-                .filter(|(a, _)| member_ids.contains(a))
-                .cloned()
-                .collect(),
-            ..Rollups::default()
-        };
-        let metrics = metrics_of_all(&together, today);
-        let states = members.remove(&o.id).unwrap_or_default();
-        let (state, _) = orchestration_state(
-            &states,
-            &metrics,
-            target_of(Some(o)),
-            orchestration_paused(o, &pauses, now),
-        );
-        *counts.orchestrations.entry(state.as_str()).or_default() += 1;
-    }
-    Ok(counts)
+    Ok(states(store, now).await?.counts())
 }
 
 /// What a pause is of.

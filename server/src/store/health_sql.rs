@@ -119,6 +119,7 @@ macro_rules! health_queries {
             pool: &$pool,
             scope: RollupScope<'_>,
             since: chrono::NaiveDate,
+            parts: $crate::store::RollupParts,
         ) -> StoreResult<$crate::store::Rollups> {
             let mut out = $crate::store::Rollups::default();
             if matches!(scope, RollupScope::Several(ids) if ids.is_empty()) {
@@ -146,7 +147,13 @@ macro_rules! health_queries {
                     },
                 ));
             }
-            for row in bind(hsql::durations(scope)).fetch_all(pool).await? {
+            let durations = match parts {
+                $crate::store::RollupParts::Counts => Vec::new(),
+                $crate::store::RollupParts::WithDurations => {
+                    bind(hsql::durations(scope)).fetch_all(pool).await?
+                }
+            };
+            for row in durations {
                 out.durations.push((
                     row.try_get("automation_id")?,
                     row.try_get("day")?,

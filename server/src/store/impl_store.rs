@@ -231,8 +231,9 @@ macro_rules! impl_store {
                 &self,
                 scope: $crate::store::RollupScope<'_>,
                 since: chrono::NaiveDate,
+                parts: $crate::store::RollupParts,
             ) -> $crate::store::StoreResult<$crate::store::Rollups> {
-                queries::rollups(&self.pool, scope, since).await
+                queries::rollups(&self.pool, scope, since, parts).await
             }
 
             async fn pauses(

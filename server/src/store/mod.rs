@@ -36,8 +36,9 @@ pub use types::{
     AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
     DeliveryOutcome, EdgeRefusal, Effect, HookApplied, HookAutomation, HookEffect, HookJob,
     HookReport, HookRun, NewAudit, NewDelivery, NewSource, Person, PlannedAutomation,
-    PlannedOrchestration, RecordedDelivery, Released, RollupScope, Rollups, RunEvent, Signal,
-    SourceMatch, SourceRow, StoredSession, Team, TokenDraft, TokenLookup, TokenRow, Watched,
+    PlannedOrchestration, RecordedDelivery, Released, RollupParts, RollupScope, Rollups, RunEvent,
+    Signal, SourceMatch, SourceRow, StoredSession, Team, TokenDraft, TokenLookup, TokenRow,
+    Watched,
 };
 
 /// The shared handle to the store in use.
@@ -208,11 +209,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<u64>;
 
     /// The rollups of what `scope` covers from the day `since` on: per-day
-    /// counts, duration histograms and latest outcomes.
+    /// counts and latest outcomes, and duration histograms if `parts` says.
     async fn rollups(
         &self,
         scope: RollupScope<'_>,
         since: chrono::NaiveDate,
+        parts: RollupParts,
     ) -> StoreResult<Rollups>;
 
     /// Pauses on at `now` or planned after it, of what `scope` covers (an

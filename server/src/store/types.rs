@@ -470,6 +470,14 @@ pub enum RollupScope<'a> {
     Several(&'a [i64]),
 }
 
+/// Which rollups a read wants: states and leverage need only the counts
+/// and latest outcomes; the figures also need the duration histograms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupParts {
+    Counts,
+    WithDurations,
+}
+
 /// Rollups as stored, each row with its automation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rollups {

@@ -573,3 +573,134 @@ async fn metrics_report_job_lag_health_counts_and_answer_times(#[case] backend: 
     let counts = app.get_json("/api/v1/health").await;
     assert_eq!(counts["automations"]["failing"], 1);
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_show_each_state_as_its_own_page_does(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let billing = app.add_orchestration(json!({"name": "Billing"})).await;
+    let ledger = app.add_orchestration(json!({"name": "Ledger"})).await;
+    let empty = app.add_orchestration(json!({"name": "Empty"})).await;
+    let member = |name: &str, o: &Value| {
+        json!({"tool": "cron", "external_id": format!("{name}.sh"), "name": name,
+               "orchestration_id": o["id"]})
+    };
+    let invoice = app.add_automation(member("Invoice", &billing)).await;
+    let charge = app.add_automation(member("Charge", &billing)).await;
+    let post = app.add_automation(member("Post", &ledger)).await;
+    let loose = app
+        .add_automation(json!({"tool": "cron", "external_id": "x.sh", "name": "Loose"}))
+        .await;
+    let ping = |a: &Value, suffix: &str| {
+        let key = a["ping"]["key"].as_str().unwrap().to_owned();
+        let url = app.url(&format!("/ping/{key}{suffix}"));
+        async move {
+            let res = crate::helpers::plain_client()
+                .get(url)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    };
+    ping(&invoice, "").await;
+    ping(&charge, "/fail").await;
+    ping(&post, "").await;
+    app.settle().await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/automations/{}/pauses", post["id"]),
+            &json!({"reason": "ledger migration"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // What each one's own health says.
+    let mut expected = BTreeMap::new();
+    for a in [&invoice, &charge, &post, &loose] {
+        let health = app
+            .get_json(&format!("/api/v1/automations/{}/health", a["id"]))
+            .await;
+        expected.insert(
+            a["name"].as_str().unwrap().to_owned(),
+            health["state"].clone(),
+        );
+    }
+    assert_eq!(
+        expected,
+        BTreeMap::from([
+            ("Charge".to_owned(), json!("failing")),
+            ("Invoice".to_owned(), json!("healthy")),
+            ("Loose".to_owned(), json!("unknown")),
+            ("Post".to_owned(), json!("paused")),
+        ])
+    );
+    let mut expected_o = BTreeMap::new();
+    for o in [&billing, &ledger, &empty] {
+        let health = app
+            .get_json(&format!(
+                "/api/v1/orchestrations/{}/health",
+                o["slug"].as_str().unwrap()
+            ))
+            .await;
+        expected_o.insert(
+            o["name"].as_str().unwrap().to_owned(),
+            health["state"].clone(),
+        );
+    }
+    assert_eq!(
+        expected_o,
+        BTreeMap::from([
+            ("Billing".to_owned(), json!("failing")),
+            ("Empty".to_owned(), json!("unknown")),
+            ("Ledger".to_owned(), json!("paused")),
+        ])
+    );
+
+    // The lists say the same, with why when all is not well.
+    let (browser, _) = app
+        .as_new("lead@example.com", app::model::accounts::Role::Viewer)
+        .await;
+    let res = browser
+        .post(app.url("/rpc/orchestrations/list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let list: Vec<Value> = res.json().await.unwrap();
+    let listed: BTreeMap<String, Value> = list
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap().to_owned(), o["health"].clone()))
+        .collect();
+    assert_eq!(listed, expected_o);
+    let billing_row = list.iter().find(|o| o["name"] == "Billing").unwrap();
+    assert_eq!(billing_row["health_why"], "1 of its automations failing.");
+
+    let res = browser
+        .post(app.url("/rpc/inventory/page"))
+        .json(&json!({"filter": {}, "page": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    let rows: BTreeMap<String, Value> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_owned(), r["health"].clone()))
+        .collect();
+    assert_eq!(rows, expected);
+
+    // The counts agree with the lists.
+    let counts = app.get_json("/api/v1/health").await;
+    assert_eq!(counts["automations"]["failing"], 1);
+    assert_eq!(counts["automations"]["healthy"], 1);
+    assert_eq!(counts["automations"]["paused"], 1);
+    assert_eq!(counts["automations"]["unknown"], 1);
+    assert_eq!(counts["orchestrations"]["failing"], 1);
+    assert_eq!(counts["orchestrations"]["paused"], 1);
+    assert_eq!(counts["orchestrations"]["unknown"], 1);
+}

@@ -212,6 +212,7 @@ impl Catalog {
         let health = crate::health::automation_health(&*self.store, &automation, now)
             .await
             .map_err(unavailable)?;
+        let own_state = std::collections::HashMap::from([(id, (health.state, health.why.clone()))]);
         let schedule = crate::schedule::schedule_view(&*self.store, id)
             .await
             .map_err(|err| unavailable(anyhow::anyhow!("{err}")))?;
@@ -224,7 +225,7 @@ impl Catalog {
             slug,
             sources,
             unclaimed,
-            row: row(automation.clone(), &names, &observed),
+            row: row(automation.clone(), &names, &observed, &own_state),
             automation,
             dependencies,
             leverage,

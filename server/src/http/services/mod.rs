@@ -7,6 +7,7 @@ use std::sync::Arc;
 use app::model::accounts::Actor;
 use app::model::dependencies::{Endpoint, NodeRef};
 use app::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
+use app::model::health::HealthState;
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::LeverageReport;
 use app::services::{
@@ -79,7 +80,18 @@ impl Catalog {
     }
 }
 
-fn row(a: Automation, names: &Names, observed: &leverage::Observed) -> InventoryRow {
+/// An automation as a line of a table, with its leverage and its state
+/// (`Unknown` when `states` lacks it).
+fn row(
+    a: Automation,
+    names: &Names,
+    observed: &leverage::Observed,
+    states: &HashMap<i64, (HealthState, String)>,
+) -> InventoryRow {
+    let (health, health_why) = states
+        .get(&a.id)
+        .cloned()
+        .unwrap_or((HealthState::Unknown, String::new()));
     let tier = a
         .fields
         .orchestration_id
@@ -101,6 +113,8 @@ fn row(a: Automation, names: &Names, observed: &leverage::Observed) -> Inventory
             .and_then(|id| names.orchestrations.get(&id).cloned()),
         no_failure_mode,
         leverage: score,
+        health,
+        health_why,
     }
 }
 
@@ -117,12 +131,21 @@ impl CatalogService for Catalog {
         Box::pin(async move {
             let names = self.names().await.map_err(unavailable)?;
             let orchestrations = self.store.orchestrations().await.map_err(unavailable)?;
+            let mut states = crate::health::states(&*self.store, self.clock.now())
+                .await
+                .map_err(unavailable)?;
             Ok(orchestrations
                 .into_iter()
                 .map(|o| {
                     let no_failure_mode = o.lacks_failure_mode();
+                    let (health, health_why) = states
+                        .orchestrations
+                        .remove(&o.id)
+                        .unwrap_or((HealthState::Unknown, String::new()));
                     let f = o.fields;
                     OrchestrationSummary {
+                        health,
+                        health_why,
                         no_failure_mode,
                         owner: f.owner_id.and_then(|id| names.people.get(&id).cloned()),
                         slug: f.slug,
@@ -162,14 +185,17 @@ impl CatalogService for Catalog {
                 .collect();
             orchestrations.sort_by_key(|a| a.1.to_lowercase());
             let ids: Vec<i64> = found.iter().map(|a| a.id).collect();
-            let observed =
-                leverage::observe(&*self.store, RollupScope::Several(&ids), self.clock.now())
-                    .await
-                    .map_err(unavailable)?;
+            let now = self.clock.now();
+            let observed = leverage::observe(&*self.store, RollupScope::Several(&ids), now)
+                .await
+                .map_err(unavailable)?;
+            let states = crate::health::states_of(&*self.store, &found, now)
+                .await
+                .map_err(unavailable)?;
             Ok(InventoryPage {
                 rows: found
                     .into_iter()
-                    .map(|a| row(a, &names, &observed))
+                    .map(|a| row(a, &names, &observed, &states))
                     .collect(),
                 total,
                 page,
@@ -216,6 +242,10 @@ impl CatalogService for Catalog {
                 crate::health::orchestration_health(&*self.store, &orchestration, &members, now)
                     .await
                     .map_err(unavailable)?;
+            let member_states: HashMap<i64, (HealthState, String)> = member_health
+                .into_iter()
+                .map(|m| (m.id, (m.state, m.why)))
+                .collect();
             let dependencies = self
                 .page_dependencies(&orchestration, &members)
                 .await
@@ -229,13 +259,12 @@ impl CatalogService for Catalog {
                 team: f.team_id.and_then(|id| names.teams.get(&id).cloned()),
                 automations: members
                     .into_iter()
-                    .map(|a| row(a, &names, &observed))
+                    .map(|a| row(a, &names, &observed, &member_states))
                     .collect(),
                 graph,
                 dependencies,
                 leverage,
                 health,
-                member_states: member_health.iter().map(|m| (m.id, m.state)).collect(),
                 can_edit,
                 orchestration,
             }))
