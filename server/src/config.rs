@@ -264,6 +264,28 @@ pub struct Options {
     )]
     pub health_look_seconds: u64,
 
+    /// Minutes an incident may stay unacknowledged before it is sent on:
+    /// from the owner to the backup owner, then to the team
+    #[arg(
+        long,
+        env = "BATON_ESCALATE_AFTER_MINUTES",
+        default_value_t = 30,
+        value_name = "MINUTES",
+        global = true
+    )]
+    pub escalate_after_minutes: u32,
+
+    /// Seconds between two rounds of the incidents job (taking in failed
+    /// runs, escalating, sending alerts)
+    #[arg(
+        long,
+        env = "BATON_INCIDENT_LOOK_SECONDS",
+        default_value_t = 10,
+        value_name = "SECONDS",
+        global = true
+    )]
+    pub incident_look_seconds: u64,
+
     /// Most deliveries written in one transaction (group commit)
     #[arg(
         long,
@@ -425,6 +447,8 @@ pub struct Config {
     pub run_retention: chrono::TimeDelta,
     /// How often the health watcher looks.
     pub health_look_every: Duration,
+    pub escalate_after: chrono::TimeDelta,
+    pub incident_look_every: Duration,
 }
 
 impl Config {
@@ -488,6 +512,10 @@ impl Config {
             delivery_batch: options.delivery_batch.max(1),
             run_retention: chrono::TimeDelta::days(i64::from(options.run_retention_days.max(7))),
             health_look_every: Duration::from_secs(options.health_look_seconds.clamp(1, 3_600)),
+            escalate_after: chrono::TimeDelta::minutes(i64::from(
+                options.escalate_after_minutes.clamp(1, 7 * 24 * 60),
+            )),
+            incident_look_every: Duration::from_secs(options.incident_look_seconds.clamp(1, 3_600)),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod deliveries;
 pub mod graph;
 pub mod health;
 pub mod http;
+pub mod incidents;
 pub mod ingest;
 pub mod inventory;
 pub mod leverage;

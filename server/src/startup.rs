@@ -140,6 +140,16 @@ impl Application {
             self.state.config.run_retention,
             self.state.shutting_down.clone(),
         ));
+        tokio::spawn(crate::incidents::watch(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            crate::incidents::Settings {
+                escalate_after: self.state.config.escalate_after,
+                public_url: self.state.config.public_url.clone(),
+            },
+            self.state.config.incident_look_every,
+            self.state.shutting_down.clone(),
+        ));
         tokio::spawn(checkpoint_periodically(
             self.state.store.clone(),
             self.state.ingest.writer().clone(),

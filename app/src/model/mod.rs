@@ -8,6 +8,7 @@ pub mod dependencies;
 pub mod errors;
 pub mod forms;
 pub mod health;
+pub mod incidents;
 pub mod ingestion;
 pub mod inventory;
 pub mod leverage;

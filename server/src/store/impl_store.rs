@@ -227,6 +227,136 @@ macro_rules! impl_store {
                 Ok(flagged)
             }
 
+            async fn trouble_runs(
+                &self,
+                since: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::TroubleRun>> {
+                queries::trouble_runs(&self.pool, since, limit).await
+            }
+
+            async fn mark_runs_seen(&self, runs: &[i64]) -> $crate::store::StoreResult<()> {
+                if runs.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.begin_write().await?;
+                for run in runs {
+                    queries::seen_run(&mut tx, *run, None).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn open_incidents(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<app::model::incidents::Incident>> {
+                queries::open_incidents(&self.pool).await
+            }
+
+            async fn incident(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::incidents::Incident> {
+                queries::incident(&self.pool, id).await
+            }
+
+            async fn incidents(
+                &self,
+                filter: &$crate::store::IncidentFilter,
+                limit: u32,
+                offset: u32,
+            ) -> $crate::store::StoreResult<(Vec<app::model::incidents::Incident>, u64)> {
+                queries::incidents(&self.pool, filter, limit, offset).await
+            }
+
+            async fn incident_events(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<Vec<app::model::incidents::IncidentEvent>> {
+                queries::incident_events(&self.pool, id).await
+            }
+
+            async fn incident_alerts(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<Vec<app::model::incidents::Alert>> {
+                queries::incident_alerts(&self.pool, id).await
+            }
+
+            async fn write_incident(
+                &self,
+                write: &$crate::store::IncidentWrite,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::write_incident(&mut tx, write, now).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn due_alerts(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::DueAlert>> {
+                queries::due_alerts(&self.pool, now, limit).await
+            }
+
+            async fn alert_tried(
+                &self,
+                id: i64,
+                outcome: &$crate::store::AlertTry,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::alert_tried(&mut tx, id, outcome).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn failed_alerts(
+                &self,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<app::model::incidents::Alert>> {
+                queries::failed_alerts(&self.pool, limit).await
+            }
+
+            async fn channels(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<app::model::incidents::Channel>> {
+                queries::channels(&self.pool).await
+            }
+
+            async fn channel(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::incidents::Channel> {
+                queries::channel(&self.pool, id).await
+            }
+
+            async fn add_channel(
+                &self,
+                channel: &$crate::store::NewChannel,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::insert_channel(&mut tx, channel).await?;
+                queries::insert_audit(&mut tx, audit, Some(id)).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn delete_channel(
+                &self,
+                id: i64,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::delete_channel(&mut tx, id).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn rollups(
                 &self,
                 scope: $crate::store::RollupScope<'_>,

@@ -8,6 +8,7 @@ mod error;
 mod graph_sql;
 mod health_sql;
 mod impl_store;
+mod incident_sql;
 mod ingest_sql;
 mod inventory_sql;
 mod people_sql;
@@ -33,12 +34,13 @@ use tokio::sync::broadcast;
 use crate::config::DatabaseUrl;
 pub use error::{StoreError, StoreResult};
 pub use types::{
-    AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
-    DeliveryOutcome, EdgeRefusal, Effect, HookApplied, HookAutomation, HookEffect, HookJob,
-    HookReport, HookRun, NewAudit, NewDelivery, NewSource, Person, PlannedAutomation,
-    PlannedOrchestration, RecordedDelivery, Released, RollupParts, RollupScope, Rollups, RunEvent,
-    Signal, SourceMatch, SourceRow, StoredSession, Team, TokenDraft, TokenLookup, TokenRow,
-    Watched,
+    AlertTry, AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
+    DeliveryOutcome, DueAlert, EdgeRefusal, Effect, HeldAlerts, HookApplied, HookAutomation,
+    HookEffect, HookJob, HookReport, HookRun, IncidentFilter, IncidentTarget, IncidentWrite,
+    NewAlert, NewAudit, NewChannel, NewDelivery, NewIncident, NewIncidentEvent, NewSource, Person,
+    PlannedAutomation, PlannedOrchestration, RecordedDelivery, Released, RollupParts, RollupScope,
+    Rollups, RunEvent, Signal, SourceMatch, SourceRow, StoredSession, Team, TokenDraft,
+    TokenLookup, TokenRow, TroubleRun, Watched,
 };
 
 /// The shared handle to the store in use.
@@ -207,6 +209,57 @@ pub trait Store: Send + Sync + 'static {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+
+    /// Runs written since `since` that may open or join an incident
+    /// (failed, timed out, missed, or flagged too long) and that the
+    /// incidents job has not seen, oldest first, at most `limit`.
+    async fn trouble_runs(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<TroubleRun>>;
+
+    /// Notes runs as seen without an incident (their automation was paused).
+    async fn mark_runs_seen(&self, runs: &[i64]) -> StoreResult<()>;
+
+    async fn open_incidents(&self) -> StoreResult<Vec<app::model::incidents::Incident>>;
+
+    async fn incident(&self, id: i64) -> StoreResult<app::model::incidents::Incident>;
+
+    /// A page of the incidents `filter` matches, newest first, and how
+    /// many match in all.
+    async fn incidents(
+        &self,
+        filter: &IncidentFilter,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<(Vec<app::model::incidents::Incident>, u64)>;
+
+    async fn incident_events(
+        &self,
+        id: i64,
+    ) -> StoreResult<Vec<app::model::incidents::IncidentEvent>>;
+
+    async fn incident_alerts(&self, id: i64) -> StoreResult<Vec<app::model::incidents::Alert>>;
+
+    /// Applies one change to an incident (opening it, or changing an open
+    /// one) with its timeline, run, alerts and audit, in one transaction;
+    /// the incident's id. `Conflict` for a second open incident of one
+    /// automation, or acknowledging or resolving one that is not open.
+    async fn write_incident(&self, write: &IncidentWrite, now: DateTime<Utc>) -> StoreResult<i64>;
+
+    /// Pending alerts due at `now`, oldest first, with their channels.
+    async fn due_alerts(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<DueAlert>>;
+
+    /// Records how a try at sending an alert went.
+    async fn alert_tried(&self, id: i64, outcome: &AlertTry) -> StoreResult<()>;
+
+    /// Alerts that gave up, newest first.
+    async fn failed_alerts(&self, limit: i64) -> StoreResult<Vec<app::model::incidents::Alert>>;
+
+    async fn channels(&self) -> StoreResult<Vec<app::model::incidents::Channel>>;
+
+    async fn channel(&self, id: i64) -> StoreResult<app::model::incidents::Channel>;
+
+    async fn add_channel(&self, channel: &NewChannel, audit: &NewAudit) -> StoreResult<i64>;
+
+    async fn delete_channel(&self, id: i64, audit: &NewAudit) -> StoreResult<()>;
 
     /// The rollups of what `scope` covers from the day `since` on: per-day
     /// counts and latest outcomes, and duration histograms if `parts` says.

@@ -33,13 +33,13 @@ ON CONFLICT (automation_id, rid) WHERE rid IS NOT NULL DO NOTHING";
 /// Flags an automation's runs since `$2` that took longer than `$3` ms, or
 /// are still going after starting before `$4`.
 pub const FLAG_TOO_LONG: &str = "\
-UPDATE runs SET flag = 'too_long'
+UPDATE runs SET flag = 'too_long', updated_at = $5
 WHERE automation_id = $1 AND flag IS NULL AND at >= $2
   AND ((duration_ms IS NOT NULL AND duration_ms > $3)
        OR (status = 'started' AND started_at IS NOT NULL AND started_at < $4))";
 /// Flags an automation's finished runs since `$2` that took less than `$3` ms.
 pub const FLAG_TOO_SHORT: &str = "\
-UPDATE runs SET flag = 'too_short'
+UPDATE runs SET flag = 'too_short', updated_at = $4
 WHERE automation_id = $1 AND flag IS NULL AND at >= $2
   AND duration_ms IS NOT NULL AND duration_ms < $3 AND status <> 'started'";
 
@@ -128,6 +128,7 @@ macro_rules! schedule_queries {
                         .bind(since)
                         .bind(longest)
                         .bind(now - chrono::TimeDelta::milliseconds(*longest))
+                        .bind(now)
                         .execute(&mut **tx)
                         .await?;
                     flagged += done.rows_affected();
@@ -137,6 +138,7 @@ macro_rules! schedule_queries {
                         .bind(automation)
                         .bind(since)
                         .bind(shortest)
+                        .bind(now)
                         .execute(&mut **tx)
                         .await?;
                     flagged += done.rows_affected();

@@ -486,3 +486,143 @@ pub struct Rollups {
     pub durations: Vec<(i64, chrono::NaiveDate, i32, i64)>,
     pub states: Vec<(i64, app::model::health::RunState)>,
 }
+
+/// A run that may open or join an incident: failed, timed out, missed or
+/// flagged too long, not yet seen by the incidents job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TroubleRun {
+    pub run_id: i64,
+    pub automation_id: i64,
+    pub status: String,
+    pub flag: Option<String>,
+    pub at: DateTime<Utc>,
+    pub exit_status: Option<i32>,
+}
+
+/// A new incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncident {
+    pub automation_id: i64,
+    pub kind: app::model::incidents::IncidentKind,
+    pub opened_at: DateTime<Utc>,
+    pub held_by: Option<i64>,
+}
+
+/// What an incident write is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentTarget {
+    New(NewIncident),
+    Existing(i64),
+}
+
+/// A line for an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncidentEvent {
+    pub at: DateTime<Utc>,
+    pub kind: &'static str,
+    pub detail: String,
+    pub actor_id: Option<i64>,
+}
+
+/// An alert to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    pub channel_id: i64,
+    pub channel_name: String,
+    pub kind: app::model::incidents::AlertKind,
+    pub note: String,
+    /// Held (for an upstream incident) instead of pending.
+    pub held: bool,
+}
+
+/// What becomes of an incident's held alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeldAlerts {
+    /// Sent after all, with this note.
+    Release(String),
+    /// Not sent: they are not needed any more.
+    Withhold,
+}
+
+/// One change to an incident, written in one transaction with its
+/// timeline, the run it takes in and the alerts it queues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentWrite {
+    pub target: IncidentTarget,
+    /// A run taken in; on an existing incident, another trouble.
+    pub run: Option<(i64, DateTime<Utc>)>,
+    pub level: Option<(i32, DateTime<Utc>)>,
+    pub acknowledged: Option<(DateTime<Utc>, i64)>,
+    /// `Some(None)` clears it.
+    pub held_by: Option<Option<i64>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub events: Vec<NewIncidentEvent>,
+    pub alerts: Vec<NewAlert>,
+    pub held_alerts: Option<HeldAlerts>,
+    pub audit: Option<NewAudit>,
+}
+
+impl IncidentWrite {
+    /// A write that changes nothing yet.
+    pub fn on(target: IncidentTarget) -> Self {
+        Self {
+            target,
+            run: None,
+            level: None,
+            acknowledged: None,
+            held_by: None,
+            resolved_at: None,
+            events: Vec::new(),
+            alerts: Vec::new(),
+            held_alerts: None,
+            audit: None,
+        }
+    }
+}
+
+/// Which incidents a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentFilter {
+    /// `Some(true)` open ones, `Some(false)` resolved ones.
+    pub open: Option<bool>,
+    pub automation_id: Option<i64>,
+    pub orchestration_id: Option<i64>,
+}
+
+/// An alert due to be tried, with where it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueAlert {
+    pub alert: app::model::incidents::Alert,
+    pub channel: Option<app::model::incidents::Channel>,
+}
+
+/// How a try at sending an alert went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertTry {
+    Sent {
+        at: DateTime<Utc>,
+        payload: String,
+    },
+    Retry {
+        next_at: DateTime<Utc>,
+        error: String,
+        payload: String,
+    },
+    Failed {
+        error: String,
+        payload: String,
+    },
+}
+
+/// A channel to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewChannel {
+    pub name: String,
+    pub kind: app::model::incidents::ChannelKind,
+    pub url: String,
+    pub secret: Option<String>,
+    pub user_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}

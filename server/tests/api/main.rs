@@ -15,6 +15,7 @@ mod deliveries;
 mod dependencies;
 mod health;
 mod helpers;
+mod incidents;
 mod ingestion;
 mod instances;
 mod inventory_plans;

@@ -83,6 +83,11 @@ struct Objects {
     delivery: i64,
     /// A pause of `member`, on now.
     pause: i64,
+    /// An open incident of `loose` (the owning editor's), a team's alert
+    /// channel, and each signed-in caller's own channel.
+    incident: i64,
+    channel: i64,
+    own_channels: Vec<(Who, i64)>,
     n: u32,
 }
 
@@ -246,7 +251,52 @@ impl World {
             .unwrap()
             .automation_id;
         let delivery = store.recent_deliveries(1).await.unwrap()[0].id;
+        // An incident opened directly: no alert is queued for it.
+        let incident = store
+            .write_incident(
+                &baton::store::IncidentWrite::on(baton::store::IncidentTarget::New(
+                    baton::store::NewIncident {
+                        automation_id: loose["id"].as_i64().unwrap(),
+                        kind: app::model::incidents::IncidentKind::Failed,
+                        opened_at: now,
+                        held_by: None,
+                    },
+                )),
+                now,
+            )
+            .await
+            .unwrap();
+        let channel = admin
+            .post_json(
+                "/api/v1/channels",
+                &json!({"name": format!("Team room {n}"), "kind": "slack",
+                        "url": "http://127.0.0.1:9/hook", "team_id": team}),
+            )
+            .await;
+        assert_eq!(channel.status(), StatusCode::CREATED);
+        let channel = channel.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let mut own_channels = Vec::new();
+        for (who, client) in &self.clients {
+            if *who == Who::Anonymous {
+                continue;
+            }
+            let res = client
+                .post(self.app.url("/api/v1/account/channels"))
+                .json(&json!({"name": format!("Mine {n}"), "kind": "webhook",
+                              "url": "http://127.0.0.1:9/me"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED, "{who:?}");
+            let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            own_channels.push((*who, id));
+        }
         Objects {
+            incident,
+            channel,
+            own_channels,
             source,
             queued,
             delivery,
@@ -300,7 +350,7 @@ enum Body {
 
 /// The request that exercises `method path` on `objects`; `None` for a
 /// route this test does not know yet.
-fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
+fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String, Body)> {
     let slug = &x.slug;
     let form = |pairs: &[(&str, String)]| {
         Body::Form(
@@ -357,6 +407,9 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
         ..Default::default()
     };
     Some(match (method.as_str(), path) {
+        ("GET", "/api/v1/incidents/{id}") => {
+            (path.replace("{id}", &x.incident.to_string()), Body::None)
+        }
         ("GET", p) if p.starts_with("/api/v1/") => (path_of(p), Body::None),
         ("POST", "/api/v1/orchestrations") => (
             path.to_owned(),
@@ -437,6 +490,31 @@ fn request(method: &Method, path: &str, x: &Objects) -> Option<(String, Body)> {
             path_of(path),
             Body::Json(json!({"reason": format!("matrix {}", x.n)})),
         ),
+        ("POST", "/api/v1/incidents/{id}/acknowledge") => {
+            (path.replace("{id}", &x.incident.to_string()), Body::None)
+        }
+        ("POST", "/api/v1/channels") => (
+            path.to_owned(),
+            Body::Json(json!({"name": "Another room", "kind": "slack",
+                              "url": "http://127.0.0.1:9/other", "team_id": x.team})),
+        ),
+        ("DELETE", "/api/v1/channels/{id}") => {
+            (path.replace("{id}", &x.channel.to_string()), Body::None)
+        }
+        ("POST", "/api/v1/account/channels") => (
+            path.to_owned(),
+            Body::Json(json!({"name": "Pager", "kind": "slack", "url": "http://127.0.0.1:9/p"})),
+        ),
+        ("DELETE", "/api/v1/account/channels/{id}") => {
+            // The caller's own (the anonymous caller is refused first).
+            let own = x
+                .own_channels
+                .iter()
+                .find(|(w, _)| *w == who)
+                .or(x.own_channels.first())
+                .map_or(0, |(_, id)| *id);
+            (path.replace("{id}", &own.to_string()), Body::None)
+        }
         ("POST", "/api/v1/pauses/{id}/end") => {
             (path.replace("{id}", &x.pause.to_string()), Body::None)
         }
@@ -699,7 +777,7 @@ async fn every_route_is_allowed_or_refused_changing_nothing(#[case] backend: Bac
         }
         for who in EVERYONE {
             let objects = world.objects().await;
-            let Some((url, body)) = request(method, path, &objects) else {
+            let Some((url, body)) = request(method, path, &objects, who) else {
                 unknown.push(format!("{method} {path}"));
                 break;
             };

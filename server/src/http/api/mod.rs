@@ -5,6 +5,7 @@ mod audit;
 mod automations;
 mod dependencies;
 mod health;
+mod incidents;
 mod ingestion;
 mod json;
 mod leverage;
@@ -135,6 +136,51 @@ pub fn routes() -> Routes {
             health::pause_orchestration,
         )
         .add(POST, "/api/v1/pauses/{id}/end", Owner, health::end_pause)
+        .add(GET, "/api/v1/incidents", Read, incidents::list)
+        .add(GET, "/api/v1/incidents/{id}", Read, incidents::show)
+        .add(
+            POST,
+            "/api/v1/incidents/{id}/acknowledge",
+            Owner,
+            incidents::acknowledge,
+        )
+        .add(
+            GET,
+            "/api/v1/alerts/failed",
+            Access::Admin,
+            incidents::failed_alerts,
+        )
+        .add(GET, "/api/v1/channels", Access::Admin, incidents::channels)
+        .add(
+            POST,
+            "/api/v1/channels",
+            Access::Admin,
+            incidents::add_channel,
+        )
+        .add(
+            DELETE,
+            "/api/v1/channels/{id}",
+            Access::Admin,
+            incidents::delete_channel,
+        )
+        .add(
+            GET,
+            "/api/v1/account/channels",
+            Read,
+            incidents::own_channels,
+        )
+        .add(
+            POST,
+            "/api/v1/account/channels",
+            Read,
+            incidents::add_own_channel,
+        )
+        .add(
+            DELETE,
+            "/api/v1/account/channels/{id}",
+            Read,
+            incidents::delete_own_channel,
+        )
         .add(
             GET,
             "/api/v1/export/inventory.csv",

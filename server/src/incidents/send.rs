@@ -1,0 +1,281 @@
+//! Sending alerts: each due alert is posted to its channel, as Baton's JSON
+//! (signed per Standard Webhooks) or as a Slack-compatible message, with
+//! `Idempotency-Key: baton-alert-<id>` on every try. A failed try is tried
+//! again after 30 s, doubling up to an hour, eight tries in all; then the
+//! alert is marked failed, with the last error, for people to see.
+
+use std::time::Duration;
+
+use app::model::catalog::Orchestration;
+use app::model::incidents::{Alert, AlertKind, Channel, ChannelKind, Incident, level_label};
+use app::model::inventory::Automation;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+use super::Settings;
+use super::job::Round;
+use crate::store::{AlertTry, Store, StoreError, StoreResult};
+
+/// Alerts tried per round at most.
+const PER_ROUND: i64 = 50;
+/// Tries before an alert is given up.
+pub const MAX_ATTEMPTS: i32 = 8;
+const FIRST_RETRY: TimeDelta = TimeDelta::seconds(30);
+const LONGEST_WAIT: TimeDelta = TimeDelta::hours(1);
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long to wait after the `attempts`-th failed try.
+fn backoff(attempts: i32) -> TimeDelta {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(0);
+    (FIRST_RETRY * 2_i32.pow(doublings)).min(LONGEST_WAIT)
+}
+
+/// Posts alerts over HTTP(S).
+#[derive(Debug, Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+}
+
+impl Default for Sender {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sender {
+    pub fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Self { client }
+    }
+
+    /// Posts one alert's body; `Err` says why it did not arrive.
+    async fn post(&self, channel: &Channel, alert: i64, body: &str) -> Result<(), String> {
+        let id = format!("baton-alert-{alert}");
+        let mut request = self
+            .client
+            .post(&channel.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", &id)
+            .body(body.to_owned());
+        if let Some(key) = channel
+            .secret
+            .as_deref()
+            .and_then(crate::ingest::verify::standard_key)
+        {
+            let timestamp = Utc::now().timestamp();
+            let signature =
+                crate::ingest::verify::sign_standard(&key, &id, timestamp, body.as_bytes());
+            request = request
+                .header("webhook-id", &id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signature);
+        }
+        let response = request.send().await.map_err(|err| {
+            if err.is_timeout() {
+                format!("no answer within {} s", TIMEOUT.as_secs())
+            } else if err.is_connect() {
+                "could not connect to the channel's address".to_owned()
+            } else {
+                format!("the request failed: {err}")
+            }
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let text = response.text().await.unwrap_or_default();
+        let excerpt: String = text.chars().take(200).collect();
+        Err(format!("answered {status}: {excerpt}")
+            .trim_end()
+            .to_owned())
+    }
+
+    /// Tries every due alert once.
+    pub async fn send_due(
+        &self,
+        store: &dyn Store,
+        settings: &Settings,
+        now: DateTime<Utc>,
+        out: &mut Round,
+    ) -> StoreResult<()> {
+        for due in store.due_alerts(now, PER_ROUND).await? {
+            let alert = due.alert;
+            let Some(channel) = due.channel else {
+                let outcome = AlertTry::Failed {
+                    error: "its channel was removed".to_owned(),
+                    payload: String::new(),
+                };
+                store.alert_tried(alert.id, &outcome).await?;
+                out.failed += 1;
+                continue;
+            };
+            let incident = store.incident(alert.incident_id).await?;
+            let automation = store.automation(incident.automation_id).await?;
+            let orchestration = match automation.fields.orchestration_id {
+                Some(id) => match store.orchestration(id).await {
+                    Ok(o) => Some(o),
+                    Err(StoreError::NotFound) => None,
+                    Err(other) => return Err(other),
+                },
+                None => None,
+            };
+            let body = payload(
+                channel.kind,
+                &alert,
+                &incident,
+                &automation,
+                orchestration.as_ref(),
+                &settings.public_url,
+            )
+            .to_string();
+            let outcome = match self.post(&channel, alert.id, &body).await {
+                Ok(()) => {
+                    out.sent += 1;
+                    AlertTry::Sent {
+                        at: now,
+                        payload: body,
+                    }
+                }
+                Err(error) if alert.attempts + 1 >= MAX_ATTEMPTS => {
+                    out.failed += 1;
+                    tracing::warn!(alert = alert.id, %error, "alert given up");
+                    AlertTry::Failed {
+                        error,
+                        payload: body,
+                    }
+                }
+                Err(error) => {
+                    out.retried += 1;
+                    AlertTry::Retry {
+                        next_at: now + backoff(alert.attempts + 1),
+                        error,
+                        payload: body,
+                    }
+                }
+            };
+            store.alert_tried(alert.id, &outcome).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The words of an alert, with the links as `(label, url)`.
+fn words(alert: &Alert, incident: &Incident, orchestration: Option<&Orchestration>) -> String {
+    let within = orchestration.map_or(String::new(), |o| format!(" ({})", o.fields.name));
+    let headline = match alert.kind {
+        AlertKind::Opened => format!("Incident #{}: {}{within}.", incident.id, incident.title()),
+        AlertKind::Escalated => format!(
+            "Still not acknowledged: incident #{}: {}{within}.",
+            incident.id,
+            incident.title()
+        ),
+        AlertKind::Released => format!(
+            "Incident #{}: {}{within}; it is still failing now that its upstream recovered.",
+            incident.id,
+            incident.title()
+        ),
+        AlertKind::Recovered => format!(
+            "Recovered: incident #{}: {}{within} is succeeding again.",
+            incident.id, incident.automation
+        ),
+    };
+    if alert.note.is_empty() {
+        headline
+    } else {
+        format!("{headline} {}", alert.note)
+    }
+}
+
+/// What an alert posts: Baton's JSON for a webhook channel, a message for a
+/// Slack-compatible one. Links start with `public_url`.
+pub fn payload(
+    kind: ChannelKind,
+    alert: &Alert,
+    incident: &Incident,
+    automation: &Automation,
+    orchestration: Option<&Orchestration>,
+    public_url: &str,
+) -> Value {
+    let incident_url = format!("{public_url}/incidents/{}", incident.id);
+    let automation_url = format!("{public_url}/automations/{}", automation.id);
+    let links = orchestration.map(|o| {
+        let url = format!("{public_url}/orchestrations/{}", o.fields.slug);
+        let runbook = format!("{url}/runbook#{}", incident.kind.anchor());
+        (o, url, runbook)
+    });
+    let failure_mode = if automation.fields.failure_mode.is_empty() {
+        orchestration.map_or("", |o| o.fields.failure_mode.as_str())
+    } else {
+        automation.fields.failure_mode.as_str()
+    };
+    let text = words(alert, incident, orchestration);
+    match kind {
+        ChannelKind::Slack => {
+            let mut lines = vec![text];
+            if !failure_mode.is_empty() && alert.kind != AlertKind::Recovered {
+                lines.push(format!("*Failure mode:* {failure_mode}"));
+            }
+            let mut refs = vec![
+                format!("<{incident_url}|Incident #{}>", incident.id),
+                format!("<{automation_url}|{}>", automation.fields.name),
+            ];
+            if let Some((o, url, runbook)) = &links {
+                refs.push(format!("<{url}|{}>", o.fields.name));
+                refs.push(format!("<{runbook}|Runbook>"));
+            }
+            lines.push(refs.join(" · "));
+            json!({ "text": lines.join("\n") })
+        }
+        ChannelKind::Webhook => json!({
+            "type": format!("incident.{}", alert.kind.as_str()),
+            "alert_id": alert.id,
+            "text": text,
+            "note": alert.note,
+            "incident": {
+                "id": incident.id,
+                "kind": incident.kind.as_str(),
+                "state": incident.state(),
+                "title": incident.title(),
+                "opened_at": incident.opened_at,
+                "resolved_at": incident.resolved_at,
+                "troubles": incident.troubles,
+                "told": level_label(incident.level),
+                "acknowledged_by": incident.acknowledged_by,
+                "url": incident_url,
+            },
+            "automation": {
+                "id": automation.id,
+                "name": automation.fields.name,
+                "url": automation_url,
+                "failure_mode": automation.fields.failure_mode,
+            },
+            "orchestration": links.map(|(o, url, runbook)| json!({
+                "slug": o.fields.slug,
+                "name": o.fields.name,
+                "url": url,
+                "runbook_url": runbook,
+                "failure_mode": o.fields.failure_mode,
+                "fallback": o.fields.fallback,
+            })),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_longer_each_time_up_to_an_hour() {
+        assert_eq!(backoff(1), TimeDelta::seconds(30));
+        assert_eq!(backoff(2), TimeDelta::seconds(60));
+        assert_eq!(backoff(4), TimeDelta::seconds(240));
+        assert_eq!(backoff(8), TimeDelta::hours(1));
+        assert_eq!(backoff(40), TimeDelta::hours(1));
+    }
+}

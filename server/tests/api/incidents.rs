@@ -1,0 +1,781 @@
+//! Incidents and alerts, on both backends, with the controllable clock and
+//! a real HTTP receiver on a local port: an incident opens once and runs
+//! join it; nobody acknowledging sends it on to the backup owner, then the
+//! team; a success closes it with a recovery notice; acknowledging stops
+//! the escalation; an incident downstream of an open one is held, then
+//! released or withheld; failed sends are retried with backoff, with the
+//! same idempotency key, and given up visibly; channels refuse bad input.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use app::model::accounts::Role;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use baton::clock::Clock as _;
+use baton::incidents::{Round, Sender, Settings};
+use chrono::TimeDelta;
+use reqwest::StatusCode;
+use rstest::rstest;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, plain_client, spawn_app_with};
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).unwrap().to_str().unwrap()
+    }
+}
+
+#[derive(Clone, Default)]
+struct Inbox {
+    got: Arc<Mutex<Vec<Received>>>,
+    /// Answer 500 to this many requests first.
+    fail_next: Arc<AtomicU32>,
+}
+
+/// A local HTTP server that keeps what it is sent.
+struct Receiver {
+    base: String,
+    inbox: Inbox,
+}
+
+impl Receiver {
+    async fn start() -> Self {
+        async fn take(
+            State(inbox): State<Inbox>,
+            uri: axum::http::Uri,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> AxumStatus {
+            inbox.got.lock().unwrap().push(Received {
+                path: uri.path().to_owned(),
+                headers,
+                body: body.to_vec(),
+            });
+            let failing = inbox
+                .fail_next
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if failing {
+                AxumStatus::INTERNAL_SERVER_ERROR
+            } else {
+                AxumStatus::NO_CONTENT
+            }
+        }
+        let inbox = Inbox::default();
+        let router = axum::Router::new()
+            .route("/{*path}", axum::routing::post(take))
+            .with_state(inbox.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self {
+            base: format!("http://{addr}"),
+            inbox,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn got(&self, path: &str) -> Vec<Received> {
+        self.inbox
+            .got
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    fn count(&self) -> usize {
+        self.inbox.got.lock().unwrap().len()
+    }
+}
+
+const PUBLIC: &str = "https://baton.example.com";
+
+/// A Baton whose own incidents job waits an hour between rounds: the
+/// tests run rounds themselves, at the clock's time.
+async fn spawn(backend: Backend) -> TestApp {
+    spawn_app_with(
+        backend,
+        &["--incident-look-seconds", "3600", "--public-url", PUBLIC],
+    )
+    .await
+}
+
+fn settings() -> Settings {
+    Settings {
+        escalate_after: TimeDelta::minutes(30),
+        public_url: PUBLIC.to_owned(),
+    }
+}
+
+async fn round(app: &TestApp) -> Round {
+    baton::incidents::round(&*app.store, &Sender::new(), &settings(), app.clock.now())
+        .await
+        .unwrap()
+}
+
+async fn ping(app: &TestApp, automation: &Value, suffix: &str) {
+    let key = automation["ping"]["key"].as_str().unwrap();
+    let res = plain_client()
+        .get(app.url(&format!("/ping/{key}{suffix}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    app.settle().await;
+}
+
+/// Adds a channel through the admin API; it must be accepted.
+async fn channel(app: &TestApp, body: Value) -> Value {
+    let res = app.post_json("/api/v1/channels", &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{body}");
+    res.json().await.unwrap()
+}
+
+/// An orchestration with an owner, a backup owner and a team, each with a
+/// channel at `receiver`, and one automation in it.
+struct Setup {
+    automation: Value,
+    owner: (reqwest::Client, i64),
+    other: reqwest::Client,
+    secret: String,
+}
+
+async fn setup(app: &TestApp, receiver: &Receiver) -> Setup {
+    let owner = app.as_new("owner@example.com", Role::Editor).await;
+    let (_, backup) = app.as_new("backup@example.com", Role::Editor).await;
+    let (other, _) = app.as_new("other@example.com", Role::Editor).await;
+    let res = app
+        .post_json("/api/v1/teams", &json!({"name": "Finance ops"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let team: Value = res.json().await.unwrap();
+    let o = app
+        .add_orchestration(json!({
+            "name": "Month-end close", "owner_id": owner.1, "backup_owner_id": backup,
+            "team_id": team["id"], "failure_mode": "Books stay open; reports are late",
+            "fallback": "Close by hand from the runbook",
+        }))
+        .await;
+    let automation = app
+        .add_automation(
+            json!({"tool": "cron", "external_id": "close.sh", "name": "Ledger close",
+                               "orchestration_id": o["id"]}),
+        )
+        .await;
+    let hook = channel(
+        app,
+        json!({"name": "Owner's hook", "kind": "webhook", "url": receiver.url("/owner"),
+               "user_id": owner.1}),
+    )
+    .await;
+    channel(
+        app,
+        json!({"name": "Backup's Slack", "kind": "slack", "url": receiver.url("/backup"),
+               "user_id": backup}),
+    )
+    .await;
+    channel(
+        app,
+        json!({"name": "Team room", "kind": "slack", "url": receiver.url("/team"),
+               "team_id": team["id"]}),
+    )
+    .await;
+    Setup {
+        automation,
+        owner,
+        other,
+        secret: hook["secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn only_incident(app: &TestApp) -> Value {
+    let page = app.get_json("/api/v1/incidents").await;
+    assert_eq!(page["total"], 1, "{page}");
+    let id = page["incidents"][0]["id"].as_i64().unwrap();
+    app.get_json(&format!("/api/v1/incidents/{id}")).await
+}
+
+fn kinds(detail: &Value) -> Vec<String> {
+    detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_opens_once_escalates_unanswered_and_closes_on_a_success(
+    #[case] backend: Backend,
+) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let s = setup(&app, &receiver).await;
+
+    // A failure opens one incident and alerts the owner once.
+    ping(&app, &s.automation, "/3").await;
+    let done = round(&app).await;
+    assert_eq!((done.opened, done.sent), (1, 1), "{done:?}");
+    let owner = receiver.got("/owner");
+    assert_eq!(owner.len(), 1);
+    let alert = &owner[0];
+    let body = alert.json();
+    assert_eq!(body["type"], "incident.opened");
+    assert_eq!(body["incident"]["kind"], "failed");
+    assert_eq!(body["automation"]["name"], "Ledger close");
+    assert_eq!(
+        body["orchestration"]["failure_mode"],
+        "Books stay open; reports are late"
+    );
+    assert_eq!(
+        body["orchestration"]["runbook_url"],
+        format!("{PUBLIC}/orchestrations/month-end-close/runbook#failed")
+    );
+    let incident_id = body["incident"]["id"].as_i64().unwrap();
+    assert_eq!(
+        body["incident"]["url"],
+        format!("{PUBLIC}/incidents/{incident_id}")
+    );
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Ledger close failed"),
+        "{body}"
+    );
+    // Signed per Standard Webhooks with the channel's secret, keyed for
+    // idempotency.
+    let key = alert.header("idempotency-key").to_owned();
+    assert!(key.starts_with("baton-alert-"), "{key}");
+    assert_eq!(alert.header("webhook-id"), key);
+    baton::ingest::verify::standard(
+        baton::ingest::verify::StandardHeaders {
+            id: Some(alert.header("webhook-id")),
+            timestamp: Some(alert.header("webhook-timestamp")),
+            signature: Some(alert.header("webhook-signature")),
+        },
+        &alert.body,
+        std::slice::from_ref(&s.secret),
+        chrono::Utc::now(),
+    )
+    .unwrap();
+
+    // More failures join it: no second alert.
+    ping(&app, &s.automation, "/fail").await;
+    ping(&app, &s.automation, "/4").await;
+    let done = round(&app).await;
+    assert_eq!((done.opened, done.joined, done.sent), (0, 2, 0), "{done:?}");
+    assert_eq!(round(&app).await, Round::default());
+    assert_eq!(receiver.count(), 1);
+
+    // Unacknowledged for 30 minutes: the backup owner hears, by Slack.
+    app.clock.advance(TimeDelta::minutes(29));
+    assert_eq!(round(&app).await.escalated, 0);
+    app.clock.advance(TimeDelta::minutes(2));
+    let done = round(&app).await;
+    assert_eq!((done.escalated, done.sent), (1, 1), "{done:?}");
+    let backup = receiver.got("/backup");
+    assert_eq!(backup.len(), 1);
+    let text = backup[0].json()["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("Still not acknowledged"), "{text}");
+    assert!(text.contains("*Failure mode:* Books stay open"), "{text}");
+    assert!(text.contains("|Runbook>"), "{text}");
+    // Another 30 minutes: the team.
+    app.clock.advance(TimeDelta::minutes(31));
+    assert_eq!(round(&app).await.escalated, 1);
+    assert_eq!(receiver.got("/team").len(), 1);
+    app.clock.advance(TimeDelta::hours(3));
+    assert_eq!(round(&app).await.escalated, 0, "the team is the last level");
+
+    // A success closes it, and everyone told hears it recovered.
+    ping(&app, &s.automation, "").await;
+    let done = round(&app).await;
+    assert_eq!((done.resolved, done.sent), (1, 3), "{done:?}");
+    let recovered = receiver.got("/owner")[1].json();
+    assert_eq!(recovered["type"], "incident.recovered");
+    assert_eq!(recovered["incident"]["state"], "resolved");
+    assert!(
+        receiver.got("/team")[1].json()["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Recovered")
+    );
+    let detail = only_incident(&app).await;
+    assert_eq!(detail["troubles"], 3);
+    assert_eq!(detail["level"], 2);
+    assert_eq!(
+        kinds(&detail),
+        [
+            "opened",
+            "alerted",
+            "joined",
+            "joined",
+            "escalated",
+            "escalated",
+            "resolved"
+        ]
+    );
+    let alerts = detail["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 6);
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a["state"] == "sent" && a["attempts"] == 1)
+    );
+
+    // The next failure is a new incident.
+    ping(&app, &s.automation, "/fail").await;
+    assert_eq!(round(&app).await.opened, 1);
+    let open = app.get_json("/api/v1/incidents?state=open").await;
+    assert_eq!(open["total"], 1);
+    assert_ne!(open["incidents"][0]["id"], incident_id);
+    let _ = (s.owner, s.other);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledging_stops_the_escalation_and_only_the_owners_may(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let s = setup(&app, &receiver).await;
+    ping(&app, &s.automation, "/fail").await;
+    round(&app).await;
+    let detail = only_incident(&app).await;
+    let ack = format!("/api/v1/incidents/{}/acknowledge", detail["id"]);
+
+    // Someone who may not change the automation is refused; nothing changes.
+    let res = s.other.post(app.url(&ack)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let why: Value = res.json().await.unwrap();
+    assert!(why["error"].as_str().unwrap().contains("owner"), "{why}");
+    assert_eq!(only_incident(&app).await, detail);
+
+    let res = s.owner.0.post(app.url(&ack)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let acked: Value = res.json().await.unwrap();
+    assert_eq!(acked["acknowledged_by"], "owner");
+    let res = app.client.post(app.url(&ack)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let why: Value = res.json().await.unwrap();
+    assert!(
+        why["error"]
+            .as_str()
+            .unwrap()
+            .contains("already acknowledged by owner"),
+        "{why}"
+    );
+
+    // Hours later nobody else has been told.
+    app.clock.advance(TimeDelta::hours(5));
+    assert_eq!(round(&app).await.escalated, 0);
+    assert!(receiver.got("/backup").is_empty());
+    let after = only_incident(&app).await;
+    assert_eq!(after["level"], 0);
+    assert_eq!(kinds(&after), ["opened", "alerted", "acknowledged"]);
+    let audit = app
+        .get_json("/api/v1/audit?action=incident.acknowledged")
+        .await;
+    assert_eq!(audit["total"], 1, "{audit}");
+
+    // A resolved incident cannot be acknowledged.
+    ping(&app, &s.automation, "").await;
+    round(&app).await;
+    let res = app.client.post(app.url(&ack)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = app
+        .client
+        .post(app.url("/api/v1/incidents/999999/acknowledge"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downstream_alerts_are_held_then_released_or_withheld(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let (_, owner) = app.as_new("owner@example.com", Role::Editor).await;
+    channel(
+        &app,
+        json!({"name": "Hook", "kind": "webhook", "url": receiver.url("/owner"),
+               "user_id": owner}),
+    )
+    .await;
+    let add = |name: &str| {
+        json!({"tool": "cron", "external_id": format!("{name}.sh"), "name": name,
+               "owner_id": owner})
+    };
+    let rates = app.add_automation(add("Fetch rates")).await;
+    let prices = app.add_automation(add("Reprice")).await;
+    let report = app.add_automation(add("Price report")).await;
+    // Fetch rates → Reprice → Price report.
+    for (up, down) in [(&rates, &prices), (&prices, &report)] {
+        let res = app
+            .post_json(
+                "/api/v1/dependencies",
+                &json!({"upstream": {"kind": "automation", "id": up["id"]},
+                        "downstream": {"kind": "automation", "id": down["id"]}}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+
+    ping(&app, &rates, "/fail").await;
+    ping(&app, &prices, "/fail").await;
+    ping(&app, &report, "/fail").await;
+    let done = round(&app).await;
+    assert_eq!((done.opened, done.sent), (3, 1), "{done:?}");
+    assert_eq!(
+        receiver.got("/owner")[0].json()["automation"]["name"],
+        "Fetch rates"
+    );
+    let page = app.get_json("/api/v1/incidents?state=open").await;
+    let by_name = |name: &str| {
+        page["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["automation"] == name)
+            .unwrap()
+            .clone()
+    };
+    let (up, mid, low) = (
+        by_name("Fetch rates"),
+        by_name("Reprice"),
+        by_name("Price report"),
+    );
+    assert_eq!(mid["held_by"], up["id"]);
+    assert_eq!(
+        low["held_by"], mid["id"],
+        "held by the nearest open upstream"
+    );
+    let held = app
+        .get_json(&format!("/api/v1/incidents/{}", mid["id"]))
+        .await;
+    assert_eq!(held["held_for"], "Fetch rates failed");
+    assert_eq!(held["alerts"][0]["state"], "held");
+    assert!(
+        held["alerts"][0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("upstream Fetch rates failed has an open incident"),
+        "{held}"
+    );
+    // Held incidents do not escalate.
+    app.clock.advance(TimeDelta::hours(2));
+    let done = round(&app).await;
+    assert_eq!(done.escalated, 1, "only the upstream one: {done:?}");
+
+    // The report recovers by itself first: its alerts are never sent.
+    ping(&app, &report, "").await;
+    let done = round(&app).await;
+    assert_eq!((done.resolved, done.sent), (1, 0), "{done:?}");
+    let withheld = app
+        .get_json(&format!("/api/v1/incidents/{}", low["id"]))
+        .await;
+    assert_eq!(withheld["alerts"][0]["state"], "withheld");
+
+    // The upstream recovers while Reprice still fails: its alert goes out.
+    ping(&app, &rates, "").await;
+    let done = round(&app).await;
+    assert_eq!((done.resolved, done.released), (1, 1), "{done:?}");
+    let sent: Vec<Value> = receiver.got("/owner").iter().map(Received::json).collect();
+    let released = sent
+        .iter()
+        .find(|b| b["type"] == "incident.released")
+        .unwrap();
+    assert_eq!(released["automation"]["name"], "Reprice");
+    assert!(
+        released["text"]
+            .as_str()
+            .unwrap()
+            .contains("Released: upstream Fetch rates failed recovered"),
+        "{released}"
+    );
+    let recovered = sent
+        .iter()
+        .filter(|b| b["type"] == "incident.recovered")
+        .count();
+    assert_eq!(recovered, 1, "only Fetch rates' owner had been told");
+    let mid_now = app
+        .get_json(&format!("/api/v1/incidents/{}", mid["id"]))
+        .await;
+    assert_eq!(mid_now["held_by"], Value::Null);
+    assert!(kinds(&mid_now).contains(&"released".to_owned()));
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sends_are_retried_with_backoff_then_given_up_visibly(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let (_, owner) = app.as_new("owner@example.com", Role::Editor).await;
+    channel(
+        &app,
+        json!({"name": "Flaky", "kind": "slack", "url": receiver.url("/flaky"),
+               "user_id": owner}),
+    )
+    .await;
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    channel(
+        &app,
+        json!({"name": "Dead", "kind": "webhook", "url": dead_url, "user_id": owner}),
+    )
+    .await;
+    let automation = app
+        .add_automation(
+            json!({"tool": "cron", "external_id": "b.sh", "name": "Backup",
+                               "owner_id": owner}),
+        )
+        .await;
+
+    receiver.inbox.fail_next.store(2, Ordering::SeqCst);
+    ping(&app, &automation, "/fail").await;
+    let done = round(&app).await;
+    assert_eq!(
+        (done.opened, done.retried, done.sent),
+        (1, 2, 0),
+        "{done:?}"
+    );
+    let detail = only_incident(&app).await;
+    let flaky = detail["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["channel"] == "Flaky (owner)")
+        .unwrap()
+        .clone();
+    assert_eq!(flaky["state"], "pending");
+    assert_eq!(flaky["attempts"], 1);
+    assert!(
+        flaky["last_error"].as_str().unwrap().contains("500"),
+        "{flaky}"
+    );
+    // Not before its time.
+    app.clock.advance(TimeDelta::seconds(29));
+    assert_eq!(round(&app).await.retried, 0);
+    app.clock.advance(TimeDelta::seconds(1));
+    assert_eq!(round(&app).await.retried, 2);
+    app.clock.advance(TimeDelta::seconds(60));
+    let done = round(&app).await;
+    assert_eq!((done.sent, done.retried), (1, 1), "{done:?}");
+    let tries = receiver.got("/flaky");
+    assert_eq!(tries.len(), 3);
+    let keys: Vec<&str> = tries.iter().map(|r| r.header("idempotency-key")).collect();
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+
+    // The dead channel gives up after eight tries, and says why.
+    let mut failed = 0;
+    for _ in 0..10 {
+        app.clock.advance(TimeDelta::hours(1));
+        failed += round(&app).await.failed;
+    }
+    assert_eq!(failed, 1);
+    let list = app.get_json("/api/v1/alerts/failed").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["attempts"], 8);
+    assert_eq!(list[0]["channel"], "Dead (owner)");
+    assert!(
+        list[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("could not connect"),
+        "{list}"
+    );
+    assert_eq!(
+        receiver.got("/flaky").len(),
+        3,
+        "a sent alert is not sent again"
+    );
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_alerted_while_paused(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let automation = app
+        .add_automation(json!({"tool": "cron", "external_id": "p.sh", "name": "Paused one"}))
+        .await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/automations/{}/pauses", automation["id"]),
+            &json!({"reason": "migration"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    ping(&app, &automation, "/fail").await;
+    assert_eq!(round(&app).await, Round::default());
+    assert_eq!(app.get_json("/api/v1/incidents").await["total"], 0);
+    // Seen once: resuming does not open an incident for it later.
+    let pause = app
+        .get_json(&format!("/api/v1/automations/{}/health", automation["id"]))
+        .await["pauses"][0]["id"]
+        .clone();
+    let res = app
+        .post_json(&format!("/api/v1/pauses/{pause}/end"), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(round(&app).await, Round::default());
+    // A failure after resuming opens one.
+    ping(&app, &automation, "/fail").await;
+    assert_eq!(round(&app).await.opened, 1);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_refuse_bad_input_and_belong_to_their_person(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let (editor, editor_id) = app.as_new("ed@example.com", Role::Editor).await;
+    let before = app.get_json("/api/v1/channels").await;
+    assert_eq!(before, json!([]));
+
+    // Each bad field says what is wrong; nothing is written.
+    for (body, field, why) in [
+        (
+            json!({"name": "", "kind": "slack", "url": "https://h.example/x", "user_id": editor_id}),
+            "name",
+            "name",
+        ),
+        (
+            json!({"name": "A", "kind": "email", "url": "https://h.example/x", "user_id": editor_id}),
+            "kind",
+            "webhook or slack",
+        ),
+        (
+            json!({"name": "A", "kind": "slack", "url": "hooks.example/x", "user_id": editor_id}),
+            "url",
+            "https://",
+        ),
+        (
+            json!({"name": "A", "kind": "slack", "url": "https://h.example/x"}),
+            "user_id",
+            "whose",
+        ),
+        (
+            json!({"name": "A", "kind": "slack", "url": "https://h.example/x", "user_id": 999_999}),
+            "user_id",
+            "No active person",
+        ),
+        (
+            json!({"name": "A", "kind": "slack", "url": "https://h.example/x", "team_id": 999_999}),
+            "team_id",
+            "No team",
+        ),
+    ] {
+        let res = app.post_json("/api/v1/channels", &body).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let answer: Value = res.json().await.unwrap();
+        let message = answer["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == field)
+            .unwrap_or_else(|| panic!("{field}: {answer}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(why), "{field}: {message}");
+    }
+    let res = app
+        .client
+        .post(app.url("/api/v1/channels"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.get_json("/api/v1/channels").await, before);
+
+    // A person's own channels: theirs to add and remove; a webhook one
+    // gets a secret.
+    let res = editor
+        .post(app.url("/api/v1/account/channels"))
+        .json(&json!({"name": "Mine", "kind": "webhook", "url": "https://h.example/mine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let mine: Value = res.json().await.unwrap();
+    assert!(mine["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(mine["belongs_to"], "ed");
+    let admins = channel(
+        &app,
+        json!({"name": "Admin's", "kind": "slack", "url": "https://h.example/a",
+               "user_id": app.admin_id}),
+    )
+    .await;
+    let theirs: Vec<Value> = editor
+        .get(app.url("/api/v1/account/channels"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs, vec![mine.clone()]);
+    let res = editor
+        .delete(app.url(&format!("/api/v1/account/channels/{}", admins["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "someone else's");
+    assert_eq!(
+        app.get_json("/api/v1/channels")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let res = editor
+        .delete(app.url(&format!("/api/v1/account/channels/{}", mine["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let left = app.get_json("/api/v1/channels").await;
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    let audit = app.get_json("/api/v1/audit?subject_kind=channel").await;
+    assert_eq!(audit["total"], 3, "{audit}");
+}
