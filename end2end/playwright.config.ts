@@ -63,6 +63,8 @@ export default defineConfig({
       BATON_DATABASE_URL: `sqlite://${join(dataDir, 'baton.db')}`,
       BATON_SITE_ROOT: '../target/site',
       BATON_LOG: 'warn',
+      // Incidents are taken in and alerts sent within a second.
+      BATON_INCIDENT_LOOK_SECONDS: '1',
     },
   },
 });

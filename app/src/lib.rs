@@ -26,6 +26,7 @@ use pages::{
     automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
     deliveries::{DeliveriesPage, DeliveryPage},
     import::ImportPage,
+    incidents::{IncidentPage, IncidentsPage},
     inventory::InventoryPage,
     leverage::LeveragePage,
     not_found::NotFound,
@@ -95,6 +96,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
                     <Route path=path!("/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
                     <Route path=path!("/deliveries/:id") view=DeliveryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/sources") view=SourcesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async/>

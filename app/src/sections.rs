@@ -8,16 +8,18 @@ pub enum Section {
     Orchestrations,
     Reviews,
     Deliveries,
+    Incidents,
     Admin,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Dashboard,
         Section::Inventory,
         Section::Orchestrations,
         Section::Reviews,
         Section::Deliveries,
+        Section::Incidents,
         Section::Admin,
     ];
 
@@ -28,6 +30,7 @@ impl Section {
             Section::Orchestrations => "Orchestrations",
             Section::Reviews => "Reviews",
             Section::Deliveries => "Deliveries",
+            Section::Incidents => "Incidents",
             Section::Admin => "Admin",
         }
     }
@@ -39,6 +42,7 @@ impl Section {
             Section::Orchestrations => "/orchestrations",
             Section::Reviews => "/reviews",
             Section::Deliveries => "/deliveries",
+            Section::Incidents => "/incidents",
             Section::Admin => "/admin",
         }
     }
@@ -63,8 +67,11 @@ impl Section {
                  and its action items."
             }
             Section::Deliveries => {
-                "The log of every webhook and ping your tools sent, with what became of each, \
-                 and the incidents they opened."
+                "The log of every webhook and ping your tools sent, with what became of each."
+            }
+            Section::Incidents => {
+                "Failures, missed runs and runs that took too long, one incident each until a \
+                 success closes it: who was told, who acknowledged it, and what was held."
             }
             Section::Admin => {
                 "Users and roles, teams, ingestion keys and secrets, alert channels and the audit log."
@@ -93,7 +100,8 @@ impl Section {
                 "Due, overdue and done for a chosen quarter",
                 "Checklist, decision, action items and a printable report",
             ],
-            Section::Deliveries => &["Open and past incidents, acknowledgement and escalation"],
+            Section::Deliveries => &["Every delivery with its outcome, filter and replay"],
+            Section::Incidents => &["Open and past incidents, acknowledgement and escalation"],
             Section::Admin => &["Webhook secrets and alert channels"],
         }
     }

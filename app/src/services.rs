@@ -127,6 +127,26 @@ pub struct DeliveriesScreen {
     pub automations: Vec<(i64, String)>,
 }
 
+/// The Incidents screen: a page of incidents, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentsScreen {
+    pub incidents: Vec<crate::model::incidents::Incident>,
+    pub total: u64,
+    /// From 1.
+    pub page: u32,
+    pub per_page: u32,
+    /// `open`, `resolved` or `all`.
+    pub state: String,
+}
+
+/// One incident with its timeline and alerts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentScreen {
+    pub detail: crate::model::incidents::IncidentDetail,
+    /// Whether the person asking may acknowledge it (when it is open).
+    pub can_acknowledge: bool,
+}
+
 /// One delivery, whole.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryScreen {
@@ -449,6 +469,39 @@ mod ports {
 
         /// Ends a pause now, or removes a window not begun yet.
         fn end_pause(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// A page (from 1) of incidents in `state` (`open`, `resolved` or
+        /// `all`).
+        fn incidents(
+            &self,
+            state: String,
+            page: u32,
+        ) -> BoxFuture<'_, Result<super::IncidentsScreen, ServiceError>>;
+
+        /// One incident; `None` when there is none.
+        fn incident(
+            &self,
+            id: i64,
+        ) -> BoxFuture<'_, Result<Option<super::IncidentScreen>, ServiceError>>;
+
+        /// Acknowledges an open incident: its escalation stops.
+        fn acknowledge(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// The person's own alert channels.
+        fn own_channels(
+            &self,
+        ) -> BoxFuture<'_, Result<Vec<crate::model::incidents::Channel>, ServiceError>>;
+
+        /// Adds an alert channel of the person's own.
+        fn add_own_channel(
+            &self,
+            name: String,
+            kind: String,
+            url: String,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Removes one of the person's own alert channels.
+        fn remove_own_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
     }
 
     /// Makes the catalog as one person sees and may change it.

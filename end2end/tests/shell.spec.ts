@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 const shots = 'screenshots';
 mkdirSync(shots, { recursive: true });
 
-const sections = ['Dashboard', 'Inventory', 'Orchestrations', 'Reviews', 'Deliveries', 'Admin'];
+const sections = ['Dashboard', 'Inventory', 'Orchestrations', 'Reviews', 'Deliveries', 'Incidents', 'Admin'];
 
 /** Collects console errors and uncaught exceptions for the whole test. */
 function watchConsole(page: Page): string[] {

@@ -1,5 +1,5 @@
-//! `/account`: who you are, and your API tokens — made (shown once),
-//! listed with when each was last used, revoked.
+//! `/account`: who you are, your API tokens — made (shown once), listed
+//! with when each was last used, revoked — and your alert channels.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -7,7 +7,9 @@ use leptos_meta::Title;
 
 use crate::components::form::{SaveMessages, load_failed};
 use crate::model::accounts::{ApiToken, NewToken};
+use crate::model::incidents::Channel;
 use crate::server_fns::account::{CreateToken, RevokeToken, list_tokens};
+use crate::server_fns::incidents::{AddOwnChannel, RemoveOwnChannel, load_own_channels};
 use crate::services::TokenOutcome;
 
 fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -93,6 +95,124 @@ pub fn AccountPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <AlertChannels/>
+    }
+}
+
+const CHANNEL_LABELS: &[(&str, &str)] = &[("name", "Name"), ("kind", "Kind"), ("url", "Address")];
+
+/// Your own alert channels: where Baton tells you of incidents of what you
+/// own or back up.
+#[component]
+fn AlertChannels() -> impl IntoView {
+    let add = ServerAction::<AddOwnChannel>::new();
+    let remove = ServerAction::<RemoveOwnChannel>::new();
+    let channels = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| load_own_channels(),
+    );
+    let error = move |field: &'static str| {
+        move || {
+            add.value().with(|o| {
+                crate::components::form::errors_of(o.as_ref())
+                    .get(field)
+                    .map(str::to_owned)
+            })
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="channels-title">
+            <h2 id="channels-title">"Your alert channels"</h2>
+            <p>
+                "When something you own (or back up) fails, misses a run or runs too long, Baton "
+                "posts an alert here, once per incident, and a notice when it recovers. A "
+                <strong>"JSON webhook"</strong>" gets Baton's JSON, signed per Standard Webhooks "
+                "with the secret shown below; a "<strong>"Slack-compatible"</strong>
+                " one gets a message (Slack, Mattermost, Rocket.Chat incoming webhooks)."
+            </p>
+            <ActionForm action=add attr:class="form channel-form">
+                <SaveMessages outcome=add.value().into() labels=CHANNEL_LABELS/>
+                <div class="form__row">
+                    <div class="field field--form" class:field--invalid=move || error("name")().is_some()>
+                        <label for="field-name">"Name"</label>
+                        <input id="field-name" name="name" type="text" required placeholder="My phone"/>
+                        {move || error("name")().map(|why| view! { <p class="field__error">{why}</p> })}
+                    </div>
+                    <div class="field field--form">
+                        <label for="field-kind">"Kind"</label>
+                        <select id="field-kind" name="kind">
+                            <option value="slack">"Slack-compatible webhook"</option>
+                            <option value="webhook">"JSON webhook"</option>
+                        </select>
+                    </div>
+                    <div class="field field--form" class:field--invalid=move || error("url")().is_some()>
+                        <label for="field-url">"Address"</label>
+                        <input id="field-url" name="url" type="url" required
+                            placeholder="https://hooks.slack.com/services/…"/>
+                        {move || error("url")().map(|why| view! { <p class="field__error">{why}</p> })}
+                    </div>
+                </div>
+                <div class="form__actions">
+                    <button type="submit" class="button button--primary"
+                        disabled=move || add.pending().get()>"Add the channel"</button>
+                </div>
+            </ActionForm>
+            <SaveMessages outcome=remove.value().into()/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading your channels…"</p> }>
+                {move || Suspend::new(async move {
+                    match channels.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted">"You have no alert channel: incidents of what you own go to your team's channels, if it has any."</p>
+                        }.into_any(),
+                        Ok(list) => view! { <ChannelTable list remove/> }.into_any(),
+                        Err(err) => load_failed("Your channels could not be loaded", err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ChannelTable(list: Vec<Channel>, remove: ServerAction<RemoveOwnChannel>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption>"Your channels"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Kind"</th>
+                        <th scope="col">"Address and secret"</th>
+                        <th scope="col"><span class="visually-hidden">"Remove"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.into_iter().map(|c| {
+                        let label = format!("Remove {}", c.name);
+                        view! {
+                            <tr>
+                                <th scope="row">{c.name.clone()}</th>
+                                <td>{c.kind.label()}</td>
+                                <td>
+                                    <span class="mono">{c.url.clone()}</span>
+                                    {c.secret.clone().map(|secret| view! {
+                                        <span class="table__sub">"Signing secret: "<code>{secret}</code></span>
+                                    })}
+                                </td>
+                                <td>
+                                    <ActionForm action=remove>
+                                        <input type="hidden" name="id" value=c.id/>
+                                        <button type="submit" class="button button--small button--danger"
+                                            aria-label=label>"Remove"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

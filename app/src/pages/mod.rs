@@ -6,6 +6,7 @@ pub mod audit;
 pub mod automation;
 pub mod deliveries;
 pub mod import;
+pub mod incidents;
 pub mod inventory;
 pub mod leverage;
 pub mod not_found;

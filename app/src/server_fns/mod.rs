@@ -8,6 +8,7 @@
 pub mod account;
 pub mod editing;
 pub mod health;
+pub mod incidents;
 pub mod ingestion;
 pub mod inventory;
 pub mod orchestrations;

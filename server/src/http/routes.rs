@@ -134,4 +134,10 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/automations/pause", Access::Owner),
     ("/rpc/orchestrations/pause", Access::Owner),
     ("/rpc/pauses/end", Access::Owner),
+    ("/rpc/incidents/page", Access::Read),
+    ("/rpc/incidents/one", Access::Read),
+    ("/rpc/incidents/acknowledge", Access::Owner),
+    ("/rpc/account/channels", Access::Read),
+    ("/rpc/account/channels/add", Access::Read),
+    ("/rpc/account/channels/remove", Access::Read),
 ];

@@ -25,18 +25,18 @@ use crate::helpers::{Backend, TestApp, plain_client, spawn_app_with};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub struct Received {
     path: String,
     headers: HeaderMap,
     body: Vec<u8>,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap()
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).unwrap().to_str().unwrap()
     }
 }
@@ -49,13 +49,13 @@ struct Inbox {
 }
 
 /// A local HTTP server that keeps what it is sent.
-struct Receiver {
+pub struct Receiver {
     base: String,
     inbox: Inbox,
 }
 
 impl Receiver {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         async fn take(
             State(inbox): State<Inbox>,
             uri: axum::http::Uri,
@@ -90,11 +90,11 @@ impl Receiver {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn got(&self, path: &str) -> Vec<Received> {
+    pub fn got(&self, path: &str) -> Vec<Received> {
         self.inbox
             .got
             .lock()
@@ -105,7 +105,7 @@ impl Receiver {
             .collect()
     }
 
-    fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.inbox.got.lock().unwrap().len()
     }
 }

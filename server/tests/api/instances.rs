@@ -1,6 +1,8 @@
 //! Two real `baton` processes on one PostgreSQL database catch up on
 //! thousands of missed slots together; the one doing the work is SIGKILLed
-//! halfway, and the other finishes: every slot is recorded, each once.
+//! halfway, and the other finishes: every slot is recorded, each once. Two
+//! processes send each alert once, and when the one sending is killed the
+//! other sends the next.
 
 use std::time::Duration;
 
@@ -132,5 +134,163 @@ async fn a_killed_instance_loses_no_missed_run_and_none_is_recorded_twice() {
             .await
             .unwrap();
     assert_ne!(holder_now, holder, "the survivor holds the lease");
+    pool.close().await;
+}
+
+/// An automation of `team`, every minute since `set_at`, never run.
+async fn silent_automation(
+    store: &baton::store::SharedStore,
+    name: &str,
+    team: i64,
+    set_at: chrono::DateTime<Utc>,
+) -> i64 {
+    let fields = AutomationFields {
+        tool: Tool::Cron,
+        external_id: format!("{name}.sh"),
+        url: String::new(),
+        name: name.into(),
+        description: String::new(),
+        owner_id: None,
+        team_id: Some(team),
+        failure_mode: String::new(),
+        orchestration_id: None,
+        minutes_saved_per_run: None,
+        runs_per_week: None,
+    };
+    let now = Utc::now();
+    let author = baton::audit::Author::command_line();
+    let audit = author.did(now, "automation.created", "automation", None, name);
+    let automation = store.create_automation(&fields, now, &audit).await.unwrap();
+    let schedule = Schedule {
+        period_seconds: Some(60),
+        cron: None,
+        time_zone: "UTC".into(),
+        grace_seconds: 60,
+        max_duration_seconds: None,
+        min_duration_seconds: None,
+    };
+    let audit = author.did(
+        now,
+        "automation.schedule_set",
+        "automation",
+        Some(automation.id),
+        name,
+    );
+    store
+        .set_schedule(automation.id, Some(&schedule), set_at, &audit)
+        .await
+        .unwrap();
+    automation.id
+}
+
+/// Waits up to 30 s for `n` requests at `receiver`.
+async fn arrived(receiver: &crate::incidents::Receiver, n: usize) {
+    for _ in 0..300 {
+        if receiver.count() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{} alert(s) arrived, not {n}", receiver.count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_send_each_alert_once_and_the_survivor_sends_the_next() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let site = tempfile::tempdir().unwrap();
+    let store = db.store().await;
+    let receiver = crate::incidents::Receiver::start().await;
+    let author = baton::audit::Author::command_line();
+    let now = Utc::now();
+    let team = store
+        .create_team(
+            "ops",
+            "Ops",
+            now,
+            &author.did(now, "team.created", "team", None, "Ops"),
+        )
+        .await
+        .unwrap();
+    let channel = baton::store::NewChannel {
+        name: "Ops room".into(),
+        kind: app::model::incidents::ChannelKind::Slack,
+        url: receiver.url("/ops"),
+        secret: None,
+        user_id: None,
+        team_id: Some(team),
+        created_by: None,
+        created_at: now,
+    };
+    store
+        .add_channel(
+            &channel,
+            &author.did(now, "channel.added", "channel", None, "Ops room"),
+        )
+        .await
+        .unwrap();
+    // Silent for ten minutes: several missed slots, one incident.
+    silent_automation(&store, "Nightly export", team, now - TimeDelta::minutes(10)).await;
+
+    let options = ["--health-look-seconds", "1", "--incident-look-seconds", "1"];
+    let mut instances = [
+        serve_with(&db.url(), site.path(), &options),
+        serve_with(&db.url(), site.path(), &options),
+    ];
+    arrived(&receiver, 1).await;
+    // Several more rounds on both instances: still one alert.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let got = receiver.got("/ops");
+    assert_eq!(
+        got.len(),
+        1,
+        "{:?}",
+        got.iter().map(|r| r.json()).collect::<Vec<_>>()
+    );
+    let text = got[0].json()["text"].as_str().unwrap().to_owned();
+    assert!(
+        text.contains("Nightly export missed an expected run"),
+        "{text}"
+    );
+    let open = store.open_incidents().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(
+        open[0].troubles > 1,
+        "later missed slots joined it: {:?}",
+        open[0]
+    );
+
+    // Kill the instance that sends; the other sends the next alert, once.
+    let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+    let holder: String =
+        sqlx::query_scalar("SELECT holder FROM job_leases WHERE name = 'incidents'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let victim = instances
+        .iter()
+        .position(|p| holder.starts_with(&format!("baton-{}-", p.child.id())))
+        .unwrap_or_else(|| panic!("{holder} is neither instance"));
+    instances[victim].child.kill().unwrap();
+    instances[victim].child.wait().unwrap();
+    silent_automation(
+        &store,
+        "Invoice sync",
+        team,
+        Utc::now() - TimeDelta::minutes(5),
+    )
+    .await;
+    arrived(&receiver, 2).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = receiver.got("/ops");
+    assert_eq!(got.len(), 2);
+    assert!(
+        got[1].json()["text"]
+            .as_str()
+            .unwrap()
+            .contains("Invoice sync")
+    );
+    let keys: std::collections::HashSet<&str> =
+        got.iter().map(|r| r.header("idempotency-key")).collect();
+    assert_eq!(keys.len(), 2);
     pool.close().await;
 }

@@ -25,7 +25,10 @@ enum Who {
 }
 
 /// Server functions that only read, behind owner or admin access.
-const READS: [&str; 5] = [
+const READS: [&str; 8] = [
+    "/rpc/incidents/page",
+    "/rpc/incidents/one",
+    "/rpc/account/channels",
     "/rpc/orchestrations/editor",
     "/rpc/automations/editor",
     "/rpc/admin/audit",
@@ -713,6 +716,31 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
                     ("reason", format!("matrix {}", x.n)),
                 ]),
             )
+        }
+        ("POST", "/rpc/incidents/page") => (
+            path.to_owned(),
+            form(&[("state", "open".to_owned()), ("page", "1".to_owned())]),
+        ),
+        ("POST", "/rpc/incidents/one" | "/rpc/incidents/acknowledge") => {
+            (path.to_owned(), form(&[("id", x.incident.to_string())]))
+        }
+        ("POST", "/rpc/account/channels") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/account/channels/add") => (
+            path.to_owned(),
+            form(&[
+                ("name", "Pager".to_owned()),
+                ("kind", "slack".to_owned()),
+                ("url", "http://127.0.0.1:9/p".to_owned()),
+            ]),
+        ),
+        ("POST", "/rpc/account/channels/remove") => {
+            let own = x
+                .own_channels
+                .iter()
+                .find(|(w, _)| *w == who)
+                .or(x.own_channels.first())
+                .map_or(0, |(_, id)| *id);
+            (path.to_owned(), form(&[("id", own.to_string())]))
         }
         ("POST", "/rpc/pauses/end") => (path.to_owned(), form(&[("id", x.pause.to_string())])),
         _ => return None,

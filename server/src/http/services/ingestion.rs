@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use app::model::accounts::Actor;
 use app::model::forms::SaveOutcome;
+use app::model::incidents::{Channel, ChannelDraft};
 use app::model::ingestion::{DeliveryFilter, SourceDraft};
 use app::services::{
-    BoxFuture, ClaimQueue, DeliveriesScreen, DeliveryScreen, IngestionService, ServiceError,
-    SourcesScreen,
+    BoxFuture, ClaimQueue, DeliveriesScreen, DeliveryScreen, IncidentScreen, IncidentsScreen,
+    IngestionService, ServiceError, SourcesScreen,
 };
 
 use super::unavailable;
@@ -16,6 +17,8 @@ use crate::catalog::CatalogError;
 use crate::clock::SharedClock;
 use crate::sources;
 use crate::store::{SharedStore, StoreError};
+
+const INCIDENTS_PER_PAGE: u32 = 50;
 
 pub(super) struct Ingestion {
     pub(super) store: SharedStore,
@@ -323,6 +326,128 @@ impl IngestionService for Ingestion {
             settle(
                 crate::health::end_pause(&*self.store, &*self.clock, &self.actor, id).await,
                 &path,
+            )
+        })
+    }
+
+    fn incidents(
+        &self,
+        state: String,
+        page: u32,
+    ) -> BoxFuture<'_, Result<IncidentsScreen, ServiceError>> {
+        Box::pin(async move {
+            let (open, state) = match state.as_str() {
+                "resolved" => (Some(false), "resolved"),
+                "all" => (None, "all"),
+                _ => (Some(true), "open"),
+            };
+            let filter = crate::store::IncidentFilter {
+                open,
+                ..Default::default()
+            };
+            let page = page.max(1);
+            let (incidents, total) = self
+                .store
+                .incidents(&filter, INCIDENTS_PER_PAGE, (page - 1) * INCIDENTS_PER_PAGE)
+                .await
+                .map_err(unavailable)?;
+            Ok(IncidentsScreen {
+                incidents,
+                total,
+                page,
+                per_page: INCIDENTS_PER_PAGE,
+                state: state.to_owned(),
+            })
+        })
+    }
+
+    fn incident(&self, id: i64) -> BoxFuture<'_, Result<Option<IncidentScreen>, ServiceError>> {
+        Box::pin(async move {
+            let detail = match crate::incidents::detail(&*self.store, id).await {
+                Ok(d) => d,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(other) => return Err(unavailable(other)),
+            };
+            let automation = self
+                .store
+                .automation(detail.incident.automation_id)
+                .await
+                .map_err(unavailable)?;
+            let may = crate::access::may_edit_automation(&*self.store, &self.actor, &automation)
+                .await
+                .map_err(unavailable)?;
+            Ok(Some(IncidentScreen {
+                can_acknowledge: may
+                    && detail.incident.is_open()
+                    && detail.incident.acknowledged_at.is_none(),
+                detail,
+            }))
+        })
+    }
+
+    fn acknowledge(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let now = self.clock.now();
+            settle(
+                crate::incidents::acknowledge(&*self.store, &self.actor, id, now, None)
+                    .await
+                    .map(|_| ()),
+                &format!("/incidents/{id}"),
+            )
+        })
+    }
+
+    fn own_channels(&self) -> BoxFuture<'_, Result<Vec<Channel>, ServiceError>> {
+        Box::pin(async move {
+            Ok(self
+                .store
+                .channels()
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .filter(|c| c.user_id == Some(self.actor.id))
+                .collect())
+        })
+    }
+
+    fn add_own_channel(
+        &self,
+        name: String,
+        kind: String,
+        url: String,
+    ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let draft = ChannelDraft {
+                name,
+                kind,
+                url,
+                user_id: Some(self.actor.id),
+                team_id: None,
+            };
+            let now = self.clock.now();
+            settle(
+                crate::incidents::add_channel(&*self.store, &self.actor, draft, now)
+                    .await
+                    .map(|_| ()),
+                "/account",
+            )
+        })
+    }
+
+    fn remove_own_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            let mine = match self.store.channel(id).await {
+                Ok(c) => c.user_id == Some(self.actor.id),
+                Err(StoreError::NotFound) => false,
+                Err(other) => return Err(unavailable(other)),
+            };
+            if !mine {
+                return Ok(SaveOutcome::Refused("It is not there any more.".to_owned()));
+            }
+            let now = self.clock.now();
+            settle(
+                crate::incidents::delete_channel(&*self.store, &self.actor, id, now).await,
+                "/account",
             )
         })
     }

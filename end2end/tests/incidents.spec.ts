@@ -1,0 +1,108 @@
+// Incidents as an owner meets them: an alert channel added on the account
+// page (a refused address first), a failure that opens an incident and
+// alerts a real local receiver once, the incident's page, acknowledging it,
+// and a success closing it with a recovery notice.
+import { test, expect, type Page } from '@playwright/test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+async function hydrated(page: Page, path: string) {
+  await page.goto(path);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+}
+
+type Received = { path: string; body: string };
+
+test('an owner adds a channel, is alerted of a failure once, acknowledges it, and hears it recover', async ({ page, request }) => {
+  const got: Received[] = [];
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      got.push({ path: req.url ?? '', body });
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as AddressInfo).port;
+  let automationId: number | undefined;
+  try {
+    // The channel, on the account page: a bad address is refused with why.
+    await hydrated(page, '/account');
+    const card = page.getByRole('region', { name: 'Your alert channels' });
+    await card.getByLabel('Name').fill('My desk');
+    await card.getByLabel('Kind').selectOption('slack');
+    await card.getByLabel('Address').fill('ftp://files.example.com/in');
+    await card.getByRole('button', { name: 'Add the channel' }).click();
+    await expect(card.locator('.field__error')).toContainText('starting with https://');
+    await card.getByLabel('Address').fill(`http://127.0.0.1:${port}/desk`);
+    await card.getByRole('button', { name: 'Add the channel' }).click();
+    await expect(card.getByRole('table')).toContainText('My desk');
+    await expect(card.getByRole('table')).toContainText('Slack-compatible webhook');
+
+    // An automation the administrator owns fails.
+    const directory = await (await request.get('/api/v1/people')).json();
+    const me = directory.people.find((p: { email: string }) => p.email === 'admin@example.com');
+    const created = await request.post('/api/v1/automations', {
+      data: {
+        tool: 'cron', external_id: 'alerted.sh', name: 'Alerted export', owner_id: me.id,
+        failure_mode: 'Finance gets no export; the month cannot close',
+      },
+    });
+    expect(created.status()).toBe(201);
+    const automation = await created.json();
+    automationId = automation.id;
+    expect((await request.get(`/ping/${automation.ping.key}/3`)).status()).toBe(200);
+    expect((await request.get(`/ping/${automation.ping.key}/fail`)).status()).toBe(200);
+
+    // One incident, one alert, however many failures.
+    await expect.poll(() => got.length, { timeout: 20_000 }).toBe(1);
+    const alert = JSON.parse(got[0].body);
+    expect(alert.text).toContain('Alerted export failed');
+    expect(alert.text).toContain('Failure mode:* Finance gets no export');
+
+    await hydrated(page, '/incidents');
+    const row = page.getByRole('row', { name: /Alerted export failed/ });
+    await expect(row).toContainText('Open');
+    await expect(row).toContainText('the owner');
+    await page.screenshot({ path: 'screenshots/desktop-incidents.png', fullPage: true });
+    await row.getByRole('link', { name: /Alerted export failed/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Alerted export failed');
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await expect(timeline).toContainText('Opened');
+    await expect(timeline).toContainText('failed (exit 3)');
+    await expect(timeline).toContainText('Failed again');
+    const alerts = page.getByRole('region', { name: 'Alerts' });
+    await expect(alerts).toContainText('My desk');
+    await expect(alerts).toContainText('Sent');
+    await page.screenshot({ path: 'screenshots/desktop-incident-open.png', fullPage: true });
+
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect(page.locator('.lede')).toContainText('acknowledged it');
+    await expect(timeline).toContainText('Acknowledged');
+    await expect(page.getByRole('button', { name: 'Acknowledge' })).toHaveCount(0);
+    await page.screenshot({ path: 'screenshots/desktop-incident-acknowledged.png', fullPage: true });
+    const incidents = await (await request.get('/api/v1/incidents?state=open')).json();
+    const mine = incidents.incidents.find((i: { automation: string }) => i.automation === 'Alerted export');
+    expect(mine.acknowledged_by).toBeTruthy();
+
+    // A success closes it; the owner hears it recovered.
+    expect((await request.get(`/ping/${automation.ping.key}`)).status()).toBe(200);
+    await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2);
+    expect(JSON.parse(got[1].body).text).toContain('Recovered');
+    await page.reload();
+    await expect(page.locator('.lede')).toContainText('Resolved');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await hydrated(page, '/incidents?state=resolved');
+    await expect(page.getByRole('row', { name: /Alerted export failed/ })).toContainText('Resolved');
+    await page.screenshot({ path: 'screenshots/phone-incidents.png', fullPage: true });
+  } finally {
+    receiver.close();
+    if (automationId !== undefined) {
+      await request.delete(`/api/v1/automations/${automationId}`);
+    }
+  }
+});
