@@ -18,53 +18,13 @@ async fn a_killed_instance_loses_no_missed_run_and_none_is_recorded_twice() {
     let db = TestDb::new(Backend::Postgres).await;
     let site = tempfile::tempdir().unwrap();
     let store = db.store().await;
-    let fields = AutomationFields {
-        tool: Tool::Cron,
-        external_id: "every-minute.sh".into(),
-        url: String::new(),
-        name: "Every minute".into(),
-        description: String::new(),
-        owner_id: None,
-        team_id: None,
-        failure_mode: String::new(),
-        orchestration_id: None,
-        minutes_saved_per_run: None,
-        runs_per_week: None,
-    };
     let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).unwrap();
-    let author = baton::audit::Author::command_line();
-    let audit = author.clone().did(
-        now,
-        "automation.created",
-        "automation",
-        None,
-        "Every minute",
-    );
-    let automation = store.create_automation(&fields, now, &audit).await.unwrap();
     // Every minute, set two days ago and never run: 2,879 slots to catch
     // up, 500 a look, a look a second on whichever instance holds the lease.
     let set_at = now - TimeDelta::days(2);
-    let schedule = Schedule {
-        period_seconds: Some(60),
-        cron: None,
-        time_zone: "UTC".into(),
-        grace_seconds: 60,
-        max_duration_seconds: None,
-        min_duration_seconds: None,
-    };
-    let audit = author.did(
-        now,
-        "automation.schedule_set",
-        "automation",
-        Some(automation.id),
-        "Every minute",
-    );
-    store
-        .set_schedule(automation.id, Some(&schedule), set_at, &audit)
-        .await
-        .unwrap();
+    let automation = silent_automation(&store, "Every minute", None, set_at).await;
     let missed = || async {
-        let runs = store.runs(automation.id, 100_000).await.unwrap();
+        let runs = store.runs(automation, 100_000).await.unwrap();
         assert!(runs.iter().all(|r| r.status == RunStatus::Missed));
         runs
     };
@@ -137,21 +97,22 @@ async fn a_killed_instance_loses_no_missed_run_and_none_is_recorded_twice() {
     pool.close().await;
 }
 
-/// An automation of `team`, every minute since `set_at`, never run.
+/// An automation (of `team`), expected every minute since `set_at` with a
+/// minute of grace, never run.
 async fn silent_automation(
     store: &baton::store::SharedStore,
     name: &str,
-    team: i64,
+    team: Option<i64>,
     set_at: chrono::DateTime<Utc>,
 ) -> i64 {
     let fields = AutomationFields {
         tool: Tool::Cron,
-        external_id: format!("{name}.sh"),
+        external_id: format!("{}.sh", name.to_lowercase().replace(' ', "-")),
         url: String::new(),
         name: name.into(),
         description: String::new(),
         owner_id: None,
-        team_id: Some(team),
+        team_id: team,
         failure_mode: String::new(),
         orchestration_id: None,
         minutes_saved_per_run: None,
@@ -229,7 +190,13 @@ async fn two_instances_send_each_alert_once_and_the_survivor_sends_the_next() {
         .await
         .unwrap();
     // Silent for ten minutes: several missed slots, one incident.
-    silent_automation(&store, "Nightly export", team, now - TimeDelta::minutes(10)).await;
+    silent_automation(
+        &store,
+        "Nightly export",
+        Some(team),
+        now - TimeDelta::minutes(10),
+    )
+    .await;
 
     let options = ["--health-look-seconds", "1", "--incident-look-seconds", "1"];
     let mut instances = [
@@ -275,7 +242,7 @@ async fn two_instances_send_each_alert_once_and_the_survivor_sends_the_next() {
     silent_automation(
         &store,
         "Invoice sync",
-        team,
+        Some(team),
         Utc::now() - TimeDelta::minutes(5),
     )
     .await;
