@@ -24,6 +24,7 @@ use pages::{
     account_settings::AccountPage,
     audit::{AdminPage, AuditLogPage},
     automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
+    channels::ChannelsPage,
     deliveries::{DeliveriesPage, DeliveryPage},
     import::ImportPage,
     incidents::{IncidentPage, IncidentsPage},
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/sources") view=SourcesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/channels") view=ChannelsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>

@@ -102,7 +102,7 @@ impl Section {
             ],
             Section::Deliveries => &["Every delivery with its outcome, filter and replay"],
             Section::Incidents => &["Open and past incidents, acknowledgement and escalation"],
-            Section::Admin => &["Webhook secrets and alert channels"],
+            Section::Admin => &[],
         }
     }
 }

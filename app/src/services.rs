@@ -147,6 +147,15 @@ pub struct IncidentScreen {
     pub can_acknowledge: bool,
 }
 
+/// Every alert channel, for admins, with whom one can be added for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelsScreen {
+    pub channels: Vec<crate::model::incidents::Channel>,
+    /// Active people, by name.
+    pub people: Vec<(i64, String)>,
+    pub teams: Vec<(i64, String)>,
+}
+
 /// One delivery, whole.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryScreen {
@@ -502,6 +511,18 @@ mod ports {
 
         /// Removes one of the person's own alert channels.
         fn remove_own_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Every alert channel (admins).
+        fn channels(&self) -> BoxFuture<'_, Result<super::ChannelsScreen, ServiceError>>;
+
+        /// Adds a channel for a person or a team (admins).
+        fn add_channel(
+            &self,
+            draft: crate::model::incidents::ChannelDraft,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Removes any channel (admins).
+        fn remove_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
     }
 
     /// Makes the catalog as one person sees and may change it.

@@ -104,5 +104,35 @@ test('an owner adds a channel, is alerted of a failure once, acknowledges it, an
     if (automationId !== undefined) {
       await request.delete(`/api/v1/automations/${automationId}`);
     }
+    const mine = await (await request.get('/api/v1/account/channels')).json();
+    for (const channel of mine.filter((c: { name: string }) => c.name === 'My desk')) {
+      await request.delete(`/api/v1/account/channels/${channel.id}`);
+    }
   }
+});
+
+test('an admin adds a team channel, sees its secret, and removes it', async ({ page, request }) => {
+  const team = await request.post('/api/v1/teams', { data: { name: 'Night shift' } });
+  expect(team.status()).toBe(201);
+  await hydrated(page, '/admin');
+  await page.getByRole('link', { name: 'Alert channels' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Alert channels');
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+  const form = page.getByRole('region', { name: 'Add a channel' });
+  await form.getByLabel('Name').fill('Night shift hook');
+  await form.getByLabel('For').selectOption({ label: 'Night shift' });
+  await form.getByLabel('Kind').selectOption('webhook');
+  await form.getByLabel('Address').fill('https://hooks.example.com/night');
+  await form.getByRole('button', { name: 'Add the channel' }).click();
+  const row = page.getByRole('row', { name: /Night shift hook/ });
+  await expect(row).toContainText('Night shift (team)');
+  await expect(row).toContainText('JSON webhook');
+  await expect(row).toContainText('whsec_');
+  await page.screenshot({ path: 'screenshots/desktop-admin-channels.png', fullPage: true });
+  await row.getByRole('button', { name: 'Remove Night shift hook' }).click();
+  await expect(page.getByRole('row', { name: /Night shift hook/ })).toHaveCount(0);
+  const audit = await (await request.get('/api/v1/audit?subject_kind=channel')).json();
+  expect(audit.entries.map((e: { action: string }) => e.action)).toEqual(
+    expect.arrayContaining(['channel.added', 'channel.removed']),
+  );
 });

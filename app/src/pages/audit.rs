@@ -45,16 +45,22 @@ pub fn AdminPage() -> impl IntoView {
             <h2 id="sources-link"><a href="/admin/sources">"Sources"</a></h2>
             <p>"Where tools report from: each source's team, its key and its URLs; key rotation."</p>
         </section>
+        <section class="card" aria-labelledby="channels-link">
+            <h2 id="channels-link"><a href="/admin/channels">"Alert channels"</a></h2>
+            <p>"Where incidents are told: each person's and each team's webhooks, with their signing secrets."</p>
+        </section>
         <section class="card" aria-labelledby="audit-link">
             <h2 id="audit-link"><a href="/admin/audit">"Audit log"</a></h2>
             <p>"Every change to the catalog, people and tokens, with who made it and what it was before; every sign-in and failed sign-in."</p>
         </section>
-        <section class="card card--placeholder" aria-labelledby="admin-coming">
-            <h2 id="admin-coming"><span class="badge">"Coming soon"</span></h2>
-            <ul class="checklist">
-                {section.coming().iter().map(|item| view! { <li>{*item}</li> }).collect_view()}
-            </ul>
-        </section>
+        {(!section.coming().is_empty()).then(|| view! {
+            <section class="card card--placeholder" aria-labelledby="admin-coming">
+                <h2 id="admin-coming"><span class="badge">"Coming soon"</span></h2>
+                <ul class="checklist">
+                    {section.coming().iter().map(|item| view! { <li>{*item}</li> }).collect_view()}
+                </ul>
+            </section>
+        })}
     }
 }
 

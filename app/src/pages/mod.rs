@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_settings;
 pub mod audit;
 pub mod automation;
+pub mod channels;
 pub mod deliveries;
 pub mod import;
 pub mod incidents;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::model::forms::SaveOutcome;
 use crate::model::incidents::Channel;
-use crate::services::{IncidentScreen, IncidentsScreen};
+use crate::services::{ChannelsScreen, IncidentScreen, IncidentsScreen};
 
 /// A page (from 1) of incidents: `open`, `resolved` or `all`.
 #[server(prefix = "/rpc", endpoint = "incidents/page")]
@@ -58,6 +58,44 @@ pub async fn add_own_channel(
 pub async fn remove_own_channel(id: i64) -> Result<SaveOutcome, ServerFnError> {
     super::ingestion()?
         .remove_own_channel(id)
+        .await
+        .map_err(super::refused)
+}
+
+/// Every alert channel, with the people and teams one can be added for:
+/// admins.
+#[server(prefix = "/rpc", endpoint = "admin/channels")]
+pub async fn load_channels() -> Result<ChannelsScreen, ServerFnError> {
+    super::ingestion()?.channels().await.map_err(super::refused)
+}
+
+/// Adds a channel for a person (`whose` = `person:<id>`) or a team
+/// (`team:<id>`): admins.
+#[server(prefix = "/rpc", endpoint = "admin/channels/add")]
+pub async fn add_channel(
+    name: String,
+    kind: String,
+    url: String,
+    whose: String,
+) -> Result<SaveOutcome, ServerFnError> {
+    let id = |prefix: &str| whose.strip_prefix(prefix).and_then(|id| id.parse().ok());
+    let draft = crate::model::incidents::ChannelDraft {
+        name,
+        kind,
+        url,
+        user_id: id("person:"),
+        team_id: id("team:"),
+    };
+    super::ingestion()?
+        .add_channel(draft)
+        .await
+        .map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin/channels/remove")]
+pub async fn remove_channel(id: i64) -> Result<SaveOutcome, ServerFnError> {
+    super::ingestion()?
+        .remove_channel(id)
         .await
         .map_err(super::refused)
 }

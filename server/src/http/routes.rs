@@ -140,4 +140,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/account/channels", Access::Read),
     ("/rpc/account/channels/add", Access::Read),
     ("/rpc/account/channels/remove", Access::Read),
+    ("/rpc/admin/channels", Access::Admin),
+    ("/rpc/admin/channels/add", Access::Admin),
+    ("/rpc/admin/channels/remove", Access::Admin),
 ];

@@ -25,7 +25,8 @@ enum Who {
 }
 
 /// Server functions that only read, behind owner or admin access.
-const READS: [&str; 8] = [
+const READS: [&str; 9] = [
+    "/rpc/admin/channels",
     "/rpc/incidents/page",
     "/rpc/incidents/one",
     "/rpc/account/channels",
@@ -724,7 +725,19 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         ("POST", "/rpc/incidents/one" | "/rpc/incidents/acknowledge") => {
             (path.to_owned(), form(&[("id", x.incident.to_string())]))
         }
-        ("POST", "/rpc/account/channels") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/account/channels" | "/rpc/admin/channels") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/admin/channels/add") => (
+            path.to_owned(),
+            form(&[
+                ("name", "Room".to_owned()),
+                ("kind", "slack".to_owned()),
+                ("url", "http://127.0.0.1:9/room".to_owned()),
+                ("whose", format!("team:{}", x.team)),
+            ]),
+        ),
+        ("POST", "/rpc/admin/channels/remove") => {
+            (path.to_owned(), form(&[("id", x.channel.to_string())]))
+        }
         ("POST", "/rpc/account/channels/add") => (
             path.to_owned(),
             form(&[

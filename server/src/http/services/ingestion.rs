@@ -8,8 +8,8 @@ use app::model::forms::SaveOutcome;
 use app::model::incidents::{Channel, ChannelDraft};
 use app::model::ingestion::{DeliveryFilter, SourceDraft};
 use app::services::{
-    BoxFuture, ClaimQueue, DeliveriesScreen, DeliveryScreen, IncidentScreen, IncidentsScreen,
-    IngestionService, ServiceError, SourcesScreen,
+    BoxFuture, ChannelsScreen, ClaimQueue, DeliveriesScreen, DeliveryScreen, IncidentScreen,
+    IncidentsScreen, IngestionService, ServiceError, SourcesScreen,
 };
 
 use super::unavailable;
@@ -448,6 +448,64 @@ impl IngestionService for Ingestion {
             settle(
                 crate::incidents::delete_channel(&*self.store, &self.actor, id, now).await,
                 "/account",
+            )
+        })
+    }
+
+    fn channels(&self) -> BoxFuture<'_, Result<ChannelsScreen, ServiceError>> {
+        Box::pin(async move {
+            crate::access::require_admin(&self.actor, "see everyone's alert channels")
+                .map_err(failed)?;
+            let channels = self.store.channels().await.map_err(unavailable)?;
+            let mut people: Vec<(i64, String)> = self
+                .store
+                .people()
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .filter(|p| p.active)
+                .map(|p| (p.id, p.display_name))
+                .collect();
+            people.sort_by_key(|p| p.1.to_lowercase());
+            let mut teams: Vec<(i64, String)> = self
+                .store
+                .teams()
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect();
+            teams.sort_by_key(|t| t.1.to_lowercase());
+            Ok(ChannelsScreen {
+                channels,
+                people,
+                teams,
+            })
+        })
+    }
+
+    fn add_channel(&self, draft: ChannelDraft) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            crate::access::require_admin(&self.actor, "add a channel for someone else or a team")
+                .map_err(failed)?;
+            let now = self.clock.now();
+            settle(
+                crate::incidents::add_channel(&*self.store, &self.actor, draft, now)
+                    .await
+                    .map(|_| ()),
+                "/admin/channels",
+            )
+        })
+    }
+
+    fn remove_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
+        Box::pin(async move {
+            crate::access::require_admin(&self.actor, "remove someone else's or a team's channel")
+                .map_err(failed)?;
+            let now = self.clock.now();
+            settle(
+                crate::incidents::delete_channel(&*self.store, &self.actor, id, now).await,
+                "/admin/channels",
             )
         })
     }
