@@ -65,6 +65,8 @@ export default defineConfig({
       BATON_LOG: 'warn',
       // Incidents are taken in and alerts sent within a second.
       BATON_INCIDENT_LOOK_SECONDS: '1',
+      // Recovery notices at once (the cooldown has its own API tests).
+      BATON_ALERT_COOLDOWN_MINUTES: '0',
     },
   },
 });

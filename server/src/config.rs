@@ -286,6 +286,17 @@ pub struct Options {
     )]
     pub incident_look_seconds: u64,
 
+    /// Minutes an automation must stay well before its recovery notice is
+    /// sent; a failure within them reopens the incident (no new alert)
+    #[arg(
+        long,
+        env = "BATON_ALERT_COOLDOWN_MINUTES",
+        default_value_t = 10,
+        value_name = "MINUTES",
+        global = true
+    )]
+    pub alert_cooldown_minutes: u32,
+
     /// Most deliveries written in one transaction (group commit)
     #[arg(
         long,
@@ -449,6 +460,7 @@ pub struct Config {
     pub health_look_every: Duration,
     pub escalate_after: chrono::TimeDelta,
     pub incident_look_every: Duration,
+    pub alert_cooldown: chrono::TimeDelta,
 }
 
 impl Config {
@@ -516,6 +528,9 @@ impl Config {
                 options.escalate_after_minutes.clamp(1, 7 * 24 * 60),
             )),
             incident_look_every: Duration::from_secs(options.incident_look_seconds.clamp(1, 3_600)),
+            alert_cooldown: chrono::TimeDelta::minutes(i64::from(
+                options.alert_cooldown_minutes.min(24 * 60),
+            )),
         })
     }
 }

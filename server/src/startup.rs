@@ -146,6 +146,8 @@ impl Application {
             crate::incidents::Settings {
                 escalate_after: self.state.config.escalate_after,
                 public_url: self.state.config.public_url.clone(),
+                cooldown: self.state.config.alert_cooldown,
+                send_budget: self.state.config.incident_look_every,
             },
             self.state.config.incident_look_every,
             self.state.shutting_down.clone(),

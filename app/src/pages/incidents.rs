@@ -267,6 +267,7 @@ fn event_label(kind: &str) -> &'static str {
         "escalated" => "Escalated",
         "acknowledged" => "Acknowledged",
         "resolved" => "Resolved",
+        "reopened" => "Reopened",
         "no_channel" => "Nobody told",
         _ => "Note",
     }

@@ -18,8 +18,9 @@ use super::send::Sender;
 use crate::clock::SharedClock;
 use crate::health::paused_at;
 use crate::store::{
-    HeldAlerts, IncidentTarget, IncidentWrite, NewAlert, NewIncident, NewIncidentEvent,
-    RollupParts, RollupScope, SharedStore, Store, StoreError, StoreResult, TroubleRun,
+    HeldAlerts, IncidentFilter, IncidentTarget, IncidentWrite, NewAlert, NewIncident,
+    NewIncidentEvent, RollupParts, RollupScope, SharedStore, Store, StoreError, StoreResult,
+    TroubleRun,
 };
 
 pub const LEASE: &str = "incidents";
@@ -36,6 +37,8 @@ const RUNS_PER_ROUND: i64 = 1_000;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Round {
     pub opened: u64,
+    /// Failures soon after a recovery, which reopened its incident.
+    pub reopened: u64,
     pub joined: u64,
     pub resolved: u64,
     pub released: u64,
@@ -227,8 +230,32 @@ fn alerts_to(channels: &[&Channel], kind: AlertKind, note: &str, held: bool) -> 
             kind,
             note: note.to_owned(),
             held,
+            delay: TimeDelta::zero(),
         })
         .collect()
+}
+
+/// The automation's incident resolved less than `cooldown` before `run`,
+/// if any: a failure then reopens it.
+async fn cooling(
+    store: &dyn Store,
+    automation: i64,
+    run: &TroubleRun,
+    cooldown: TimeDelta,
+) -> StoreResult<Option<Incident>> {
+    if cooldown <= TimeDelta::zero() {
+        return Ok(None);
+    }
+    let filter = IncidentFilter {
+        open: Some(false),
+        automation_id: Some(automation),
+        orchestration_id: None,
+    };
+    let (latest, _) = store.incidents(&filter, 1, 0).await?;
+    Ok(latest
+        .into_iter()
+        .next()
+        .filter(|i| i.resolved_at.is_some_and(|r| run.at < r + cooldown)))
 }
 
 fn span(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
@@ -241,6 +268,7 @@ async fn take_in(
     catalog: &Catalog,
     open: &mut HashMap<i64, Incident>,
     run: &TroubleRun,
+    settings: &Settings,
     now: DateTime<Utc>,
     out: &mut Round,
 ) -> StoreResult<()> {
@@ -265,6 +293,31 @@ async fn take_in(
     // for one taken in while it is on.
     if catalog.paused(a, run.at) || catalog.paused(a, now) {
         return store.mark_runs_seen(&[run.run_id]).await;
+    }
+    if let Some(recent) = cooling(store, a.id, run, settings.cooldown).await? {
+        let resolved = recent.resolved_at.unwrap_or(now);
+        let mut write = IncidentWrite::on(IncidentTarget::Existing(recent.id));
+        write.reopen = true;
+        write.run = Some((run.run_id, run.at));
+        write.events.push(event(
+            now,
+            "reopened",
+            format!(
+                "{happened} That is {} after it recovered, within the {} cooldown: the incident is reopened and its recovery notice withdrawn.",
+                span(resolved, run.at),
+                app::model::health::format_span(settings.cooldown.num_milliseconds())
+            ),
+        ));
+        match store.write_incident(&write, now).await {
+            Ok(id) => {
+                out.reopened += 1;
+                open.insert(a.id, store.incident(id).await?);
+                return Ok(());
+            }
+            // Reopened or superseded meanwhile: open a new one below.
+            Err(StoreError::Conflict(_)) => {}
+            Err(other) => return Err(other),
+        }
     }
     let kind = kind_of(run);
     let upstream = catalog.upstream_incident(a, open);
@@ -321,6 +374,7 @@ async fn resolve(
     store: &dyn Store,
     catalog: &Catalog,
     open: &mut HashMap<i64, Incident>,
+    settings: &Settings,
     now: DateTime<Utc>,
     out: &mut Round,
 ) -> StoreResult<Vec<i64>> {
@@ -366,11 +420,19 @@ async fn resolve(
             .collect();
         let mut write = IncidentWrite::on(IncidentTarget::Existing(incident.id));
         write.resolved_at = Some(success);
+        let wait = if settings.cooldown > TimeDelta::zero() && !recipients.is_empty() {
+            format!(
+                " The recovery notice goes out at {} if it stays well until then.",
+                (now + settings.cooldown).format("%H:%M UTC")
+            )
+        } else {
+            String::new()
+        };
         write.events.push(event(
             now,
             "resolved",
             format!(
-                "Recovered: a run succeeded at {}, {} after it began, after {} failing run(s).",
+                "Recovered: a run succeeded at {}, {} after it began, after {} failing run(s).{wait}",
                 success.format("%Y-%m-%d %H:%M:%S UTC"),
                 span(incident.opened_at, success),
                 incident.troubles
@@ -379,7 +441,13 @@ async fn resolve(
         if incident.held_by.is_some() {
             write.held_alerts = Some(HeldAlerts::Withhold);
         }
-        write.alerts = alerts_to(&recipients, AlertKind::Recovered, "", false);
+        write.alerts = alerts_to(&recipients, AlertKind::Recovered, "", false)
+            .into_iter()
+            .map(|a| NewAlert {
+                delay: settings.cooldown.max(TimeDelta::zero()),
+                ..a
+            })
+            .collect();
         match store.write_incident(&write, now).await {
             Ok(_) => {
                 out.resolved += 1;
@@ -526,9 +594,9 @@ pub async fn round(
     if !troubles.is_empty() || !open.is_empty() {
         let catalog = Catalog::load(store, now).await?;
         for run in &troubles {
-            take_in(store, &catalog, &mut open, run, now, &mut out).await?;
+            take_in(store, &catalog, &mut open, run, settings, now, &mut out).await?;
         }
-        resolve(store, &catalog, &mut open, now, &mut out).await?;
+        resolve(store, &catalog, &mut open, settings, now, &mut out).await?;
         release(store, &mut open, now, &mut out).await?;
         escalate(store, &catalog, &open, settings, now, &mut out).await?;
     }

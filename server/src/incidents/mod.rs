@@ -42,6 +42,12 @@ pub struct Settings {
     pub escalate_after: TimeDelta,
     /// Links in alerts start with it (no trailing slash).
     pub public_url: String,
+    /// A recovery is told only once the automation has stayed well this
+    /// long; a failure within it reopens the incident instead.
+    pub cooldown: TimeDelta,
+    /// How long a round may spend sending alerts (the rest wait for the
+    /// next round), well within the lease.
+    pub send_budget: std::time::Duration,
 }
 
 /// An incident with its timeline and alerts.

@@ -95,7 +95,7 @@ impl Sender {
             .to_owned())
     }
 
-    /// Tries every due alert once.
+    /// Tries each due alert once, for at most the settings' send budget.
     pub async fn send_due(
         &self,
         store: &dyn Store,
@@ -103,7 +103,13 @@ impl Sender {
         now: DateTime<Utc>,
         out: &mut Round,
     ) -> StoreResult<()> {
+        let deadline = std::time::Instant::now() + settings.send_budget;
         for due in store.due_alerts(now, PER_ROUND).await? {
+            if std::time::Instant::now() >= deadline {
+                // The rest wait for the next round, so one slow channel
+                // cannot hold the lease past its time.
+                break;
+            }
             let alert = due.alert;
             let Some(channel) = due.channel else {
                 let outcome = AlertTry::Failed {

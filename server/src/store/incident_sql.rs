@@ -85,6 +85,11 @@ pub const ACKNOWLEDGE: &str = "\
 UPDATE incidents SET acknowledged_at = $2, acknowledged_by = $3
 WHERE id = $1 AND acknowledged_at IS NULL AND resolved_at IS NULL";
 pub const SET_HELD_BY: &str = "UPDATE incidents SET held_by = $2 WHERE id = $1";
+pub const REOPEN: &str = "\
+UPDATE incidents SET resolved_at = NULL WHERE id = $1 AND resolved_at IS NOT NULL";
+pub const WITHDRAW_RECOVERY: &str = "\
+UPDATE alerts SET state = 'withheld'
+WHERE incident_id = $1 AND state = 'pending' AND kind = 'recovered'";
 pub const RESOLVE: &str = "\
 UPDATE incidents SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL";
 pub const INSERT_EVENT: &str = "\
@@ -101,7 +106,7 @@ const ALERT_COLUMNS: &str = "id, incident_id, channel_id, channel_name, kind, no
 pub const INSERT_ALERT: &str = "\
 INSERT INTO alerts (incident_id, channel_id, channel_name, kind, note, state,
     next_attempt_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 /// Held alerts sent after all, with a note.
 pub const RELEASE_ALERTS: &str = "\
 UPDATE alerts SET state = 'pending', kind = 'released', note = $2, next_attempt_at = $3
@@ -456,6 +461,19 @@ macro_rules! incident_queries {
                 }
                 IncidentTarget::Existing(id) => (*id, false),
             };
+            if w.reopen {
+                let done = sqlx::query(incsql::REOPEN)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict("the incident is open".to_owned()));
+                }
+                sqlx::query(incsql::WITHDRAW_RECOVERY)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
             if let Some((run, at)) = w.run {
                 sqlx::query(incsql::SEEN_RUN)
                     .bind(run)
@@ -549,6 +567,7 @@ macro_rules! incident_queries {
                     .bind(a.kind.as_str())
                     .bind(a.note.as_str())
                     .bind(state)
+                    .bind(now + a.delay)
                     .bind(now)
                     .execute(&mut **tx)
                     .await?;

@@ -533,6 +533,9 @@ pub struct NewAlert {
     pub note: String,
     /// Held (for an upstream incident) instead of pending.
     pub held: bool,
+    /// Not sent before this long from now (a recovery notice waits for
+    /// the cooldown).
+    pub delay: chrono::TimeDelta,
 }
 
 /// What becomes of an incident's held alerts.
@@ -549,6 +552,9 @@ pub enum HeldAlerts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentWrite {
     pub target: IncidentTarget,
+    /// Reopens a resolved incident, withdrawing its recovery notices not
+    /// sent yet.
+    pub reopen: bool,
     /// A run taken in; on an existing incident, another trouble.
     pub run: Option<(i64, DateTime<Utc>)>,
     pub level: Option<(i32, DateTime<Utc>)>,
@@ -567,6 +573,7 @@ impl IncidentWrite {
     pub fn on(target: IncidentTarget) -> Self {
         Self {
             target,
+            reopen: false,
             run: None,
             level: None,
             acknowledged: None,

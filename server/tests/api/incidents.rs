@@ -126,11 +126,18 @@ fn settings() -> Settings {
     Settings {
         escalate_after: TimeDelta::minutes(30),
         public_url: PUBLIC.to_owned(),
+        // Recovery notices at once, except in the cooldown's own test.
+        cooldown: TimeDelta::zero(),
+        send_budget: std::time::Duration::from_secs(600),
     }
 }
 
 async fn round(app: &TestApp) -> Round {
-    baton::incidents::round(&*app.store, &Sender::new(), &settings(), app.clock.now())
+    round_with(app, &settings()).await
+}
+
+async fn round_with(app: &TestApp, settings: &Settings) -> Round {
+    baton::incidents::round(&*app.store, &Sender::new(), settings, app.clock.now())
         .await
         .unwrap()
 }
@@ -778,4 +785,92 @@ async fn channels_refuse_bad_input_and_belong_to_their_person(#[case] backend: B
     assert_eq!(left.as_array().unwrap().len(), 1);
     let audit = app.get_json("/api/v1/audit?subject_kind=channel").await;
     assert_eq!(audit["total"], 3, "{audit}");
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flapping_automation_is_told_once_and_recovers_after_the_cooldown(
+    #[case] backend: Backend,
+) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let s = setup(&app, &receiver).await;
+    let cooling = Settings {
+        cooldown: TimeDelta::minutes(10),
+        ..settings()
+    };
+    ping(&app, &s.automation, "/fail").await;
+    assert_eq!(round_with(&app, &cooling).await.opened, 1);
+    let first = only_incident(&app).await;
+
+    // Well again a minute later: closed, but nobody is told yet.
+    app.clock.advance(TimeDelta::minutes(1));
+    ping(&app, &s.automation, "").await;
+    let done = round_with(&app, &cooling).await;
+    assert_eq!((done.resolved, done.sent), (1, 0), "{done:?}");
+    let detail = only_incident(&app).await;
+    assert_eq!(
+        detail["state"],
+        Value::Null,
+        "state is not a field: {detail}"
+    );
+    assert!(detail["resolved_at"].is_string());
+    let waiting: Vec<&Value> = detail["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "recovered")
+        .collect();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["state"], "pending");
+
+    // Failing again 3 minutes later: the same incident reopens, silently.
+    app.clock.advance(TimeDelta::minutes(3));
+    ping(&app, &s.automation, "/fail").await;
+    let done = round_with(&app, &cooling).await;
+    assert_eq!(
+        (done.reopened, done.opened, done.sent),
+        (1, 0, 0),
+        "{done:?}"
+    );
+    let detail = only_incident(&app).await;
+    assert_eq!(detail["id"], first["id"]);
+    assert_eq!(detail["resolved_at"], Value::Null);
+    assert_eq!(detail["troubles"], 2);
+    assert!(kinds(&detail).contains(&"reopened".to_owned()));
+    assert!(
+        detail["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "recovered" && a["state"] == "withheld"),
+        "{detail}"
+    );
+
+    // Well again, and it stays well: one recovery notice, ten minutes on.
+    app.clock.advance(TimeDelta::minutes(1));
+    ping(&app, &s.automation, "").await;
+    assert_eq!(round_with(&app, &cooling).await.resolved, 1);
+    app.clock.advance(TimeDelta::minutes(9));
+    assert_eq!(round_with(&app, &cooling).await.sent, 0);
+    app.clock.advance(TimeDelta::minutes(1));
+    assert_eq!(round_with(&app, &cooling).await.sent, 1);
+    let owner = receiver.got("/owner");
+    let types: Vec<Value> = owner.iter().map(|r| r.json()["type"].clone()).collect();
+    assert_eq!(
+        types,
+        [json!("incident.opened"), json!("incident.recovered")]
+    );
+
+    // After the cooldown a failure is a new incident, with its own alert.
+    app.clock.advance(TimeDelta::minutes(1));
+    ping(&app, &s.automation, "/fail").await;
+    let done = round_with(&app, &cooling).await;
+    assert_eq!(
+        (done.opened, done.reopened, done.sent),
+        (1, 0, 1),
+        "{done:?}"
+    );
 }
