@@ -25,6 +25,7 @@ use pages::{
     audit::{AdminPage, AuditLogPage},
     automation::{AutomationPage, EditAutomationPage, NewAutomationPage},
     channels::ChannelsPage,
+    dashboard::DashboardPage,
     deliveries::{DeliveriesPage, DeliveryPage},
     import::ImportPage,
     incidents::{IncidentPage, IncidentsPage},
@@ -78,7 +79,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Placeholder section=Section::Dashboard/> }/>
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage/>
                     <Route path=path!("/setup") view=SetupPage/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>

@@ -83,10 +83,10 @@ impl Section {
     pub fn coming(self) -> &'static [&'static str] {
         match self {
             Section::Dashboard => &[
-                "Counts by health, failing and silent orchestrations first",
-                "Unowned and loose automations, missing failure modes",
-                "Reviews due and overdue, top leverage candidates",
-                "Success over time, updated live",
+                "A 30-day success-over-time chart, and a sparkline per orchestration",
+                "Filters by team, tier and owner, kept in the address",
+                "Updates live as runs arrive, on any instance",
+                "Reviews due and overdue",
             ],
             Section::Inventory => &[
                 "Search and filter by tool, owner, team and risk",

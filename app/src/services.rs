@@ -147,6 +147,42 @@ pub struct IncidentScreen {
     pub can_acknowledge: bool,
 }
 
+/// An orchestration that needs attention, as the dashboard lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attention {
+    pub slug: String,
+    pub name: String,
+    pub state: HealthState,
+    pub why: String,
+    /// The owner's name; `None` when unowned.
+    pub owner: Option<String>,
+    pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The leaders' dashboard: the state of everything at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    /// Orchestrations (not retired) and automations in each state, in
+    /// [`HealthState::ALL`]'s order.
+    pub orchestrations_by_state: Vec<(HealthState, u64)>,
+    pub automations_by_state: Vec<(HealthState, u64)>,
+    /// Failing, then silent, then degraded orchestrations, each with its
+    /// owner and last success.
+    pub attention: Vec<Attention>,
+    /// The newest open incidents (at most 5), and how many are open.
+    pub open_incidents: Vec<crate::model::incidents::Incident>,
+    pub open_incident_count: u64,
+    pub unowned_automations: u64,
+    pub loose_automations: u64,
+    pub automations_without_failure_mode: u64,
+    /// Orchestrations (not retired) with no owner, or no failure mode
+    /// written: `(slug, name)`.
+    pub unowned_orchestrations: Vec<(String, String)>,
+    pub orchestrations_without_failure_mode: Vec<(String, String)>,
+    pub top_three: Vec<crate::model::leverage::Ranked>,
+}
+
 /// Every alert channel, for admins, with whom one can be added for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelsScreen {
@@ -264,6 +300,9 @@ mod ports {
 
     /// The catalog, as the screens see it.
     pub trait CatalogService: Send + Sync + 'static {
+        /// The leaders' dashboard.
+        fn dashboard(&self) -> BoxFuture<'_, Result<super::Dashboard, ServiceError>>;
+
         /// Every orchestration, by name.
         fn orchestration_summaries(
             &self,

@@ -62,6 +62,13 @@ test('an owner adds a channel, is alerted of a failure once, acknowledges it, an
     expect(alert.text).toContain('Alerted export failed');
     expect(alert.text).toContain('Failure mode:* Finance gets no export');
 
+    // The dashboard counts it, and lists it among the open incidents.
+    await hydrated(page, '/');
+    const open = page.getByRole('region', { name: /Open incidents/ });
+    await expect(open).toContainText('Alerted export failed');
+    await expect(page.getByRole('region', { name: 'Health' })).toContainText('Failing');
+    await page.screenshot({ path: 'screenshots/desktop-dashboard-incident.png', fullPage: true });
+
     await hydrated(page, '/incidents');
     const row = page.getByRole('row', { name: /Alerted export failed/ });
     await expect(row).toContainText('Open');

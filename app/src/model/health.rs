@@ -76,7 +76,7 @@ impl HealthState {
 
     /// How bad it is, for the orchestration's worst-of: paused and unknown
     /// members do not count.
-    fn severity(self) -> u8 {
+    pub fn severity(self) -> u8 {
         match self {
             HealthState::Paused | HealthState::Unknown => 0,
             HealthState::Healthy => 1,

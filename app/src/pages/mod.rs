@@ -5,6 +5,7 @@ pub mod account_settings;
 pub mod audit;
 pub mod automation;
 pub mod channels;
+pub mod dashboard;
 pub mod deliveries;
 pub mod import;
 pub mod incidents;

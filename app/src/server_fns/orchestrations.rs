@@ -12,3 +12,9 @@ pub async fn list_orchestrations() -> Result<Vec<OrchestrationSummary>, ServerFn
         .await
         .map_err(super::refused)
 }
+
+/// The leaders' dashboard.
+#[server(prefix = "/rpc", endpoint = "dashboard")]
+pub async fn load_dashboard() -> Result<crate::services::Dashboard, ServerFnError> {
+    super::catalog()?.dashboard().await.map_err(super::refused)
+}

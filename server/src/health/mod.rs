@@ -238,6 +238,24 @@ pub struct States {
     pub orchestrations: HashMap<i64, (HealthState, String)>,
     /// Retired orchestrations (shown as paused, left out of counts).
     pub retired: HashSet<i64>,
+    /// Each automation's last success, when it has had one.
+    pub last_success: HashMap<i64, DateTime<Utc>>,
+    /// Each automation's orchestration.
+    pub orchestration_of: HashMap<i64, i64>,
+}
+
+impl States {
+    /// Each orchestration's last success: its automations' latest.
+    pub fn last_success_by_orchestration(&self) -> HashMap<i64, DateTime<Utc>> {
+        let mut latest: HashMap<i64, DateTime<Utc>> = HashMap::new();
+        for (a, o) in &self.orchestration_of {
+            if let Some(at) = self.last_success.get(a) {
+                let entry = latest.entry(*o).or_insert(*at);
+                *entry = (*entry).max(*at);
+            }
+        }
+        latest
+    }
 }
 
 impl States {
@@ -349,7 +367,14 @@ pub async fn states(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<States
             (o.id, state)
         })
         .collect();
+    let last_success = rollups
+        .states
+        .iter()
+        .filter_map(|(a, s)| s.last_success_at.map(|at| (*a, at)))
+        .collect();
     Ok(States {
+        last_success,
+        orchestration_of,
         automations: automation_states,
         orchestrations: orchestration_states,
         retired: orchestrations

@@ -103,6 +103,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/admin/people/active", Access::Admin),
     ("/rpc/admin/teams/create", Access::Admin),
     ("/rpc/admin/teams/member", Access::Admin),
+    ("/rpc/dashboard", Access::Read),
     ("/rpc/orchestrations/list", Access::Read),
     ("/rpc/orchestrations/page", Access::Read),
     ("/rpc/inventory/page", Access::Read),

@@ -25,7 +25,8 @@ enum Who {
 }
 
 /// Server functions that only read, behind owner or admin access.
-const READS: [&str; 9] = [
+const READS: [&str; 10] = [
+    "/rpc/dashboard",
     "/rpc/admin/channels",
     "/rpc/incidents/page",
     "/rpc/incidents/one",
@@ -725,7 +726,9 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         ("POST", "/rpc/incidents/one" | "/rpc/incidents/acknowledge") => {
             (path.to_owned(), form(&[("id", x.incident.to_string())]))
         }
-        ("POST", "/rpc/account/channels" | "/rpc/admin/channels") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/account/channels" | "/rpc/admin/channels" | "/rpc/dashboard") => {
+            (path.to_owned(), form(&[]))
+        }
         ("POST", "/rpc/admin/channels/add") => (
             path.to_owned(),
             form(&[

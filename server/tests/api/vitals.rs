@@ -580,7 +580,11 @@ async fn metrics_report_job_lag_health_counts_and_answer_times(#[case] backend: 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_show_each_state_as_its_own_page_does(#[case] backend: Backend) {
     let app = spawn_app(backend).await;
-    let billing = app.add_orchestration(json!({"name": "Billing"})).await;
+    let billing = app
+        .add_orchestration(
+            json!({"name": "Billing", "minutes_saved_per_run": 30, "expected_runs_per_week": 5}),
+        )
+        .await;
     let ledger = app.add_orchestration(json!({"name": "Ledger"})).await;
     let empty = app.add_orchestration(json!({"name": "Empty"})).await;
     let member = |name: &str, o: &Value| {
@@ -693,6 +697,72 @@ async fn lists_show_each_state_as_its_own_page_does(#[case] backend: Backend) {
         .map(|r| (r["name"].as_str().unwrap().to_owned(), r["health"].clone()))
         .collect();
     assert_eq!(rows, expected);
+
+    // The dashboard counts the same, and puts the failing one first.
+    let res = browser
+        .post(app.url("/rpc/dashboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let dashboard: Value = res.json().await.unwrap();
+    let by_state = |key: &str| -> BTreeMap<String, i64> {
+        dashboard[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_i64().unwrap()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    };
+    assert_eq!(
+        by_state("orchestrations_by_state"),
+        BTreeMap::from([
+            ("failing".to_owned(), 1),
+            ("paused".to_owned(), 1),
+            ("unknown".to_owned(), 1)
+        ])
+    );
+    assert_eq!(
+        by_state("automations_by_state"),
+        BTreeMap::from([
+            ("failing".to_owned(), 1),
+            ("healthy".to_owned(), 1),
+            ("paused".to_owned(), 1),
+            ("unknown".to_owned(), 1)
+        ])
+    );
+    let attention = dashboard["attention"].as_array().unwrap();
+    assert_eq!(attention.len(), 1, "{dashboard}");
+    assert_eq!(attention[0]["name"], "Billing");
+    assert_eq!(attention[0]["state"], "failing");
+    assert!(
+        attention[0]["last_success_at"].is_string(),
+        "Invoice succeeded"
+    );
+    assert_eq!(dashboard["loose_automations"], 1);
+    assert_eq!(dashboard["unowned_automations"], 4);
+    assert_eq!(
+        dashboard["unowned_orchestrations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let top = &dashboard["top_three"];
+    assert_eq!(top[0]["name"], "Billing", "{top}");
+    assert!(!top[0]["why"].as_str().unwrap().is_empty());
+    // Without JavaScript the page says the same.
+    let html = browser
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Needs attention"), "{html}");
+    assert!(html.contains("1 of its automations failing."));
 
     // The counts agree with the lists.
     let counts = app.get_json("/api/v1/health").await;

@@ -11,7 +11,7 @@ use app::model::health::HealthState;
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::LeverageReport;
 use app::services::{
-    AutomationEditor, AutomationPage, BoxFuture, CatalogService, Choices, InventoryPage,
+    AutomationEditor, AutomationPage, BoxFuture, CatalogService, Choices, Dashboard, InventoryPage,
     InventoryRow, OrchestrationEditor, OrchestrationPage, OrchestrationSummary, ServiceError,
     Services,
 };
@@ -26,6 +26,7 @@ use crate::{graph, leverage};
 const PER_PAGE: u32 = 50;
 
 mod account;
+mod dashboard;
 mod edits;
 mod ingestion;
 
@@ -125,6 +126,10 @@ fn sorted(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
 }
 
 impl CatalogService for Catalog {
+    fn dashboard(&self) -> BoxFuture<'_, Result<Dashboard, ServiceError>> {
+        Box::pin(self.dashboard_of())
+    }
+
     fn orchestration_summaries(
         &self,
     ) -> BoxFuture<'_, Result<Vec<OrchestrationSummary>, ServiceError>> {

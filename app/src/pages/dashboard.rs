@@ -1,0 +1,200 @@
+//! `/`: the leaders' dashboard. Every state counted, the orchestrations that
+//! need attention first (failing, silent, degraded) with their owner and
+//! last success, open incidents, the catalog's gaps, and where a redesign
+//! would pay off most. Server-rendered: it reads whole without JavaScript.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::form::load_failed;
+use crate::components::health::HealthBadge;
+use crate::model::health::{HealthState, format_span};
+use crate::sections::Section;
+use crate::server_fns::orchestrations::load_dashboard;
+use crate::services::Dashboard;
+
+/// "3 h ago", "never".
+fn since(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match at {
+        Some(at) => format!("{} ago", format_span((now - at).num_milliseconds().max(0))),
+        None => "never".to_owned(),
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let dashboard = Resource::new(|| (), |_| load_dashboard());
+    let section = Section::Dashboard;
+    view! {
+        <Title text=section.title()/>
+        <div class="page-header">
+            <h1>{section.title()}</h1>
+            <p class="lede">{section.purpose()}</p>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading the dashboard…"</p> }>
+            {move || Suspend::new(async move {
+                match dashboard.await {
+                    Ok(d) => view! { <DashboardView d/> }.into_any(),
+                    Err(err) => load_failed("The dashboard could not be loaded", err),
+                }
+            })}
+        </Suspense>
+        <section class="card card--placeholder" aria-labelledby="coming-soon">
+            <h2 id="coming-soon"><span class="badge">"Coming soon"</span></h2>
+            <ul class="checklist">
+                {section.coming().iter().map(|item| view! { <li>{*item}</li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn StateCounts(title: &'static str, counts: Vec<(HealthState, u64)>) -> impl IntoView {
+    view! {
+        <div class="state-counts">
+            <h3>{title}</h3>
+            <ul class="plain state-counts__list">
+                {counts.into_iter().map(|(state, n)| view! {
+                    <li class:state-counts--none=n == 0>
+                        <span class="state-counts__n">{n}</span>" "<HealthBadge state/>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+#[component]
+fn DashboardView(d: Dashboard) -> impl IntoView {
+    let now = d.as_of;
+    let incidents_total = d.open_incident_count;
+    view! {
+        <div class="dashboard">
+        <section class="card" aria-labelledby="by-state">
+            <h2 id="by-state">"Health"</h2>
+            <div class="grid-2">
+                <StateCounts title="Orchestrations" counts=d.orchestrations_by_state/>
+                <StateCounts title="Automations" counts=d.automations_by_state/>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="attention">
+            <h2 id="attention">"Needs attention"</h2>
+            {if d.attention.is_empty() {
+                view! { <p>"No orchestration is failing, silent or under its target."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table">
+                            <caption>"Failing first, then silent, then under target"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Orchestration"</th>
+                                    <th scope="col">"Health"</th>
+                                    <th scope="col">"Owner"</th>
+                                    <th scope="col">"Last success"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {d.attention.into_iter().map(|a| view! {
+                                    <tr>
+                                        <th scope="row"><a class="table__name" href=format!("/orchestrations/{}", a.slug)>{a.name}</a></th>
+                                        <td data-label="Health"><HealthBadge state=a.state/><span class="table__sub">{a.why}</span></td>
+                                        <td data-label="Owner">{match a.owner {
+                                            Some(owner) => view! { <span>{owner}</span> }.into_any(),
+                                            None => view! { <span class="flag flag--risk">"Unowned"</span> }.into_any(),
+                                        }}</td>
+                                        <td data-label="Last success">{since(a.last_success_at, now)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+        <div class="grid-2">
+            <section class="card" aria-labelledby="open-incidents">
+                <h2 id="open-incidents">{format!("Open incidents ({incidents_total})")}</h2>
+                {if d.open_incidents.is_empty() {
+                    view! { <p>"None open."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain dashboard-list">
+                            {d.open_incidents.into_iter().map(|i| view! {
+                                <li>
+                                    <a href=format!("/incidents/{}", i.id)>{format!("#{} {}", i.id, i.title())}</a>
+                                    <span class="table__sub">{format!("opened {}{}", since(Some(i.opened_at), now),
+                                        i.acknowledged_by.clone().map(|by| format!(", acknowledged by {by}")).unwrap_or_default())}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <p><a href="/incidents">"All incidents"</a></p>
+            </section>
+            <section class="card" aria-labelledby="gaps">
+                <h2 id="gaps">"Gaps in the catalog"</h2>
+                <ul class="plain dashboard-list">
+                    <li><a href="/inventory?unowned=1">{plural(d.unowned_automations, "automation has no owner", "automations have no owner")}</a></li>
+                    <li><a href="/inventory?loose=1">{plural(d.loose_automations, "automation belongs to no orchestration", "automations belong to no orchestration")}</a></li>
+                    <li><a href="/inventory?no_failure_mode=1">{plural(d.automations_without_failure_mode, "automation has no failure mode written", "automations have no failure mode written")}</a></li>
+                    <li>
+                        {plural(d.unowned_orchestrations.len() as u64, "orchestration has no owner", "orchestrations have no owner")}
+                        <NameLinks list=d.unowned_orchestrations/>
+                    </li>
+                    <li>
+                        {plural(d.orchestrations_without_failure_mode.len() as u64, "orchestration has no failure mode written", "orchestrations have no failure mode written")}
+                        <NameLinks list=d.orchestrations_without_failure_mode/>
+                    </li>
+                </ul>
+            </section>
+        </div>
+        <section class="card" aria-labelledby="leverage-top">
+            <h2 id="leverage-top">"Where a redesign would pay off most"</h2>
+            {if d.top_three.is_empty() {
+                view! { <p class="muted">"No flow has a leverage score yet: say how many minutes each run saves and how often it runs."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="dashboard-list">
+                        {d.top_three.into_iter().map(|r| {
+                            let href = match &r.endpoint.slug {
+                                Some(slug) => format!("/orchestrations/{slug}"),
+                                None => format!("/automations/{}", r.endpoint.node.id),
+                            };
+                            view! {
+                                <li>
+                                    <a href=href>{r.endpoint.name.clone()}</a>
+                                    <span class="table__sub">{r.why}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+            <p><a href="/leverage">"The whole ranking"</a></p>
+        </section>
+        </div>
+    }
+}
+
+/// Up to five names as links, and how many more.
+#[component]
+fn NameLinks(list: Vec<(String, String)>) -> impl IntoView {
+    let more = list.len().saturating_sub(5);
+    (!list.is_empty()).then(|| {
+        view! {
+            <span class="table__sub">
+                {list.into_iter().take(5).enumerate().map(|(k, (slug, name))| view! {
+                    {(k > 0).then_some(", ")}
+                    <a href=format!("/orchestrations/{slug}")>{name}</a>
+                }).collect_view()}
+                {(more > 0).then(|| format!(" and {more} more"))}
+            </span>
+        }
+    })
+}
