@@ -157,12 +157,17 @@ pub struct Attention {
     /// The owner's name; `None` when unowned.
     pub owner: Option<String>,
     pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Its runs per day over the last 30 days, oldest first.
+    pub per_day: Vec<crate::model::health::DayCounts>,
 }
 
 /// The leaders' dashboard: the state of everything at a glance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub as_of: chrono::DateTime<chrono::Utc>,
+    /// Every automation's runs per day over the last 30 days, oldest
+    /// first, days without runs included.
+    pub per_day: Vec<crate::model::health::DayCounts>,
     /// Orchestrations (not retired) and automations in each state, in
     /// [`HealthState::ALL`]'s order.
     pub orchestrations_by_state: Vec<(HealthState, u64)>,

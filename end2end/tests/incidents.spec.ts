@@ -67,6 +67,10 @@ test('an owner adds a channel, is alerted of a failure once, acknowledges it, an
     const open = page.getByRole('region', { name: /Open incidents/ });
     await expect(open).toContainText('Alerted export failed');
     await expect(page.getByRole('region', { name: 'Health' })).toContainText('Failing');
+    // The month's runs, drawn on the server, named for screen readers.
+    const chart = page.getByRole('img', { name: /Every automation's runs per day/ });
+    await expect(chart).toBeVisible();
+    await expect(chart).toHaveAccessibleName(/\d+ failed/);
     await page.screenshot({ path: 'screenshots/desktop-dashboard-incident.png', fullPage: true });
 
     await hydrated(page, '/incidents');

@@ -159,6 +159,10 @@ pub fn HealthCard(
             <h2 id="health-title">"Health"</h2>
             <p class="health-state"><HealthBadge state=health.state/>" "{health.why.clone()}</p>
             <Figures metrics=health.metrics.clone() target=health.target/>
+            <crate::components::charts::RunsChart
+                id="runs-per-day".to_owned()
+                title="Runs per day, last 30 days".to_owned()
+                days=health.metrics.per_day.clone()/>
             <h3>"Pauses and maintenance windows"</h3>
             {if pauses.is_empty() {
                 view! { <p class="muted">{format!("None on or planned. While one is on, no run of {whose} is missed.")}</p> }.into_any()

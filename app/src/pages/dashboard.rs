@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::charts::{RunsChart, Sparkline};
 use crate::components::form::load_failed;
 use crate::components::health::HealthBadge;
 use crate::model::health::{HealthState, format_span};
@@ -81,6 +82,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 <StateCounts title="Orchestrations" counts=d.orchestrations_by_state/>
                 <StateCounts title="Automations" counts=d.automations_by_state/>
             </div>
+            <RunsChart id="all-runs".to_owned() title="Every automation's runs per day, last 30 days".to_owned() days=d.per_day/>
         </section>
         <section class="card" aria-labelledby="attention">
             <h2 id="attention">"Needs attention"</h2>
@@ -97,10 +99,13 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                                     <th scope="col">"Health"</th>
                                     <th scope="col">"Owner"</th>
                                     <th scope="col">"Last success"</th>
+                                    <th scope="col">"30 days"</th>
                                 </tr>
                             </thead>
                             <tbody>
-                                {d.attention.into_iter().map(|a| view! {
+                                {d.attention.into_iter().map(|a| {
+                                    let spark_title = format!("{}: share of runs that succeeded each day", a.name);
+                                    view! {
                                     <tr>
                                         <th scope="row"><a class="table__name" href=format!("/orchestrations/{}", a.slug)>{a.name}</a></th>
                                         <td data-label="Health"><HealthBadge state=a.state/><span class="table__sub">{a.why}</span></td>
@@ -109,8 +114,9 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                                             None => view! { <span class="flag flag--risk">"Unowned"</span> }.into_any(),
                                         }}</td>
                                         <td data-label="Last success">{since(a.last_success_at, now)}</td>
+                                        <td data-label="30 days"><Sparkline title=spark_title.clone() days=a.per_day.clone()/></td>
                                     </tr>
-                                }).collect_view()}
+                                }}).collect_view()}
                             </tbody>
                         </table>
                     </div>

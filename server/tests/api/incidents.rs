@@ -874,3 +874,55 @@ async fn a_flapping_automation_is_told_once_and_recovers_after_the_cooldown(
         "{done:?}"
     );
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_still_going_past_its_longest_opens_an_incident_and_its_end_closes_it(
+    #[case] backend: Backend,
+) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let s = setup(&app, &receiver).await;
+    let res = app
+        .put_json(
+            &format!("/api/v1/automations/{}/schedule", s.automation["id"]),
+            &json!({"period_seconds": 86_400, "grace_seconds": 3_600,
+                    "max_duration_seconds": 600}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    ping(&app, &s.automation, "/start?rid=close-1").await;
+    app.clock.advance(TimeDelta::minutes(11));
+    // The health watcher flags it; the incidents job takes it in.
+    baton::health::look(&*app.store, app.clock.now(), TimeDelta::days(90))
+        .await
+        .unwrap();
+    let done = round(&app).await;
+    assert_eq!((done.opened, done.sent), (1, 1), "{done:?}");
+    let detail = only_incident(&app).await;
+    assert_eq!(detail["kind"], "too_long");
+    let alert = receiver.got("/owner")[0].json();
+    assert!(
+        alert["text"]
+            .as_str()
+            .unwrap()
+            .contains("Ledger close ran too long"),
+        "{alert}"
+    );
+    assert_eq!(
+        alert["orchestration"]["runbook_url"],
+        format!("{PUBLIC}/orchestrations/month-end-close/runbook#too-long")
+    );
+    // It ends well after all, then the next run is fine: closed.
+    app.clock.advance(TimeDelta::minutes(1));
+    ping(&app, &s.automation, "?rid=close-1").await;
+    app.clock.advance(TimeDelta::hours(1));
+    ping(&app, &s.automation, "/start?rid=close-2").await;
+    app.clock.advance(TimeDelta::minutes(2));
+    ping(&app, &s.automation, "?rid=close-2").await;
+    let done = round(&app).await;
+    assert_eq!(done.resolved, 1, "{done:?}");
+    assert!(only_incident(&app).await["resolved_at"].is_string());
+}

@@ -2,12 +2,14 @@
 //! needs attention first, open incidents, the catalog's gaps and the top
 //! leverage candidates, from the rollups and the catalog (never raw runs).
 
-use app::model::health::HealthState;
+use std::collections::HashMap;
+
+use app::model::health::{CHART_DAYS, DayCounts, HealthState, Metrics};
 use app::model::inventory::InventoryFilter;
 use app::services::{Attention, Dashboard, ServiceError};
 
 use super::{Catalog, unavailable};
-use crate::store::IncidentFilter;
+use crate::store::{IncidentFilter, RollupParts, RollupScope};
 
 /// Open incidents the dashboard lists at most.
 const INCIDENTS_SHOWN: u32 = 5;
@@ -27,6 +29,24 @@ impl Catalog {
                 .collect()
         };
         let names = self.names().await.map_err(unavailable)?;
+        // Runs per day over 30 days: in all, and per orchestration.
+        let today = now.date_naive();
+        let month = store
+            .rollups(
+                RollupScope::All,
+                today - chrono::TimeDelta::days(CHART_DAYS - 1),
+                RollupParts::Counts,
+            )
+            .await
+            .map_err(unavailable)?;
+        let mut days_of: HashMap<i64, Vec<DayCounts>> = HashMap::new();
+        for (a, d) in &month.days {
+            if let Some(o) = states.orchestration_of.get(a) {
+                days_of.entry(*o).or_default().push(*d);
+            }
+        }
+        let chart = |days: &[DayCounts]| Metrics::from_rollups(days, &[], &[], today).per_day;
+        let all_days: Vec<DayCounts> = month.days.iter().map(|(_, d)| *d).collect();
         let orchestrations = store.orchestrations().await.map_err(unavailable)?;
         let last_success = states.last_success_by_orchestration();
         let live: Vec<_> = orchestrations
@@ -51,6 +71,7 @@ impl Catalog {
                         .owner_id
                         .and_then(|id| names.people.get(&id).cloned()),
                     last_success_at: last_success.get(&o.id).copied(),
+                    per_day: chart(days_of.get(&o.id).map_or(&[][..], Vec::as_slice)),
                 })
             })
             .collect();
@@ -83,6 +104,7 @@ impl Catalog {
             .map_err(unavailable)?;
         Ok(Dashboard {
             as_of: now,
+            per_day: chart(&all_days),
             orchestrations_by_state: by_state(&counts.orchestrations),
             automations_by_state: by_state(&counts.automations),
             attention,

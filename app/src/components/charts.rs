@@ -1,0 +1,264 @@
+//! Charts Baton draws itself, as SVG written on the server: they appear
+//! before any script runs and print as they show. Each has a title and a
+//! description for screen readers, a table of its numbers beside it, and
+//! tells outcomes apart by pattern as well as colour (succeeded solid,
+//! failed hatched, missed outlined).
+
+use std::fmt::Write as _;
+
+use leptos::prelude::*;
+
+use crate::model::health::DayCounts;
+
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 160.0;
+const LEFT: f64 = 36.0;
+const BOTTOM: f64 = 22.0;
+const TOP: f64 = 8.0;
+
+/// Text for SVG: `&`, `<`, `>` and `"` escaped.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A description of the days in words: totals, and the worst day.
+fn describe(days: &[DayCounts]) -> String {
+    let (ok, failed, missed) = days.iter().fold((0, 0, 0), |(o, f, m), d| {
+        (o + d.succeeded, f + d.failed, m + d.missed)
+    });
+    if ok + failed + missed == 0 {
+        return format!("No run in these {} days.", days.len());
+    }
+    let mut text = format!(
+        "Over {} days: {ok} succeeded, {failed} failed, {missed} missed.",
+        days.len()
+    );
+    if let Some(worst) = days
+        .iter()
+        .filter(|d| d.failed + d.missed > 0)
+        .max_by_key(|d| (d.failed + d.missed, d.day))
+    {
+        let _ = write!(
+            text,
+            " The worst day, {}, had {} failed and {} missed.",
+            worst.day, worst.failed, worst.missed
+        );
+    }
+    text
+}
+
+/// Runs per day by outcome, as stacked bars, with `id` unique on the page.
+pub fn runs_svg(id: &str, title: &str, days: &[DayCounts]) -> String {
+    let most = days
+        .iter()
+        .map(|d| d.succeeded + d.failed + d.missed)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n = days.len().max(1) as f64;
+    let slot = (WIDTH - LEFT) / n;
+    let bar = (slot * 0.7).max(1.0);
+    let plot = HEIGHT - TOP - BOTTOM;
+    let scale = |runs: i64| runs as f64 / most as f64 * plot;
+    let id = escape(id);
+    let mut svg = format!(
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc><defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="chart__failed-ground"/><line x1="0" y1="0" x2="0" y2="6" class="chart__failed-line"/></pattern></defs>"#,
+        escape(title),
+        escape(&describe(days)),
+    );
+    // The axis: 0 and the busiest day.
+    let base = HEIGHT - BOTTOM;
+    let _ = write!(
+        svg,
+        r#"<line x1="{LEFT}" y1="{base}" x2="{WIDTH}" y2="{base}" class="chart__axis"/><text x="{}" y="{}" class="chart__label" text-anchor="end">{most}</text><text x="{}" y="{base}" class="chart__label" text-anchor="end">0</text>"#,
+        LEFT - 4.0,
+        TOP + 8.0,
+        LEFT - 4.0,
+    );
+    for (k, d) in days.iter().enumerate() {
+        let x = LEFT + k as f64 * slot + (slot - bar) / 2.0;
+        let mut y = base;
+        for (runs, class) in [
+            (d.succeeded, "chart__ok"),
+            (d.failed, "chart__failed"),
+            (d.missed, "chart__missed"),
+        ] {
+            if runs == 0 {
+                continue;
+            }
+            let h = scale(runs);
+            y -= h;
+            let fill = if class == "chart__failed" {
+                format!(r#" fill="url(#{id}-hatch)""#)
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                svg,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" class="{class}"{fill}><title>{}: {runs} {}</title></rect>"#,
+                d.day,
+                &class["chart__".len()..].replace("ok", "succeeded"),
+            );
+        }
+    }
+    // Dates at both ends.
+    if let (Some(first), Some(last)) = (days.first(), days.last()) {
+        let _ = write!(
+            svg,
+            r#"<text x="{LEFT}" y="{}" class="chart__label">{}</text><text x="{WIDTH}" y="{}" class="chart__label" text-anchor="end">{}</text>"#,
+            HEIGHT - 6.0,
+            first.day.format("%b %-d"),
+            HEIGHT - 6.0,
+            last.day.format("%b %-d"),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The share of runs that succeeded each day, as a line; days without
+/// runs leave a gap.
+pub fn sparkline_svg(title: &str, days: &[DayCounts]) -> String {
+    let (w, h) = (120.0, 28.0);
+    let n = days.len().saturating_sub(1).max(1) as f64;
+    let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (k, d) in days.iter().enumerate() {
+        let counted = d.succeeded + d.failed + d.missed;
+        if counted == 0 {
+            if !lines.last().is_some_and(Vec::is_empty) {
+                lines.push(Vec::new());
+            }
+            continue;
+        }
+        let share = d.succeeded as f64 / counted as f64;
+        let point = (k as f64 / n * w, 2.0 + (1.0 - share) * (h - 4.0));
+        if let Some(line) = lines.last_mut() {
+            line.push(point);
+        }
+    }
+    let mut svg = format!(
+        r#"<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img"><title>{}</title>"#,
+        escape(&format!("{title}: {}", describe(days)))
+    );
+    for line in lines.iter().filter(|l| !l.is_empty()) {
+        if line.len() == 1 {
+            let (x, y) = line[0];
+            let _ = write!(svg, r#"<circle cx="{x:.1}" cy="{y:.1}" r="1.5"/>"#);
+        } else {
+            let points: Vec<String> = line.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            let _ = write!(svg, r#"<polyline points="{}"/>"#, points.join(" "));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Runs per day by outcome, with its numbers in a table below.
+#[component]
+pub fn RunsChart(id: String, title: String, days: Vec<DayCounts>) -> impl IntoView {
+    let svg = runs_svg(&id, &title, &days);
+    view! {
+        <figure class="chart-figure">
+            <figcaption>{title}</figcaption>
+            <div class="chart-wrap" inner_html=svg></div>
+            <ul class="chart-legend" aria-hidden="true">
+                <li><span class="swatch swatch--ok"></span>"succeeded"</li>
+                <li><span class="swatch swatch--failed"></span>"failed"</li>
+                <li><span class="swatch swatch--missed"></span>"missed"</li>
+            </ul>
+            <details class="chart-table">
+                <summary>"The numbers, day by day"</summary>
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Day"</th>
+                            <th scope="col" class="num">"Succeeded"</th>
+                            <th scope="col" class="num">"Failed"</th>
+                            <th scope="col" class="num">"Missed"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {days.into_iter().rev().filter(|d| d.runs() > 0).map(|d| view! {
+                            <tr>
+                                <th scope="row">{d.day.to_string()}</th>
+                                <td class="num">{d.succeeded}</td>
+                                <td class="num">{d.failed}</td>
+                                <td class="num">{d.missed}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </figure>
+    }
+}
+
+/// A small line of the daily success share, titled for screen readers.
+#[component]
+pub fn Sparkline(title: String, days: Vec<DayCounts>) -> impl IntoView {
+    view! { <span class="sparkline-wrap" inner_html=sparkline_svg(&title, &days)></span> }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    fn day(d: u32, ok: i64, failed: i64, missed: i64) -> DayCounts {
+        DayCounts {
+            day: NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+            succeeded: ok,
+            failed,
+            missed,
+            ..DayCounts::default()
+        }
+    }
+
+    #[test]
+    fn a_runs_chart_says_its_numbers_in_words_and_draws_one_bar_per_outcome() {
+        let days = [day(1, 5, 0, 0), day(2, 3, 2, 1), day(3, 0, 0, 0)];
+        let svg = runs_svg("c1", "Billing & <ops>", &days);
+        assert!(
+            svg.contains("<title id=\"c1-title\">Billing &amp; &lt;ops&gt;</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains(
+            "Over 3 days: 8 succeeded, 2 failed, 1 missed. The worst day, 2026-11-02, had 2 failed and 1 missed."
+        ), "{svg}");
+        assert_eq!(svg.matches("class=\"chart__ok\"").count(), 2);
+        assert_eq!(svg.matches("class=\"chart__failed\"").count(), 1);
+        assert_eq!(svg.matches("class=\"chart__missed\"").count(), 1);
+        assert!(
+            svg.contains("fill=\"url(#c1-hatch)\""),
+            "failed is hatched, not only coloured"
+        );
+        // The busiest day (6 runs) fills the plot's height.
+        assert!(svg.contains(">6</text>"));
+        assert!(svg.contains("Nov 1") && svg.contains("Nov 3"));
+    }
+
+    #[test]
+    fn an_empty_chart_says_so() {
+        let svg = runs_svg("c2", "Nothing", &[day(1, 0, 0, 0)]);
+        assert!(svg.contains("No run in these 1 days."));
+        assert!(!svg.contains("<rect x="));
+    }
+
+    #[test]
+    fn a_sparkline_leaves_gaps_for_days_without_runs() {
+        let days = [
+            day(1, 1, 0, 0),
+            day(2, 1, 1, 0),
+            day(3, 0, 0, 0),
+            day(4, 2, 0, 0),
+        ];
+        let svg = sparkline_svg("Billing", &days);
+        assert_eq!(svg.matches("<polyline").count(), 1, "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
+        assert!(svg.contains("<title>Billing: Over 4 days: 4 succeeded, 1 failed, 0 missed."));
+    }
+}
