@@ -83,7 +83,6 @@ impl Section {
     pub fn coming(self) -> &'static [&'static str] {
         match self {
             Section::Dashboard => &[
-                "Filters by team, tier and owner, kept in the address",
                 "Updates live as runs arrive, on any instance",
                 "Reviews due and overdue",
             ],

@@ -161,6 +161,38 @@ pub struct Attention {
     pub per_day: Vec<crate::model::health::DayCounts>,
 }
 
+/// What the dashboard is narrowed to: orchestrations of a team, of a tier,
+/// or owned by someone, with their automations (and, without a tier, the
+/// automations of that team or owner themselves).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DashboardFilter {
+    pub team_id: Option<i64>,
+    pub tier: Option<i32>,
+    pub owner_id: Option<i64>,
+}
+
+impl DashboardFilter {
+    /// From the page's query: `team`, `tier`, `owner`; what does not parse
+    /// is ignored.
+    pub fn from_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut filter = Self::default();
+        for (key, value) in pairs {
+            match key {
+                "team" => filter.team_id = value.parse().ok(),
+                "tier" => filter.tier = value.parse().ok().filter(|t| (1..=3).contains(t)),
+                "owner" => filter.owner_id = value.parse().ok(),
+                _ => {}
+            }
+        }
+        filter
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.team_id.is_none() && self.tier.is_none() && self.owner_id.is_none()
+    }
+}
+
 /// The leaders' dashboard: the state of everything at a glance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -186,6 +218,11 @@ pub struct Dashboard {
     pub unowned_orchestrations: Vec<(String, String)>,
     pub orchestrations_without_failure_mode: Vec<(String, String)>,
     pub top_three: Vec<crate::model::leverage::Ranked>,
+    /// What it is narrowed to, and what it can be.
+    pub filter: DashboardFilter,
+    pub teams: Vec<(i64, String)>,
+    /// People who own an orchestration or an automation.
+    pub owners: Vec<(i64, String)>,
 }
 
 /// Every alert channel, for admins, with whom one can be added for.
@@ -306,7 +343,10 @@ mod ports {
     /// The catalog, as the screens see it.
     pub trait CatalogService: Send + Sync + 'static {
         /// The leaders' dashboard.
-        fn dashboard(&self) -> BoxFuture<'_, Result<super::Dashboard, ServiceError>>;
+        fn dashboard(
+            &self,
+            filter: super::DashboardFilter,
+        ) -> BoxFuture<'_, Result<super::Dashboard, ServiceError>>;
 
         /// Every orchestration, by name.
         fn orchestration_summaries(

@@ -72,6 +72,15 @@ test('an owner adds a channel, is alerted of a failure once, acknowledges it, an
     await expect(chart).toBeVisible();
     await expect(chart).toHaveAccessibleName(/\d+ failed/);
     await page.screenshot({ path: 'screenshots/desktop-dashboard-incident.png', fullPage: true });
+    // Narrowed to tier 1 (the loose automation has no tier): kept in the address.
+    const filters = page.getByRole('form', { name: 'Narrow the dashboard' });
+    await filters.getByLabel('Tier').selectOption('1');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(/[?&]tier=1/);
+    await expect(page.getByRole('region', { name: /Open incidents/ })).toContainText('Open incidents (0)');
+    await expect(filters.getByLabel('Tier')).toHaveValue('1');
+    await filters.getByRole('link', { name: 'Everything' }).click();
+    await expect(page.getByRole('region', { name: /Open incidents/ })).toContainText('Open incidents (1)');
 
     await hydrated(page, '/incidents');
     const row = page.getByRole('row', { name: /Alerted export failed/ });

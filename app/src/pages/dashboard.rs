@@ -13,7 +13,8 @@ use crate::components::health::HealthBadge;
 use crate::model::health::{HealthState, format_span};
 use crate::sections::Section;
 use crate::server_fns::orchestrations::load_dashboard;
-use crate::services::Dashboard;
+use crate::services::{Dashboard, DashboardFilter};
+use leptos_router::hooks::use_query_map;
 
 /// "3 h ago", "never".
 fn since(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
@@ -29,7 +30,17 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let dashboard = Resource::new(|| (), |_| load_dashboard());
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|q| {
+            DashboardFilter::from_query(
+                ["team", "tier", "owner"]
+                    .into_iter()
+                    .filter_map(|k| q.get_str(k).map(|v| (k, v))),
+            )
+        })
+    });
+    let dashboard = Resource::new(move || filter.get(), load_dashboard);
     let section = Section::Dashboard;
     view! {
         <Title text=section.title()/>
@@ -74,8 +85,43 @@ fn StateCounts(title: &'static str, counts: Vec<(HealthState, u64)>) -> impl Int
 fn DashboardView(d: Dashboard) -> impl IntoView {
     let now = d.as_of;
     let incidents_total = d.open_incident_count;
+    let f = d.filter.clone();
+    let selected = |on: bool| on.then_some("selected");
     view! {
         <div class="dashboard">
+        <form method="get" action="/" class="card filters dashboard-filters" aria-label="Narrow the dashboard">
+            <div class="field">
+                <label for="dash-team">"Team"</label>
+                <select id="dash-team" name="team">
+                    <option value="">"Every team"</option>
+                    {d.teams.iter().map(|(id, name)| view! {
+                        <option value=id.to_string() selected=selected(f.team_id == Some(*id))>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="dash-tier">"Tier"</label>
+                <select id="dash-tier" name="tier">
+                    <option value="">"Every tier"</option>
+                    {[1, 2, 3].into_iter().map(|t| view! {
+                        <option value=t.to_string() selected=selected(f.tier == Some(t))>{format!("Tier {t}")}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="dash-owner">"Owner"</label>
+                <select id="dash-owner" name="owner">
+                    <option value="">"Anyone"</option>
+                    {d.owners.iter().map(|(id, name)| view! {
+                        <option value=id.to_string() selected=selected(f.owner_id == Some(*id))>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="filters__actions">
+                <button type="submit" class="button button--primary">"Apply"</button>
+                {(!f.is_empty()).then(|| view! { <a href="/">"Everything"</a> })}
+            </div>
+        </form>
         <section class="card" aria-labelledby="by-state">
             <h2 id="by-state">"Health"</h2>
             <div class="grid-2">

@@ -13,8 +13,13 @@ pub async fn list_orchestrations() -> Result<Vec<OrchestrationSummary>, ServerFn
         .map_err(super::refused)
 }
 
-/// The leaders' dashboard.
-#[server(prefix = "/rpc", endpoint = "dashboard")]
-pub async fn load_dashboard() -> Result<crate::services::Dashboard, ServerFnError> {
-    super::catalog()?.dashboard().await.map_err(super::refused)
+/// The leaders' dashboard, narrowed by `filter`.
+#[server(prefix = "/rpc", endpoint = "dashboard", input = leptos::server_fn::codec::Json)]
+pub async fn load_dashboard(
+    filter: crate::services::DashboardFilter,
+) -> Result<crate::services::Dashboard, ServerFnError> {
+    super::catalog()?
+        .dashboard(filter)
+        .await
+        .map_err(super::refused)
 }

@@ -726,9 +726,8 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         ("POST", "/rpc/incidents/one" | "/rpc/incidents/acknowledge") => {
             (path.to_owned(), form(&[("id", x.incident.to_string())]))
         }
-        ("POST", "/rpc/account/channels" | "/rpc/admin/channels" | "/rpc/dashboard") => {
-            (path.to_owned(), form(&[]))
-        }
+        ("POST", "/rpc/account/channels" | "/rpc/admin/channels") => (path.to_owned(), form(&[])),
+        ("POST", "/rpc/dashboard") => (path.to_owned(), Body::Json(json!({"filter": {}}))),
         ("POST", "/rpc/admin/channels/add") => (
             path.to_owned(),
             form(&[

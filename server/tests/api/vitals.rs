@@ -582,7 +582,8 @@ async fn lists_show_each_state_as_its_own_page_does(#[case] backend: Backend) {
     let app = spawn_app(backend).await;
     let billing = app
         .add_orchestration(
-            json!({"name": "Billing", "minutes_saved_per_run": 30, "expected_runs_per_week": 5}),
+            json!({"name": "Billing", "tier": 1, "minutes_saved_per_run": 30,
+                   "expected_runs_per_week": 5}),
         )
         .await;
     let ledger = app.add_orchestration(json!({"name": "Ledger"})).await;
@@ -701,6 +702,7 @@ async fn lists_show_each_state_as_its_own_page_does(#[case] backend: Backend) {
     // The dashboard counts the same, and puts the failing one first.
     let res = browser
         .post(app.url("/rpc/dashboard"))
+        .json(&json!({"filter": {}}))
         .send()
         .await
         .unwrap();
@@ -752,15 +754,43 @@ async fn lists_show_each_state_as_its_own_page_does(#[case] backend: Backend) {
     let top = &dashboard["top_three"];
     assert_eq!(top[0]["name"], "Billing", "{top}");
     assert!(!top[0]["why"].as_str().unwrap().is_empty());
-    // Without JavaScript the page says the same.
-    let html = browser
-        .get(app.url("/"))
+    // Narrowed to tier 1: Billing and its automations only.
+    let res = browser
+        .post(app.url("/rpc/dashboard"))
+        .json(&json!({"filter": {"tier": 1}}))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    let tier1: Value = res.json().await.unwrap();
+    let count = |key: &str| -> i64 {
+        tier1[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[1].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(count("orchestrations_by_state"), 1, "{tier1}");
+    assert_eq!(count("automations_by_state"), 2, "Invoice and Charge");
+    assert_eq!(tier1["loose_automations"], 0);
+    assert_eq!(tier1["attention"][0]["name"], "Billing");
+    assert_eq!(tier1["filter"]["tier"], 1);
+    // Without JavaScript the page says the same, and takes the filter
+    // from the address.
+    let page = |path: &'static str| {
+        let request = browser.get(app.url(path));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page("/?tier=2").await;
+    assert!(
+        html.contains("No orchestration is failing"),
+        "tier 2 has none"
+    );
+    assert!(
+        html.contains("<option value=\"2\" selected"),
+        "the form keeps it"
+    );
+    let html = page("/").await;
     assert!(html.contains("Needs attention"), "{html}");
     assert!(html.contains("1 of its automations failing."));
 

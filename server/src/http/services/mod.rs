@@ -11,9 +11,9 @@ use app::model::health::HealthState;
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::LeverageReport;
 use app::services::{
-    AutomationEditor, AutomationPage, BoxFuture, CatalogService, Choices, Dashboard, InventoryPage,
-    InventoryRow, OrchestrationEditor, OrchestrationPage, OrchestrationSummary, ServiceError,
-    Services,
+    AutomationEditor, AutomationPage, BoxFuture, CatalogService, Choices, Dashboard,
+    DashboardFilter, InventoryPage, InventoryRow, OrchestrationEditor, OrchestrationPage,
+    OrchestrationSummary, ServiceError, Services,
 };
 
 use crate::catalog::CatalogError;
@@ -126,8 +126,8 @@ fn sorted(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
 }
 
 impl CatalogService for Catalog {
-    fn dashboard(&self) -> BoxFuture<'_, Result<Dashboard, ServiceError>> {
-        Box::pin(self.dashboard_of())
+    fn dashboard(&self, filter: DashboardFilter) -> BoxFuture<'_, Result<Dashboard, ServiceError>> {
+        Box::pin(self.dashboard_of(filter))
     }
 
     fn orchestration_summaries(
