@@ -1,6 +1,7 @@
 //! Pieces shared by every screen.
 
 pub mod automations;
+pub mod channels;
 pub mod charts;
 pub mod dependencies;
 pub mod form;

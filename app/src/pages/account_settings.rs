@@ -5,6 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::channels::{ChannelAddress, ChannelFields};
 use crate::components::form::{SaveMessages, load_failed};
 use crate::model::accounts::{ApiToken, NewToken};
 use crate::model::incidents::Channel;
@@ -111,15 +112,10 @@ fn AlertChannels() -> impl IntoView {
         move || (add.version().get(), remove.version().get()),
         |_| load_own_channels(),
     );
-    let error = move |field: &'static str| {
-        move || {
-            add.value().with(|o| {
-                crate::components::form::errors_of(o.as_ref())
-                    .get(field)
-                    .map(str::to_owned)
-            })
-        }
-    };
+    let errors = Signal::derive(move || {
+        add.value()
+            .with(|o| crate::components::form::errors_of(o.as_ref()))
+    });
     view! {
         <section class="card" aria-labelledby="channels-title">
             <h2 id="channels-title">"Your alert channels"</h2>
@@ -133,24 +129,7 @@ fn AlertChannels() -> impl IntoView {
             <ActionForm action=add attr:class="form channel-form">
                 <SaveMessages outcome=add.value().into() labels=CHANNEL_LABELS/>
                 <div class="form__row">
-                    <div class="field field--form" class:field--invalid=move || error("name")().is_some()>
-                        <label for="field-name">"Name"</label>
-                        <input id="field-name" name="name" type="text" required placeholder="My phone"/>
-                        {move || error("name")().map(|why| view! { <p class="field__error">{why}</p> })}
-                    </div>
-                    <div class="field field--form">
-                        <label for="field-kind">"Kind"</label>
-                        <select id="field-kind" name="kind">
-                            <option value="slack">"Slack-compatible webhook"</option>
-                            <option value="webhook">"JSON webhook"</option>
-                        </select>
-                    </div>
-                    <div class="field field--form" class:field--invalid=move || error("url")().is_some()>
-                        <label for="field-url">"Address"</label>
-                        <input id="field-url" name="url" type="url" required
-                            placeholder="https://hooks.slack.com/services/…"/>
-                        {move || error("url")().map(|why| view! { <p class="field__error">{why}</p> })}
-                    </div>
+                    <ChannelFields errors name_hint="My phone"/>
                 </div>
                 <div class="form__actions">
                     <button type="submit" class="button button--primary"
@@ -194,12 +173,7 @@ fn ChannelTable(list: Vec<Channel>, remove: ServerAction<RemoveOwnChannel>) -> i
                             <tr>
                                 <th scope="row">{c.name.clone()}</th>
                                 <td>{c.kind.label()}</td>
-                                <td>
-                                    <span class="mono">{c.url.clone()}</span>
-                                    {c.secret.clone().map(|secret| view! {
-                                        <span class="table__sub">"Signing secret: "<code>{secret}</code></span>
-                                    })}
-                                </td>
+                                <td><ChannelAddress channel=c.clone()/></td>
                                 <td>
                                     <ActionForm action=remove>
                                         <input type="hidden" name="id" value=c.id/>

@@ -5,6 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::channels::{ChannelAddress, ChannelFields};
 use crate::components::form::{SaveMessages, errors_of, load_failed};
 use crate::model::incidents::Channel;
 use crate::server_fns::incidents::{AddChannel, RemoveChannel, load_channels};
@@ -54,23 +55,13 @@ fn ChannelsView(
     add: ServerAction<AddChannel>,
     remove: ServerAction<RemoveChannel>,
 ) -> impl IntoView {
-    let error = move |field: &'static str| {
-        move || {
-            add.value()
-                .with(|o| errors_of(o.as_ref()).get(field).map(str::to_owned))
-        }
-    };
+    let errors = Signal::derive(move || add.value().with(|o| errors_of(o.as_ref())));
     view! {
         <section class="card" aria-labelledby="add-channel">
             <h2 id="add-channel">"Add a channel"</h2>
             <ActionForm action=add attr:class="form channel-form">
                 <SaveMessages outcome=add.value().into() labels=LABELS/>
                 <div class="form__row">
-                    <div class="field field--form" class:field--invalid=move || error("name")().is_some()>
-                        <label for="field-name">"Name"</label>
-                        <input id="field-name" name="name" type="text" required placeholder="Finance on-call"/>
-                        {move || error("name")().map(|why| view! { <p class="field__error">{why}</p> })}
-                    </div>
                     <div class="field field--form">
                         <label for="field-whose">"For"</label>
                         <select id="field-whose" name="whose">
@@ -86,19 +77,7 @@ fn ChannelsView(
                             </optgroup>
                         </select>
                     </div>
-                    <div class="field field--form">
-                        <label for="field-kind">"Kind"</label>
-                        <select id="field-kind" name="kind">
-                            <option value="slack">"Slack-compatible webhook"</option>
-                            <option value="webhook">"JSON webhook"</option>
-                        </select>
-                    </div>
-                    <div class="field field--form" class:field--invalid=move || error("url")().is_some()>
-                        <label for="field-url">"Address"</label>
-                        <input id="field-url" name="url" type="url" required
-                            placeholder="https://hooks.slack.com/services/…"/>
-                        {move || error("url")().map(|why| view! { <p class="field__error">{why}</p> })}
-                    </div>
+                    <ChannelFields errors name_hint="Finance on-call"/>
                 </div>
                 <div class="form__actions">
                     <button type="submit" class="button button--primary"
@@ -140,12 +119,7 @@ fn ChannelList(channels: Vec<Channel>, remove: ServerAction<RemoveChannel>) -> i
                                 <th scope="row">{c.name.clone()}</th>
                                 <td data-label="For">{whose}</td>
                                 <td data-label="Kind">{c.kind.label()}</td>
-                                <td data-label="Address">
-                                    <span class="mono">{c.url.clone()}</span>
-                                    {c.secret.clone().map(|secret| view! {
-                                        <span class="table__sub">"Signing secret: "<code>{secret}</code></span>
-                                    })}
-                                </td>
+                                <td data-label="Address"><ChannelAddress channel=c.clone()/></td>
                                 <td>
                                     <ActionForm action=remove>
                                         <input type="hidden" name="id" value=c.id/>

@@ -53,6 +53,21 @@ fn failed(err: CatalogError) -> ServiceError {
 }
 
 impl Ingestion {
+    /// Adds a channel; the screen then reloads `back`.
+    async fn save_channel(
+        &self,
+        draft: ChannelDraft,
+        back: &str,
+    ) -> Result<SaveOutcome, ServiceError> {
+        let now = self.clock.now();
+        settle(
+            crate::incidents::add_channel(&*self.store, &self.actor, draft, now)
+                .await
+                .map(|_| ()),
+            back,
+        )
+    }
+
     async fn source_names(&self) -> Result<Vec<(i64, String)>, ServiceError> {
         Ok(sources::source_names(&*self.store)
             .await
@@ -424,13 +439,7 @@ impl IngestionService for Ingestion {
                 user_id: Some(self.actor.id),
                 team_id: None,
             };
-            let now = self.clock.now();
-            settle(
-                crate::incidents::add_channel(&*self.store, &self.actor, draft, now)
-                    .await
-                    .map(|_| ()),
-                "/account",
-            )
+            self.save_channel(draft, "/account").await
         })
     }
 
@@ -488,13 +497,7 @@ impl IngestionService for Ingestion {
         Box::pin(async move {
             crate::access::require_admin(&self.actor, "add a channel for someone else or a team")
                 .map_err(failed)?;
-            let now = self.clock.now();
-            settle(
-                crate::incidents::add_channel(&*self.store, &self.actor, draft, now)
-                    .await
-                    .map(|_| ()),
-                "/admin/channels",
-            )
+            self.save_channel(draft, "/admin/channels").await
         })
     }
 
