@@ -320,10 +320,23 @@ async fn orchestrations_by_id(store: &dyn Store) -> StoreResult<HashMap<i64, Orc
 /// The states of everything at `now`: one read of the catalog, the last
 /// week's rollups and the pauses.
 pub async fn states(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<States> {
-    let orchestrations = orchestrations_by_id(store).await?;
+    let orchestrations = store.orchestrations().await?;
     let automations = store
         .automations(&InventoryFilter::default(), u32::MAX, 0)
         .await?;
+    states_of_catalog(store, &orchestrations, &automations, now).await
+}
+
+/// [`states`] of a catalog the caller has already read: every
+/// orchestration and every automation.
+pub async fn states_of_catalog(
+    store: &dyn Store,
+    orchestrations: &[Orchestration],
+    automations: &[Automation],
+    now: DateTime<Utc>,
+) -> StoreResult<States> {
+    let orchestrations: HashMap<i64, Orchestration> =
+        orchestrations.iter().map(|o| (o.id, o.clone())).collect();
     let rollups = store
         .rollups(RollupScope::All, first_day(now, 7), RollupParts::Counts)
         .await?;
@@ -331,7 +344,7 @@ pub async fn states(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<States
     let today = now.date_naive();
     let by_automation = metrics_by_automation(&rollups, today);
     let automation_states =
-        automation_states(&automations, &orchestrations, &by_automation, &pauses, now);
+        automation_states(automations, &orchestrations, &by_automation, &pauses, now);
     // Each orchestration's members' states and days, in one pass each.
     let orchestration_of: HashMap<i64, i64> = automations
         .iter()

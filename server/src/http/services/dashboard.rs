@@ -62,13 +62,13 @@ impl Catalog {
         let now = self.clock.now();
         let today = now.date_naive();
         let store = &*self.store;
-        let states = crate::health::states(store, now)
-            .await
-            .map_err(unavailable)?;
         let names = self.names().await.map_err(unavailable)?;
         let orchestrations = store.orchestrations().await.map_err(unavailable)?;
         let automations = store
             .automations(&InventoryFilter::default(), u32::MAX, 0)
+            .await
+            .map_err(unavailable)?;
+        let states = crate::health::states_of_catalog(store, &orchestrations, &automations, now)
             .await
             .map_err(unavailable)?;
         let live: Vec<&Orchestration> = orchestrations
