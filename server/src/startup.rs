@@ -45,6 +45,9 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// How long stopping waits for the background jobs to give up their leases.
+const JOBS_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A bound, migrated, ready-to-serve Baton.
 pub struct Application {
     listener: TcpListener,
@@ -125,33 +128,37 @@ impl Application {
             self.state.clone(),
             std::time::Duration::from_secs(15 * 60),
         ));
-        tokio::spawn(crate::ingest::processor::run(
-            self.state.store.clone(),
-            self.state.clock.clone(),
-            self.state.ingest.writer().clone(),
-            self.state.config.ping_body_limit,
-            self.state.config.delivery_retention,
-            self.state.shutting_down.clone(),
-        ));
-        tokio::spawn(crate::health::watch(
-            self.state.store.clone(),
-            self.state.clock.clone(),
-            self.state.config.health_look_every,
-            self.state.config.run_retention,
-            self.state.shutting_down.clone(),
-        ));
-        tokio::spawn(crate::incidents::watch(
-            self.state.store.clone(),
-            self.state.clock.clone(),
-            crate::incidents::Settings {
-                escalate_after: self.state.config.escalate_after,
-                public_url: self.state.config.public_url.clone(),
-                cooldown: self.state.config.alert_cooldown,
-                send_budget: self.state.config.incident_look_every,
-            },
-            self.state.config.incident_look_every,
-            self.state.shutting_down.clone(),
-        ));
+        // The jobs that hold leases: awaited on stopping, so they give
+        // their leases up before the process exits.
+        let jobs = [
+            tokio::spawn(crate::ingest::processor::run(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+                self.state.ingest.writer().clone(),
+                self.state.config.ping_body_limit,
+                self.state.config.delivery_retention,
+                self.state.shutting_down.clone(),
+            )),
+            tokio::spawn(crate::health::watch(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+                self.state.config.health_look_every,
+                self.state.config.run_retention,
+                self.state.shutting_down.clone(),
+            )),
+            tokio::spawn(crate::incidents::watch(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+                crate::incidents::Settings {
+                    escalate_after: self.state.config.escalate_after,
+                    public_url: self.state.config.public_url.clone(),
+                    cooldown: self.state.config.alert_cooldown,
+                    send_budget: self.state.config.incident_look_every,
+                },
+                self.state.config.incident_look_every,
+                self.state.shutting_down.clone(),
+            )),
+        ];
         tokio::spawn(checkpoint_periodically(
             self.state.store.clone(),
             self.state.ingest.writer().clone(),
@@ -184,6 +191,14 @@ impl Application {
         tokio::select! {
             served = serve => served.context("the server failed")?,
             () = deadline => tracing::warn!(?grace, "requests still in flight after the grace period; stopping anyway"),
+        }
+        // A job busy with a batch finishes it first, within reason.
+        let jobs_done = futures::future::join_all(jobs);
+        if tokio::time::timeout(JOBS_GRACE, jobs_done).await.is_err() {
+            tracing::warn!(
+                ?JOBS_GRACE,
+                "background jobs still busy; their leases will run out"
+            );
         }
         tracing::info!("stopped");
         Ok(())

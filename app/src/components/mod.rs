@@ -9,5 +9,6 @@ pub mod graph;
 pub mod health;
 pub mod layout;
 pub mod leverage;
+pub mod live;
 pub mod pager;
 pub mod runs;

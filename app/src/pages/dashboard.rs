@@ -10,6 +10,7 @@ use leptos_meta::Title;
 use crate::components::charts::{RunsChart, Sparkline};
 use crate::components::form::load_failed;
 use crate::components::health::HealthBadge;
+use crate::components::live::{LiveStatus, use_live};
 use crate::model::health::{HealthState, format_span};
 use crate::sections::Section;
 use crate::server_fns::orchestrations::load_dashboard;
@@ -40,22 +41,29 @@ pub fn DashboardPage() -> impl IntoView {
             )
         })
     });
-    let dashboard = Resource::new(move || filter.get(), load_dashboard);
+    // Reloaded whenever runs or incidents change (the old figures stay up
+    // meanwhile: a transition, not a blank page).
+    let live = use_live();
+    let dashboard = Resource::new(
+        move || (filter.get(), live.version.get()),
+        |(filter, _)| load_dashboard(filter),
+    );
     let section = Section::Dashboard;
     view! {
         <Title text=section.title()/>
         <div class="page-header">
             <h1>{section.title()}</h1>
             <p class="lede">{section.purpose()}</p>
+            <LiveStatus live/>
         </div>
-        <Suspense fallback=|| view! { <p class="muted">"Loading the dashboard…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading the dashboard…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
                     Ok(d) => view! { <DashboardView d/> }.into_any(),
                     Err(err) => load_failed("The dashboard could not be loaded", err),
                 }
             })}
-        </Suspense>
+        </Transition>
         <section class="card card--placeholder" aria-labelledby="coming-soon">
             <h2 id="coming-soon"><span class="badge">"Coming soon"</span></h2>
             <ul class="checklist">
@@ -124,6 +132,9 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         </form>
         <section class="card" aria-labelledby="by-state">
             <h2 id="by-state">"Health"</h2>
+            <p class="as-of muted">"Figures as of "
+                <time datetime=now.to_rfc3339()>{now.format("%H:%M:%S UTC, %e %b").to_string()}</time>
+            </p>
             <div class="grid-2">
                 <StateCounts title="Orchestrations" counts=d.orchestrations_by_state/>
                 <StateCounts title="Automations" counts=d.automations_by_state/>

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use crate::clock::SharedClock;
 use crate::schedule::next_due;
-use crate::store::{RollupScope, SharedStore, Store, StoreResult, Watched};
+use crate::store::{Change, RollupScope, SharedStore, Store, StoreResult, Watched};
 
 /// The most missed slots one look records for one automation: a long
 /// outage is caught up over a few looks, never in one huge transaction.
@@ -202,9 +202,12 @@ pub async fn watch(
 ) {
     let holder = format!("baton-{}-{}", std::process::id(), rand::random::<u32>());
     let ttl = TimeDelta::from_std(every * 3).unwrap_or(TimeDelta::seconds(90));
+    let mut held: bool;
     loop {
         let now = clock.now();
-        match store.try_acquire_lease(LEASE, &holder, now, ttl).await {
+        let acquired = store.try_acquire_lease(LEASE, &holder, now, ttl).await;
+        held = matches!(acquired, Ok(true));
+        match acquired {
             Ok(true) => match look(&*store, now, retention).await {
                 Ok(looked) => {
                     if looked != Looked::default() {
@@ -214,6 +217,10 @@ pub async fn watch(
                             deleted = looked.deleted,
                             "missed runs recorded, runs flagged, old runs deleted"
                         );
+                    }
+                    let count = looked.missed + looked.flagged;
+                    if count > 0 {
+                        crate::store::announce(&*store, Change::RunsChanged { count }).await;
                     }
                     if let Err(err) = store.job_round_done(LEASE, now).await {
                         tracing::warn!(%err, "cannot note the missed-runs round");
@@ -226,8 +233,12 @@ pub async fn watch(
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
-            _ = stop.wait_for(|stopping| *stopping) => return,
+            _ = stop.wait_for(|stopping| *stopping) => break,
         }
+    }
+    // Stopping: another instance takes over now, not when the lease runs out.
+    if held {
+        crate::store::release(&*store, LEASE, &holder).await;
     }
 }
 

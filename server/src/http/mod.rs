@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod error;
 mod health;
 mod ingest;
+mod live;
 pub mod routes;
 mod services;
 
@@ -36,8 +37,19 @@ pub fn route_table() -> Vec<routes::RouteInfo> {
     api::routes()
         .merge(api::import_routes())
         .merge(account_routes())
+        .merge(live_routes())
         .into_parts()
         .1
+}
+
+/// Streams that stay open: outside the request timeout.
+fn live_routes() -> Routes {
+    Routes::new().add(
+        axum::http::Method::GET,
+        "/api/v1/events",
+        Access::Read,
+        live::events,
+    )
 }
 
 /// Signing in and out are plain form posts, so they work before (and
@@ -98,8 +110,8 @@ pub fn router(state: AppState) -> Router {
             _,
         >(provide_state, app::shell));
 
-    // Everything that answers once. Live streams (added with the dashboard)
-    // are merged outside this router so the timeout does not cut them.
+    // Everything that answers once. Live streams are merged outside it so
+    // the timeout does not cut them; they still need signing in.
     // Imports take whole files: their own, larger, body limit.
     let (api, _) = api::routes().into_parts();
     let (imports, _) = api::import_routes().into_parts();
@@ -112,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(config.max_body))
         .merge(imports.layer(RequestBodyLimitLayer::new(config.max_import)))
         .layer(timeout())
+        .merge(live_routes().into_parts().0)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

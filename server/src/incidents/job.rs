@@ -18,7 +18,7 @@ use super::send::Sender;
 use crate::clock::SharedClock;
 use crate::health::paused_at;
 use crate::store::{
-    HeldAlerts, IncidentFilter, IncidentTarget, IncidentWrite, NewAlert, NewIncident,
+    Change, HeldAlerts, IncidentFilter, IncidentTarget, IncidentWrite, NewAlert, NewIncident,
     NewIncidentEvent, RollupParts, RollupScope, SharedStore, Store, StoreError, StoreResult,
     TroubleRun,
 };
@@ -46,6 +46,15 @@ pub struct Round {
     pub sent: u64,
     pub retried: u64,
     pub failed: u64,
+}
+
+impl Round {
+    /// Whether an incident was opened, joined, resolved or escalated (what
+    /// the screens show), not only alerts sent.
+    pub fn changed_incidents(&self) -> bool {
+        self.opened + self.reopened + self.joined + self.resolved + self.released + self.escalated
+            > 0
+    }
 }
 
 /// The catalog as the round needs it.
@@ -617,13 +626,19 @@ pub async fn watch(
     let holder = format!("baton-{}-{}", std::process::id(), rand::random::<u32>());
     let ttl = TimeDelta::from_std(every * 3).unwrap_or(TimeDelta::seconds(30));
     let sender = Sender::new();
+    let mut held: bool;
     loop {
         let now = clock.now();
-        match store.try_acquire_lease(LEASE, &holder, now, ttl).await {
+        let acquired = store.try_acquire_lease(LEASE, &holder, now, ttl).await;
+        held = matches!(acquired, Ok(true));
+        match acquired {
             Ok(true) => match round(&*store, &sender, &settings, now).await {
                 Ok(done) => {
                     if done != Round::default() {
                         tracing::info!(?done, "incidents round");
+                    }
+                    if done.changed_incidents() {
+                        crate::store::announce(&*store, Change::IncidentsChanged).await;
                     }
                 }
                 Err(err) => tracing::warn!(%err, "incidents round failed"),
@@ -633,7 +648,11 @@ pub async fn watch(
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}
-            _ = stop.wait_for(|stopping| *stopping) => return,
+            _ = stop.wait_for(|stopping| *stopping) => break,
         }
+    }
+    // Stopping: another instance takes over now, not when the lease runs out.
+    if held {
+        crate::store::release(&*store, LEASE, &holder).await;
     }
 }

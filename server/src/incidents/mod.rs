@@ -28,7 +28,7 @@ pub use send::{Sender, payload};
 use crate::audit::Author;
 use crate::catalog::CatalogError;
 use crate::store::{
-    IncidentTarget, IncidentWrite, NewIncidentEvent, Store, StoreError, StoreResult,
+    Change, IncidentTarget, IncidentWrite, NewIncidentEvent, Store, StoreError, StoreResult,
 };
 
 fn conflict(why: &str) -> CatalogError {
@@ -114,7 +114,10 @@ pub async fn acknowledge(
         None => audit,
     });
     match store.write_incident(&write, now).await {
-        Ok(_) => Ok(store.incident(id).await?),
+        Ok(_) => {
+            crate::store::announce(store, Change::IncidentsChanged).await;
+            Ok(store.incident(id).await?)
+        }
         Err(StoreError::Conflict(_)) => Err(conflict(
             "this incident was acknowledged or resolved meanwhile; reload it",
         )),

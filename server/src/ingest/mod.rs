@@ -663,9 +663,7 @@ pub async fn announce(store: &dyn crate::store::Store, id: i64) {
         count: 1,
         last_id: id,
     };
-    if let Err(err) = store.publish(&change).await {
-        tracing::warn!(%err, "cannot announce a kept delivery");
-    }
+    crate::store::announce(store, change).await;
 }
 
 fn automation_scope(id: i64) -> String {

@@ -17,7 +17,7 @@ use super::signals::{self, Family, Query, Reading};
 use crate::clock::SharedClock;
 use crate::deliveries::DeliveryWriter;
 use crate::runs::cut;
-use crate::store::{Backend, Delivery, Effect, RunEvent, SharedStore, StoreResult};
+use crate::store::{Backend, Change, Delivery, Effect, RunEvent, SharedStore, StoreResult};
 
 const LEASE: &str = "delivery-processing";
 const LEASE_TTL: TimeDelta = TimeDelta::seconds(30);
@@ -207,21 +207,63 @@ pub async fn run(
             }
         }
         tokio::select! {
-            heard = changes.recv() => {
-                if let Err(broadcast::error::RecvError::Closed) = heard {
-                    return;
-                }
-                // One look at the log answers every announcement so far.
-                loop {
-                    match changes.try_recv() {
-                        Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
-                        Err(broadcast::error::TryRecvError::Empty) => break,
-                        Err(broadcast::error::TryRecvError::Closed) => return,
-                    }
-                }
-            }
+            more = deliveries_announced(&mut changes) => if !more { return },
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = stop.wait_for(|stopping| *stopping) => return,
+            _ = stop.wait_for(|stopping| *stopping) => break,
+        }
+    }
+    // Stopping: another instance takes over now, not when the lease runs out.
+    if lease.until.is_some() {
+        crate::store::release(&*store, LEASE, &lease.holder).await;
+    }
+}
+
+/// Waits until deliveries are announced (here or, on PostgreSQL, by another
+/// instance); `false` when no more announcements can come. Other changes
+/// (the runs this processor wrote, incidents) do not wake it.
+async fn deliveries_announced(changes: &mut broadcast::Receiver<Change>) -> bool {
+    loop {
+        match changes.recv().await {
+            Ok(Change::DeliveriesRecorded { .. }) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                break;
+            }
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Closed) => return false,
+        }
+    }
+    // One look at the log answers every announcement so far.
+    loop {
+        match changes.try_recv() {
+            Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+            Err(broadcast::error::TryRecvError::Empty) => return true,
+            Err(broadcast::error::TryRecvError::Closed) => return false,
+        }
+    }
+}
+
+/// Tells the screens (here and on other instances) that runs changed: at
+/// the end of a drain, and once a second during a long one.
+#[derive(Default)]
+struct Announcer {
+    settled: u64,
+    last: Option<std::time::Instant>,
+}
+
+impl Announcer {
+    const EVERY: Duration = Duration::from_secs(1);
+
+    async fn settled(&mut self, store: &SharedStore, n: u64) {
+        self.settled += n;
+        if self.last.is_none_or(|at| at.elapsed() >= Self::EVERY) {
+            self.flush(store).await;
+        }
+    }
+
+    async fn flush(&mut self, store: &SharedStore) {
+        if self.settled > 0 {
+            let count = std::mem::take(&mut self.settled);
+            crate::store::announce(&**store, Change::RunsChanged { count }).await;
+            self.last = Some(std::time::Instant::now());
         }
     }
 }
@@ -237,6 +279,7 @@ async fn drain(
     // batches, each commit being a round trip and a log flush.
     let single_writer = store.backend() == Backend::Sqlite;
     let mut size = FIRST_BATCH;
+    let mut announcer = Announcer::default();
     loop {
         let slice = if writer.busy() {
             Some(BUSY_SLICE)
@@ -248,14 +291,15 @@ async fn drain(
         let want = if slice.is_some() { size } else { BATCH };
         let started = std::time::Instant::now();
         match process_batch(store, clock, log_limit, want).await {
-            Ok(0) => return,
+            Ok(0) => break,
             Ok(n) => {
                 let took = started.elapsed();
                 tracing::debug!(settled = n, ?took, "deliveries processed");
+                announcer.settled(store, n as u64).await;
                 size = slice.map_or(FIRST_BATCH, |slice| next_batch(want, took, slice));
                 // A long catch-up keeps its lease, or stops when it lost it.
                 if !lease.held(store, clock.now()).await {
-                    return;
+                    break;
                 }
                 if writer.busy() {
                     tokio::time::sleep((took * REST_FACTOR).max(MIN_REST)).await;
@@ -263,10 +307,11 @@ async fn drain(
             }
             Err(err) => {
                 tracing::error!(%err, "cannot process deliveries; trying again shortly");
-                return;
+                break;
             }
         }
     }
+    announcer.flush(store).await;
 }
 
 #[cfg(test)]

@@ -712,6 +712,26 @@ pub async fn connect(url: &DatabaseUrl) -> StoreResult<SharedStore> {
     })
 }
 
+/// Publishes a change that has been committed; a failure is logged, not
+/// returned: the change itself stands, only its announcement was lost, and
+/// listeners also look on their own (the processor every second, screens
+/// on reconnecting).
+pub async fn announce(store: &dyn Store, change: Change) {
+    if let Err(err) = store.publish(&change).await {
+        tracing::warn!(%err, ?change, "cannot announce a change");
+    }
+}
+
+/// Gives up a lease on stopping, so another instance takes the job over at
+/// once; a failure is logged (the lease then runs out as it would after a
+/// crash).
+pub async fn release(store: &dyn Store, lease: &str, holder: &str) {
+    match store.release_lease(lease, holder).await {
+        Ok(()) => tracing::debug!(lease, holder, "lease released"),
+        Err(err) => tracing::warn!(%err, lease, "cannot release a lease on stopping"),
+    }
+}
+
 /// A new ping key: 128 random bits, as 32 hex digits (like a Healthchecks
 /// check's UUID without its dashes).
 pub fn new_ping_key() -> String {

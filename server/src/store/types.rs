@@ -26,6 +26,19 @@ impl std::fmt::Display for Backend {
 pub enum Change {
     /// A batch of deliveries was written; `last_id` is the newest.
     DeliveriesRecorded { count: u32, last_id: i64 },
+    /// Runs were written or changed: deliveries turned into runs, missed
+    /// runs recorded, runs flagged by their duration. `count` is how many
+    /// (deliveries settled, for the processor).
+    RunsChanged { count: u64 },
+    /// Incidents were opened, joined, resolved, escalated or acknowledged.
+    IncidentsChanged,
+}
+
+impl Change {
+    /// Whether the screens show what this changed (live updates).
+    pub fn is_visible(&self) -> bool {
+        !matches!(self, Change::DeliveriesRecorded { .. })
+    }
 }
 
 pub use app::model::ingestion::DeliveryOutcome;

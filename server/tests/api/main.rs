@@ -20,6 +20,7 @@ mod ingestion;
 mod instances;
 mod inventory_plans;
 mod leverage;
+mod live;
 mod orchestrations;
 mod people;
 mod permissions;

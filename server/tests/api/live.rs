@@ -1,0 +1,166 @@
+//! Live updates: `GET /api/v1/events` tells a signed-in screen that runs or
+//! incidents changed, gathering bursts, and ends when Baton stops. (Two
+//! instances on one PostgreSQL: the browser test `live.spec.ts`.)
+
+use std::time::Duration;
+
+use baton::clock::Clock as _;
+use baton::incidents::{Sender, Settings};
+use chrono::TimeDelta;
+use reqwest::StatusCode;
+use rstest::rstest;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, plain_client, spawn_app_with};
+
+/// Reads server-sent events off a response, skipping keep-alive comments.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp) -> Self {
+        let response = app.get("/api/v1/events").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/event-stream",
+            "an event stream"
+        );
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event's name and data; `None` when the stream ended.
+    async fn next(&mut self) -> Option<(String, Value)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("event: ") {
+                        name = value.to_owned();
+                    } else if let Some(value) = line.strip_prefix("data: ") {
+                        data.push_str(value);
+                    }
+                }
+                if name.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some((name, serde_json::from_str(&data).unwrap()));
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("no event within 10 s")
+                .unwrap()?;
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// Reads `change` events until `runs` have been counted; the events.
+    async fn runs(&mut self, runs: u64) -> Vec<Value> {
+        let mut seen = Vec::new();
+        let mut counted = 0;
+        while counted < runs {
+            let (name, data) = self.next().await.expect("the stream ended");
+            assert_eq!(name, "change", "{data}");
+            counted += data["runs"].as_u64().unwrap();
+            seen.push(data);
+        }
+        assert_eq!(counted, runs, "{seen:?}");
+        seen
+    }
+}
+
+async fn ping(app: &TestApp, key: &str, suffix: &str) {
+    let res = plain_client()
+        .get(app.url(&format!("/ping/{key}{suffix}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_hears_of_runs_and_incidents_until_baton_stops(#[case] backend: Backend) {
+    // The incidents job looks once at start; the test runs the next round.
+    let app = spawn_app_with(backend, &["--incident-look-seconds", "3600"]).await;
+
+    // Not signed in: refused, as the API is.
+    let res = plain_client()
+        .get(app.url("/api/v1/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let why: Value = res.json().await.unwrap();
+    assert!(why["error"].as_str().unwrap().contains("sign in"), "{why}");
+
+    let mut events = Events::open(&app).await;
+    let (name, _) = events.next().await.unwrap();
+    assert_eq!(name, "ready");
+
+    // Adding an automation is no news to the figures; its runs are.
+    let automation = app
+        .add_automation(json!({"tool": "cron", "external_id": "sync.sh", "name": "Sync"}))
+        .await;
+    let key = automation["ping"]["key"].as_str().unwrap().to_owned();
+    for _ in 0..5 {
+        ping(&app, &key, "").await;
+    }
+    let seen = events.runs(5).await;
+    // Gathered: at most one event a second, so a burst takes few.
+    assert!(seen.len() <= 3, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|e| e["incidents"] == false && e["lagged"] == false)
+    );
+
+    // A failure is a run; the incident it opens (a round) and its
+    // acknowledgement are news too.
+    ping(&app, &key, "/fail").await;
+    events.runs(1).await;
+    app.settle().await;
+    let settings = Settings {
+        escalate_after: TimeDelta::minutes(30),
+        public_url: "https://baton.example.com".to_owned(),
+        cooldown: TimeDelta::zero(),
+        send_budget: Duration::from_secs(10),
+    };
+    let round = baton::incidents::round(&*app.store, &Sender::new(), &settings, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(round.opened, 1);
+    let open = app.get_json("/api/v1/incidents?state=open").await;
+    let ack = format!(
+        "/api/v1/incidents/{}/acknowledge",
+        open["incidents"][0]["id"]
+    );
+    let res = app.client.post(app.url(&ack)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (name, data) = events.next().await.unwrap();
+    assert_eq!(name, "change");
+    assert_eq!(data["incidents"], true, "{data}");
+    assert_eq!(data["runs"], 0, "{data}");
+
+    // Stopping ends the stream at once, rather than after the grace period.
+    let stopped = std::time::Instant::now();
+    drop(app);
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if events.next().await.is_none() {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the stream outlived the server");
+    assert!(stopped.elapsed() < Duration::from_secs(5));
+}
