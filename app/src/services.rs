@@ -90,6 +90,17 @@ pub struct OrchestrationPage {
     pub leverage: Ranked,
     /// Its state and figures (each automation's state is in its row).
     pub health: crate::model::health::Health,
+    /// Where each of its automations reports its runs.
+    pub ingestion: Vec<MemberIngestion>,
+}
+
+/// Where one automation of an orchestration reports its runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberIngestion {
+    pub automation_id: i64,
+    pub name: String,
+    /// `None` for an automation reported by webhook only (no ping key).
+    pub ping: Option<crate::model::ping::PingUrls>,
 }
 
 /// Everything the automation page shows.
@@ -502,6 +513,15 @@ mod ports {
             filter: crate::model::ingestion::DeliveryFilter,
             page: u32,
         ) -> BoxFuture<'_, Result<super::DeliveriesScreen, ServiceError>>;
+
+        /// A page (from 1) of an orchestration's runs, newest first; `None`
+        /// when there is no such orchestration.
+        fn run_history(
+            &self,
+            slug: String,
+            filter: crate::model::ingestion::RunFilter,
+            page: u32,
+        ) -> BoxFuture<'_, Result<Option<crate::model::ingestion::RunHistory>, ServiceError>>;
 
         /// One delivery; `None` when there is none.
         fn delivery(

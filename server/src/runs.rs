@@ -7,7 +7,26 @@
 use app::model::ingestion::{Run, RunStatus};
 use chrono::{DateTime, Utc};
 
-use crate::store::{HookRun, RunEvent, Signal};
+use crate::store::{HookRun, RunEvent, Signal, Store, StoreResult};
+
+/// A page (from 1) of the runs of the orchestration `slug`, newest first,
+/// narrowed by `filter`; `NotFound` when there is no such orchestration.
+pub async fn orchestration_history(
+    store: &dyn Store,
+    slug: &str,
+    filter: &app::model::ingestion::RunFilter,
+    page: u32,
+) -> StoreResult<app::model::ingestion::RunHistory> {
+    let orchestration = store.orchestration_by_slug(slug).await?;
+    store
+        .run_history(
+            orchestration.id,
+            filter,
+            page,
+            app::model::ingestion::HISTORY_PER_PAGE,
+        )
+        .await
+}
 
 /// What to do with the run an event belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]

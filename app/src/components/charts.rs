@@ -8,13 +8,16 @@ use std::fmt::Write as _;
 
 use leptos::prelude::*;
 
-use crate::model::health::DayCounts;
+use crate::components::runs::duration;
+use crate::model::health::{DayCounts, DayDurations};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 160.0;
 const LEFT: f64 = 36.0;
 const BOTTOM: f64 = 22.0;
 const TOP: f64 = 8.0;
+/// Room for a duration ("12 min 30 s") left of the durations chart.
+const DURATION_LEFT: f64 = 72.0;
 
 /// Text for SVG: `&`, `<`, `>` and `"` escaped.
 fn escape(text: &str) -> String {
@@ -156,6 +159,136 @@ pub fn sparkline_svg(title: &str, days: &[DayCounts]) -> String {
     svg
 }
 
+/// The durations in words: how many runs, and the slowest day.
+fn describe_durations(days: &[DayDurations]) -> String {
+    let runs: i64 = days.iter().map(|d| d.runs).sum();
+    if runs == 0 {
+        return format!(
+            "No finished run with a duration in these {} days.",
+            days.len()
+        );
+    }
+    let mut text = format!("{runs} finished runs over {} days.", days.len());
+    if let Some(slowest) = days
+        .iter()
+        .filter_map(|d| Some((d.p95_ms?, d)))
+        .max_by_key(|(p95, d)| (*p95, d.day))
+        .map(|(_, d)| d)
+    {
+        let _ = write!(
+            text,
+            " The slowest day, {}: 95 % within {}, half within {}.",
+            slowest.day,
+            slowest.p95_ms.map_or_else(String::new, duration),
+            slowest.p50_ms.map_or_else(String::new, duration),
+        );
+    }
+    text
+}
+
+/// Durations per day: a dot at the median, a square at the 95th
+/// percentile, joined by a line (shapes, not colours, tell them apart).
+pub fn durations_svg(id: &str, title: &str, days: &[DayDurations]) -> String {
+    let most = days
+        .iter()
+        .filter_map(|d| d.p95_ms)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n = days.len().max(1) as f64;
+    let slot = (WIDTH - DURATION_LEFT) / n;
+    let plot = HEIGHT - TOP - BOTTOM;
+    let base = HEIGHT - BOTTOM;
+    let y_of = |ms: i64| base - ms as f64 / most as f64 * plot;
+    let id = escape(id);
+    let mut svg = format!(
+        r#"<svg class="chart chart--durations" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        escape(title),
+        escape(&describe_durations(days)),
+    );
+    let _ = write!(
+        svg,
+        r#"<line x1="{DURATION_LEFT}" y1="{base}" x2="{WIDTH}" y2="{base}" class="chart__axis"/><text x="{}" y="{}" class="chart__label" text-anchor="end">{}</text><text x="{}" y="{base}" class="chart__label" text-anchor="end">0</text>"#,
+        DURATION_LEFT - 4.0,
+        TOP + 8.0,
+        escape(&duration(most)),
+        DURATION_LEFT - 4.0,
+    );
+    for (k, d) in days.iter().enumerate() {
+        let (Some(p50), Some(p95)) = (d.p50_ms, d.p95_ms) else {
+            continue;
+        };
+        let x = DURATION_LEFT + k as f64 * slot + slot / 2.0;
+        let (y50, y95) = (y_of(p50), y_of(p95));
+        let tip = format!(
+            "{}: {} runs, half within {}, 95 % within {}",
+            d.day,
+            d.runs,
+            duration(p50),
+            duration(p95)
+        );
+        let _ = write!(
+            svg,
+            r#"<g><title>{}</title><line x1="{x:.1}" y1="{y95:.1}" x2="{x:.1}" y2="{y50:.1}" class="chart__spread"/><rect x="{:.1}" y="{:.1}" width="6" height="6" class="chart__p95"/><circle cx="{x:.1}" cy="{y50:.1}" r="3" class="chart__p50"/></g>"#,
+            escape(&tip),
+            x - 3.0,
+            y95 - 3.0,
+        );
+    }
+    if let (Some(first), Some(last)) = (days.first(), days.last()) {
+        let _ = write!(
+            svg,
+            r#"<text x="{DURATION_LEFT}" y="{}" class="chart__label">{}</text><text x="{WIDTH}" y="{}" class="chart__label" text-anchor="end">{}</text>"#,
+            HEIGHT - 6.0,
+            first.day.format("%b %-d"),
+            HEIGHT - 6.0,
+            last.day.format("%b %-d"),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// How long runs took each day, with its numbers in a table below.
+#[component]
+pub fn DurationsChart(id: String, title: String, days: Vec<DayDurations>) -> impl IntoView {
+    let svg = durations_svg(&id, &title, &days);
+    let ms = |v: Option<i64>| v.map_or_else(|| "—".to_owned(), duration);
+    view! {
+        <figure class="chart-figure">
+            <figcaption>{title}</figcaption>
+            <div class="chart-wrap" inner_html=svg></div>
+            <ul class="chart-legend" aria-hidden="true">
+                <li><span class="marker marker--p50"></span>"half finished within (median)"</li>
+                <li><span class="marker marker--p95"></span>"95 % finished within"</li>
+            </ul>
+            <details class="chart-table">
+                <summary>"The numbers, day by day"</summary>
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Day"</th>
+                            <th scope="col" class="num">"Runs"</th>
+                            <th scope="col" class="num">"Median"</th>
+                            <th scope="col" class="num">"95th percentile"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {days.into_iter().rev().filter(|d| d.runs > 0).map(|d| view! {
+                            <tr>
+                                <th scope="row">{d.day.to_string()}</th>
+                                <td class="num">{d.runs}</td>
+                                <td class="num">{ms(d.p50_ms)}</td>
+                                <td class="num">{ms(d.p95_ms)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </figure>
+    }
+}
+
 /// Runs per day by outcome, with its numbers in a table below.
 #[component]
 pub fn RunsChart(id: String, title: String, days: Vec<DayCounts>) -> impl IntoView {
@@ -239,6 +372,36 @@ mod tests {
         // The busiest day (6 runs) fills the plot's height.
         assert!(svg.contains(">6</text>"));
         assert!(svg.contains("Nov 1") && svg.contains("Nov 3"));
+    }
+
+    #[test]
+    fn a_durations_chart_marks_the_median_and_the_95th_percentile_by_shape() {
+        let on = |d: u32, runs: i64, p50: Option<i64>, p95: Option<i64>| DayDurations {
+            day: NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+            runs,
+            p50_ms: p50,
+            p95_ms: p95,
+        };
+        let days = [
+            on(1, 4, Some(1_000), Some(2_000)),
+            on(2, 0, None, None),
+            on(3, 10, Some(30_000), Some(240_000)),
+        ];
+        let svg = durations_svg("d1", "How long runs took", &days);
+        assert_eq!(svg.matches("class=\"chart__p50\"").count(), 2, "{svg}");
+        assert_eq!(svg.matches("class=\"chart__p95\"").count(), 2, "{svg}");
+        assert!(
+            svg.contains("14 finished runs over 3 days. The slowest day, 2026-11-03: 95 % within 4 min 0 s, half within 30.0 s."),
+            "{svg}"
+        );
+        // The axis reads as a duration.
+        assert!(svg.contains(">4 min 0 s</text>"), "{svg}");
+        assert!(
+            svg.contains("<title>2026-11-01: 4 runs, half within 1.0 s, 95 % within 2.0 s</title>")
+        );
+        let empty = durations_svg("d2", "None", &[on(1, 0, None, None)]);
+        assert!(empty.contains("No finished run with a duration in these 1 days."));
+        assert!(!empty.contains("<circle"));
     }
 
     #[test]

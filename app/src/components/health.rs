@@ -163,6 +163,12 @@ pub fn HealthCard(
                 id="runs-per-day".to_owned()
                 title="Runs per day, last 30 days".to_owned()
                 days=health.metrics.per_day.clone()/>
+            {(!health.metrics.durations_per_day.is_empty()).then(|| view! {
+                <crate::components::charts::DurationsChart
+                    id="durations-per-day".to_owned()
+                    title="How long runs took, last 30 days".to_owned()
+                    days=health.metrics.durations_per_day.clone()/>
+            })}
             <h3>"Pauses and maintenance windows"</h3>
             {if pauses.is_empty() {
                 view! { <p class="muted">{format!("None on or planned. While one is on, no run of {whose} is missed.")}</p> }.into_any()

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::ingestion::{Run, RunStatus};
+use crate::model::ingestion::{HistoryRun, Run, RunStatus};
 
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
@@ -15,6 +15,90 @@ pub fn duration(ms: i64) -> String {
         1_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
         60_000..3_600_000 => format!("{} min {} s", ms / 60_000, ms % 60_000 / 1000),
         _ => format!("{} h {} min", ms / 3_600_000, ms % 3_600_000 / 60_000),
+    }
+}
+
+/// How a run ended, as a status class and words.
+fn outcome(run: &Run) -> (&'static str, String) {
+    let class = match run.status {
+        RunStatus::Succeeded => "status status--ok",
+        RunStatus::Started => "status status--running",
+        RunStatus::Skipped => "status status--quiet",
+        _ => "status status--bad",
+    };
+    let mut text = match run.exit_status {
+        Some(code) if run.status != RunStatus::Started => {
+            format!("{} (exit {code})", run.status.label())
+        }
+        _ => run.status.label().to_owned(),
+    };
+    if let Some(flag) = run.flag {
+        text = format!("{text}, {}", flag.label());
+    }
+    (class, text)
+}
+
+fn began(run: &Run) -> String {
+    if run.status == RunStatus::Missed {
+        format!("{} (expected; none came)", when(run.at))
+    } else if run.started_at.is_some() {
+        when(run.at)
+    } else {
+        format!("{} (ended; no start heard)", when(run.at))
+    }
+}
+
+/// Where the run is in its tool, or its run id.
+fn run_ref(run: &Run) -> AnyView {
+    match (run.rid.clone(), run.url.clone()) {
+        (_, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {
+            view! { <a href=url>"in its tool"</a> }.into_any()
+        }
+        (Some(rid), _) => rid.into_any(),
+        (None, _) => "—".into_any(),
+    }
+}
+
+/// Characters of a log shown before it is folded.
+const EXCERPT: usize = 120;
+
+/// What a run said: its last line, and the whole log (as kept, up to the
+/// ping body limit) folded below when there is more.
+#[component]
+fn LogExcerpt(run: Run) -> impl IntoView {
+    let last = run
+        .log
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let excerpt: String = if last.chars().count() > EXCERPT {
+        format!("{}…", last.chars().take(EXCERPT).collect::<String>())
+    } else {
+        last.to_owned()
+    };
+    let more = run.log.trim() != excerpt;
+    let jobs = (!run.jobs.is_empty()).then(|| {
+        let each: Vec<String> = run
+            .jobs
+            .iter()
+            .map(|j| format!("{} {}", j.name, j.status.label()))
+            .collect();
+        format!("{} jobs: {}", run.jobs.len(), each.join(", "))
+    });
+    let whole = run.log;
+    view! {
+        {if more {
+            view! {
+                <details class="runs__log">
+                    <summary>{excerpt}</summary>
+                    <pre class="log">{whole}</pre>
+                </details>
+            }.into_any()
+        } else {
+            view! { <span class="runs__log">{excerpt}</span> }.into_any()
+        }}
+        {jobs.map(|jobs| view! { <span class="table__sub">{jobs}</span> })}
     }
 }
 
@@ -35,52 +119,60 @@ pub fn RunsTable(runs: Vec<Run>) -> impl IntoView {
                 </thead>
                 <tbody>
                     {runs.into_iter().map(|run| {
-                        let class = match run.status {
-                            RunStatus::Succeeded => "status status--ok",
-                            RunStatus::Started => "status status--running",
-                            RunStatus::Skipped => "status status--quiet",
-                            _ => "status status--bad",
-                        };
-                        let mut outcome = match run.exit_status {
-                            Some(code) if run.status != RunStatus::Started => {
-                                format!("{} (exit {code})", run.status.label())
-                            }
-                            _ => run.status.label().to_owned(),
-                        };
-                        if let Some(flag) = run.flag {
-                            outcome = format!("{outcome}, {}", flag.label());
-                        }
-                        let began = if run.status == RunStatus::Missed {
-                            format!("{} (expected; none came)", when(run.at))
-                        } else if run.started_at.is_some() {
-                            when(run.at)
-                        } else {
-                            format!("{} (ended; no start heard)", when(run.at))
-                        };
-                        let log = run.log.lines().last().unwrap_or_default().to_owned();
-                        let whole = run.log.clone();
-                        let jobs = (!run.jobs.is_empty()).then(|| {
-                            let each: Vec<String> = run
-                                .jobs
-                                .iter()
-                                .map(|j| format!("{} {}", j.name, j.status.label()))
-                                .collect();
-                            format!("{} jobs: {}", run.jobs.len(), each.join(", "))
-                        });
+                        let (class, outcome) = outcome(&run);
                         view! {
                             <tr>
-                                <td class="mono">{began}</td>
-                                <td><span class=class>{outcome}</span></td>
-                                <td>{run.duration_ms.map_or_else(|| "—".to_owned(), duration)}</td>
-                                <td class="mono">{match (run.rid, run.url) {
-                                    (_, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => view! { <a href=url>"in its tool"</a> }.into_any(),
-                                    (Some(rid), _) => rid.into_any(),
-                                    (None, _) => "—".into_any(),
+                                <td class="mono" data-label="Began">{began(&run)}</td>
+                                <td data-label="Outcome"><span class=class>{outcome}</span></td>
+                                <td data-label="Took">{run.duration_ms.map_or_else(|| "—".to_owned(), duration)}</td>
+                                <td class="mono" data-label="Run">{run_ref(&run)}</td>
+                                <td data-label="What it said"><LogExcerpt run/></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Runs of several automations, each with its automation and the
+/// delivery that told of it.
+#[component]
+pub fn HistoryTable(runs: Vec<HistoryRun>, caption: String) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table runs">
+                <caption>{caption}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Began"</th>
+                        <th scope="col">"Automation"</th>
+                        <th scope="col">"Outcome"</th>
+                        <th scope="col">"Took"</th>
+                        <th scope="col">"Run"</th>
+                        <th scope="col">"What it said"</th>
+                        <th scope="col">"Delivery"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {runs.into_iter().map(|h| {
+                        let run = h.run;
+                        let (class, outcome) = outcome(&run);
+                        view! {
+                            <tr>
+                                <td class="mono" data-label="Began">{began(&run)}</td>
+                                <td data-label="Automation"><a href=format!("/automations/{}", run.automation_id)>{h.automation_name}</a></td>
+                                <td data-label="Outcome"><span class=class>{outcome}</span></td>
+                                <td data-label="Took">{run.duration_ms.map_or_else(|| "—".to_owned(), duration)}</td>
+                                <td class="mono" data-label="Run">{run_ref(&run)}</td>
+                                <td data-label="What it said"><LogExcerpt run/></td>
+                                <td data-label="Delivery">{match h.delivery_id {
+                                    Some(id) => view! {
+                                        <a href=format!("/deliveries/{id}") aria-label=format!("Delivery {id}, as received")>{format!("#{id}")}</a>
+                                    }.into_any(),
+                                    None => view! { <span class="muted">"—"</span> }.into_any(),
                                 }}</td>
-                                <td class="runs__log" title=whole>
-                                    {log}
-                                    {jobs.map(|jobs| view! { <span class="table__sub">{jobs}</span> })}
-                                </td>
                             </tr>
                         }
                     }).collect_view()}

@@ -118,6 +118,16 @@ impl DayCounts {
     }
 }
 
+/// One UTC day of finished runs' durations, read from the histograms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayDurations {
+    pub day: NaiveDate,
+    /// Finished runs with a duration.
+    pub runs: i64,
+    pub p50_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+}
+
 /// An automation's latest outcome, as the rollups keep it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunState {
@@ -201,6 +211,10 @@ pub struct Metrics {
     /// Durations of finished runs over 30 days (from the histograms).
     pub duration_p50_ms: Option<i64>,
     pub duration_p95_ms: Option<i64>,
+    /// The last [`CHART_DAYS`] days' durations, oldest first, days
+    /// without runs included. Empty when the histograms were not read.
+    #[serde(default)]
+    pub durations_per_day: Vec<DayDurations>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_status: Option<String>,
     pub last_at: Option<DateTime<Utc>>,
@@ -261,6 +275,28 @@ impl Metrics {
                 }
             }
         }
+        let durations_per_day = if durations.is_empty() {
+            Vec::new()
+        } else {
+            (0..CHART_DAYS)
+                .map(|i| {
+                    let day = since(CHART_DAYS) + TimeDelta::days(i);
+                    let mut histogram: Vec<(i32, i64)> = Vec::new();
+                    for (_, b, n) in durations.iter().filter(|(d, _, _)| *d == day) {
+                        match histogram.iter_mut().find(|(hb, _)| hb == b) {
+                            Some((_, count)) => *count += n,
+                            None => histogram.push((*b, *n)),
+                        }
+                    }
+                    DayDurations {
+                        day,
+                        runs: histogram.iter().map(|(_, n)| n).sum(),
+                        p50_ms: quantile(&histogram, 0.5),
+                        p95_ms: quantile(&histogram, 0.95),
+                    }
+                })
+                .collect()
+        };
         let latest = states.iter().max_by_key(|s| s.last_at);
         Metrics {
             rates,
@@ -269,6 +305,7 @@ impl Metrics {
             recoveries_90d: quarter.recoveries,
             duration_p50_ms: quantile(&histogram, 0.5),
             duration_p95_ms: quantile(&histogram, 0.95),
+            durations_per_day,
             last_success_at: states.iter().filter_map(|s| s.last_success_at).max(),
             last_status: latest.map(|s| s.last_status.clone()),
             last_at: latest.map(|s| s.last_at),
@@ -638,6 +675,39 @@ mod tests {
         assert_eq!(m.per_day.last().unwrap().succeeded, 3);
         assert_eq!(m.per_day[0].day, day(26) - TimeDelta::days(29));
         assert_eq!(m.runs_per_week(), Some(5.0 * 7.0 / 30.0));
+    }
+
+    #[test]
+    fn durations_are_read_per_day_from_the_histograms() {
+        let today = day(26);
+        // Today: 19 runs of 1 s and one of 60 s; yesterday, two of 10 s;
+        // 40 days ago (outside the chart) one of an hour.
+        let durations = [
+            (today, bucket(1_000), 19),
+            (today, bucket(60_000), 1),
+            (day(25), bucket(10_000), 2),
+            (today - TimeDelta::days(40), bucket(3_600_000), 1),
+        ];
+        let m = Metrics::from_rollups(&[], &durations, &[], today);
+        assert_eq!(m.durations_per_day.len(), 30);
+        assert_eq!(m.durations_per_day[0].day, today - TimeDelta::days(29));
+        let last = m.durations_per_day[29];
+        assert_eq!((last.day, last.runs), (today, 20));
+        let near = |got: Option<i64>, want: i64| {
+            let got = got.unwrap();
+            assert!((got - want).abs() * 32 <= want, "{got} for {want}");
+        };
+        near(last.p50_ms, 1_000);
+        near(last.p95_ms, 1_000); // the 19th of 20
+        near(m.durations_per_day[28].p95_ms, 10_000);
+        assert_eq!(m.durations_per_day[27].runs, 0);
+        assert_eq!(m.durations_per_day[27].p50_ms, None);
+        // Not read at all: nothing to chart, rather than 30 empty days.
+        assert!(
+            Metrics::from_rollups(&[], &[], &[], today)
+                .durations_per_day
+                .is_empty()
+        );
     }
 
     #[test]

@@ -270,6 +270,39 @@ pub struct Run {
     pub flag: Option<RunFlag>,
 }
 
+/// What an orchestration's run history is narrowed to (the page's
+/// address keeps it: `automation`, `outcome`, `page`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunFilter {
+    pub automation_id: Option<i64>,
+    pub status: Option<RunStatus>,
+}
+
+/// A run in a history that spans several automations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRun {
+    pub run: Run,
+    pub automation_name: String,
+    /// The newest delivery that told of it (none for a missed run, or
+    /// when the delivery is past its retention).
+    pub delivery_id: Option<i64>,
+}
+
+/// A page of an orchestration's runs, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunHistory {
+    pub runs: Vec<HistoryRun>,
+    /// How many match the filter.
+    pub total: u64,
+    /// From 1.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Runs a page of an orchestration's history shows.
+pub const HISTORY_PER_PAGE: u32 = 25;
+
 /// What is wrong with a run's duration, by its schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

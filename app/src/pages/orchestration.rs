@@ -13,10 +13,17 @@ use crate::components::form::{load_failed, text_or_missing};
 use crate::components::graph::{DependencyGraph, kind_label};
 use crate::components::health::HealthCard;
 use crate::components::leverage::LeverageCard;
+use crate::components::live::{LiveStatus, use_live};
+use crate::components::pager::{Pager, page_count};
+use crate::components::runs::HistoryTable;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
 use crate::model::health::PauseTarget;
+use crate::model::ingestion::{RunFilter, RunStatus};
+use crate::server_fns::ingestion::load_run_history;
 use crate::server_fns::inventory::load_orchestration;
+use crate::services::MemberIngestion;
 use crate::services::OrchestrationPage as Page;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn OrchestrationPage() -> impl IntoView {
@@ -71,6 +78,12 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
     let upstream: Vec<GraphNode> = page.graph.upstream().cloned().collect();
     let downstream: Vec<GraphNode> = page.graph.downstream().cloned().collect();
     let has_graph = !page.graph.edges.is_empty();
+    let members: Vec<(i64, String)> = page
+        .automations
+        .iter()
+        .map(|a| (a.id, a.name.clone()))
+        .collect();
+    let slug = f.slug.clone();
     view! {
         <Title text=name.clone()/>
         <div class="page-header">
@@ -121,6 +134,7 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             <LeverageCard ranked=page.leverage.clone()/>
         </div>
         <HealthCard health=page.health target=PauseTarget::Orchestration(o.id) can_edit=page.can_edit changed/>
+        <RunHistory slug=slug.clone() members=members/>
         <section class="card" aria-labelledby="graph-heading">
             <h2 id="graph-heading">"Dependencies"</h2>
             {if has_graph {
@@ -145,6 +159,165 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             } else {
                 view! {
                     <AutomationTable rows=page.automations caption=format!("{count} automation{}", if count == 1 { "" } else { "s" })/>
+                }.into_any()
+            }}
+        </section>
+        <Ingestion members=page.ingestion/>
+    }
+}
+
+/// The run history's filter and page, read from the address.
+fn chosen_runs(query: &leptos_router::params::ParamsMap) -> (RunFilter, u32) {
+    let text = |key: &str| query.get_str(key).filter(|v| !v.trim().is_empty());
+    (
+        RunFilter {
+            automation_id: text("automation").and_then(|v| v.parse().ok()),
+            status: text("outcome").and_then(|v| v.parse::<RunStatus>().ok()),
+        },
+        text("page").and_then(|v| v.parse().ok()).unwrap_or(1),
+    )
+}
+
+/// The address of a page of the run history, its filter kept.
+fn history_link(slug: &str, filter: &RunFilter, page: u32) -> String {
+    let mut parts = Vec::new();
+    if let Some(a) = filter.automation_id {
+        parts.push(format!("automation={a}"));
+    }
+    if let Some(s) = filter.status {
+        parts.push(format!("outcome={}", s.as_str()));
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    let query = if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    };
+    format!("/orchestrations/{slug}{query}#runs")
+}
+
+/// Every run of its automations, newest first, a page at a time, narrowed
+/// by automation and outcome (kept in the address, so it works without
+/// JavaScript); updated live as runs arrive.
+#[component]
+fn RunHistory(slug: String, members: Vec<(i64, String)>) -> impl IntoView {
+    let query = use_query_map();
+    let chosen = Memo::new(move |_| query.with(chosen_runs));
+    let live = use_live();
+    let history = {
+        let slug = slug.clone();
+        Resource::new(
+            move || (chosen.get(), live.version.get()),
+            move |((filter, page), _)| load_run_history(slug.clone(), filter, page),
+        )
+    };
+    let selected = |on: bool| on.then_some("selected");
+    let (filter, _) = chosen.get_untracked();
+    let filtered = filter != RunFilter::default();
+    view! {
+        <section class="card" aria-labelledby="runs-heading" id="runs">
+            <h2 id="runs-heading">"Run history"</h2>
+            <LiveStatus live/>
+            <form method="get" action=format!("/orchestrations/{slug}#runs") class="filters" aria-label="Narrow the run history">
+                <div class="field">
+                    <label for="runs-automation">"Automation"</label>
+                    <select id="runs-automation" name="automation">
+                        <option value="">"Every automation"</option>
+                        {members.iter().map(|(id, name)| view! {
+                            <option value=id.to_string() selected=selected(filter.automation_id == Some(*id))>{name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="runs-outcome">"Outcome"</label>
+                    <select id="runs-outcome" name="outcome">
+                        <option value="">"Any outcome"</option>
+                        {RunStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=selected(filter.status == Some(s))>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="filters__actions">
+                    <button type="submit" class="button">"Show"</button>
+                    {filtered.then(|| view! { <a href=format!("/orchestrations/{slug}#runs")>"Every run"</a> })}
+                </div>
+            </form>
+            <Transition fallback=|| view! { <p class="muted">"Loading the runs…"</p> }>
+                {move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        let (filter, _) = chosen.get_untracked();
+                        match history.await {
+                            Ok(Some(h)) if h.runs.is_empty() => {
+                                let text = if filter == RunFilter::default() {
+                                    "No run yet: its automations report runs at the URLs under Ingestion below."
+                                } else {
+                                    "No run matches."
+                                };
+                                view! { <p class="muted">{text}</p> }.into_any()
+                            }
+                            Ok(Some(h)) => {
+                                let pages = page_count(h.total, h.per_page);
+                                let first = u64::from(h.page - 1) * u64::from(h.per_page) + 1;
+                                let last = first + h.runs.len() as u64 - 1;
+                                let caption = format!("Runs {first}–{last} of {}, newest first", h.total);
+                                let link = {
+                                    let (slug, filter) = (slug.clone(), filter.clone());
+                                    move |page: u32| history_link(&slug, &filter, page)
+                                };
+                                view! {
+                                    <HistoryTable runs=h.runs caption/>
+                                    <Pager page=h.page pages link labels=("Newer runs", "Older runs")/>
+                                }.into_any()
+                            }
+                            Ok(None) => view! { <p class="muted">"This orchestration is gone."</p> }.into_any(),
+                            Err(err) => load_failed("The runs could not be loaded", err),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+/// Where each automation reports its runs, and its deliveries.
+#[component]
+fn Ingestion(members: Vec<MemberIngestion>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="ingestion-heading">
+            <h2 id="ingestion-heading">"Ingestion"</h2>
+            {if members.is_empty() {
+                view! { <p class="muted">"No automation to report runs yet."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted">"Each automation's success URL; its page has the start, fail, log and exit-status URLs, with a crontab example."</p>
+                    <div class="table-wrap">
+                        <table class="table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Automation"</th>
+                                    <th scope="col">"Ping URL"</th>
+                                    <th scope="col">"Deliveries"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {members.into_iter().map(|m| view! {
+                                    <tr>
+                                        <th scope="row"><a href=format!("/automations/{}", m.automation_id)>{m.name.clone()}</a></th>
+                                        <td data-label="Ping URL">{match m.ping {
+                                            Some(ping) => view! { <code class="mono">{ping.success}</code> }.into_any(),
+                                            None => view! { <span class="muted">"Reported by webhook"</span> }.into_any(),
+                                        }}</td>
+                                        <td data-label="Deliveries">
+                                            <a href=format!("/deliveries?automation_id={}", m.automation_id)>{format!("{}'s deliveries", m.name)}</a>
+                                        </td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
                 }.into_any()
             }}
         </section>

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::model::forms::SaveOutcome;
-use crate::model::ingestion::DeliveryFilter;
+use crate::model::ingestion::{DeliveryFilter, RunFilter, RunHistory};
 use crate::services::{ClaimQueue, DeliveriesScreen, DeliveryScreen, SourcesScreen};
 
 /// A page (from 1) of the delivery log, newest first.
@@ -19,6 +19,19 @@ pub async fn load_deliveries(
 ) -> Result<DeliveriesScreen, ServerFnError> {
     super::ingestion()?
         .deliveries(filter, page)
+        .await
+        .map_err(super::refused)
+}
+
+/// A page (from 1) of an orchestration's runs, newest first.
+#[server(prefix = "/rpc", endpoint = "orchestrations/runs", input = Json)]
+pub async fn load_run_history(
+    slug: String,
+    filter: RunFilter,
+    page: u32,
+) -> Result<Option<RunHistory>, ServerFnError> {
+    super::ingestion()?
+        .run_history(slug, filter, page)
         .await
         .map_err(super::refused)
 }

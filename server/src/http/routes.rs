@@ -121,6 +121,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/dependencies/add", Access::Owner),
     ("/rpc/dependencies/remove", Access::Owner),
     ("/rpc/deliveries/page", Access::Read),
+    ("/rpc/orchestrations/runs", Access::Read),
     ("/rpc/deliveries/one", Access::Read),
     ("/rpc/deliveries/replay", Access::Admin),
     ("/rpc/admin/sources", Access::Admin),

@@ -113,6 +113,16 @@ macro_rules! impl_store {
                 queries::runs(&self.pool, automation, limit).await
             }
 
+            async fn run_history(
+                &self,
+                orchestration: i64,
+                filter: &app::model::ingestion::RunFilter,
+                page: u32,
+                per_page: u32,
+            ) -> $crate::store::StoreResult<app::model::ingestion::RunHistory> {
+                queries::run_history(&self.pool, orchestration, filter, page, per_page).await
+            }
+
             async fn create_source(
                 &self,
                 new: &$crate::store::NewSource,

@@ -304,6 +304,39 @@ UPDATE runs SET status = $2, at = $3, started_at = $4, finished_at = $5, duratio
     exit_status = $7, log = $8, updated_at = $9
 WHERE id = $1";
 
+/// An orchestration's runs narrowed by `filter`: the count when `page` is
+/// `None`, else that page (`(limit, offset)`), newest first, each with its
+/// automation's name and its newest delivery. Binds: the orchestration,
+/// then the automation and the status when the filter has them.
+pub fn run_history(filter: &app::model::ingestion::RunFilter, page: Option<(u32, u64)>) -> String {
+    let mut conditions = vec!["a.orchestration_id = $1".to_owned()];
+    if filter.automation_id.is_some() {
+        conditions.push(format!("r.automation_id = ${}", conditions.len() + 1));
+    }
+    if filter.status.is_some() {
+        conditions.push(format!("r.status = ${}", conditions.len() + 1));
+    }
+    let from = format!(
+        "FROM runs r JOIN automations a ON a.id = r.automation_id WHERE {}",
+        conditions.join(" AND ")
+    );
+    match page {
+        None => format!("SELECT count(*) {from}"),
+        Some((limit, offset)) => {
+            let columns: Vec<String> = RUN_COLUMNS
+                .split(',')
+                .map(|c| format!("r.{}", c.trim()))
+                .collect();
+            format!(
+                "SELECT {}, a.name AS automation_name, \
+                 (SELECT max(d.id) FROM deliveries d WHERE d.run_id = r.id) AS delivery_id \
+                 {from} ORDER BY r.at DESC, r.id DESC LIMIT {limit} OFFSET {offset}",
+                columns.join(", ")
+            )
+        }
+    }
+}
+
 /// The ingestion queries, written once for both backends.
 macro_rules! ingest_queries {
     ($db:ty, $pool:ty) => {
@@ -563,6 +596,51 @@ macro_rules! ingest_queries {
 
         /// An automation's newest runs, each with the jobs its tool
         /// reported (one more query).
+        pub async fn run_history(
+            pool: &$pool,
+            orchestration: i64,
+            filter: &app::model::ingestion::RunFilter,
+            page: u32,
+            per_page: u32,
+        ) -> StoreResult<app::model::ingestion::RunHistory> {
+            let page = page.max(1);
+            let offset = u64::from(page - 1) * u64::from(per_page);
+            let bind = |sql: String| {
+                let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(orchestration);
+                let query = match filter.automation_id {
+                    Some(automation) => query.bind(automation),
+                    None => query,
+                };
+                match filter.status {
+                    Some(status) => query.bind(status.as_str()),
+                    None => query,
+                }
+            };
+            let total: i64 = bind(ingsql::run_history(filter, None))
+                .fetch_one(pool)
+                .await?
+                .try_get(0)?;
+            let rows = bind(ingsql::run_history(filter, Some((per_page, offset))))
+                .fetch_all(pool)
+                .await?;
+            let runs = rows
+                .iter()
+                .map(|row| {
+                    Ok(app::model::ingestion::HistoryRun {
+                        run: run_row(row)?,
+                        automation_name: row.try_get("automation_name")?,
+                        delivery_id: row.try_get("delivery_id")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(app::model::ingestion::RunHistory {
+                runs,
+                total: u64::try_from(total).unwrap_or(0),
+                page,
+                per_page,
+            })
+        }
+
         pub async fn runs(pool: &$pool, automation: i64, limit: u32) -> StoreResult<Vec<Run>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(ingsql::runs_of()))
                 .bind(automation)

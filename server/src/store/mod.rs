@@ -135,6 +135,16 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<app::model::ingestion::Run>>;
 
+    /// A page (from 1) of an orchestration's runs, newest first, narrowed
+    /// by `filter`, each with its automation's name and its delivery.
+    async fn run_history(
+        &self,
+        orchestration: i64,
+        filter: &app::model::ingestion::RunFilter,
+        page: u32,
+        per_page: u32,
+    ) -> StoreResult<app::model::ingestion::RunHistory>;
+
     /// Adds a source with its first key (and secret); a taken slug is a
     /// `Conflict`.
     async fn create_source(

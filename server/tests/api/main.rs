@@ -15,6 +15,7 @@ mod deliveries;
 mod dependencies;
 mod health;
 mod helpers;
+mod history;
 mod incidents;
 mod ingestion;
 mod instances;

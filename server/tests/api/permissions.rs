@@ -649,6 +649,10 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
                 "downstream": {"kind": "automation", "id": x.loose},
             })),
         ),
+        ("POST", "/rpc/orchestrations/runs") => (
+            path.to_owned(),
+            Body::Json(json!({"slug": slug, "filter": {}, "page": 1})),
+        ),
         ("POST", "/rpc/deliveries/page") => (
             path.to_owned(),
             Body::Json(json!({"filter": {}, "page": 1})),

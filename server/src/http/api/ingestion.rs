@@ -2,8 +2,8 @@
 //! and runs, the claim queue, and the delivery log with replay.
 
 use app::model::ingestion::{
-    ClaimItem, DeliveryDetails, DeliveryFilter, DeliveryOutcome, DeliveryPage, Run, Source,
-    SourceDetails, SourceDraft, SourceUrls,
+    ClaimItem, DeliveryDetails, DeliveryFilter, DeliveryOutcome, DeliveryPage, Run, RunFilter,
+    RunHistory, RunStatus, Source, SourceDetails, SourceDraft, SourceUrls,
 };
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -153,6 +153,32 @@ pub async fn runs(
     let automation = id(&automation)?;
     state.store.automation(automation).await?;
     Ok(Json(state.store.runs(automation, 100).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HistoryQuery {
+    automation_id: Option<i64>,
+    outcome: Option<RunStatus>,
+    page: Option<u32>,
+}
+
+/// `GET /api/v1/orchestrations/{slug}/runs`: its runs, newest first, a
+/// page at a time, narrowed by automation and outcome.
+pub async fn orchestration_runs(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Json<RunHistory>, AppError> {
+    let Query(query) = query.map_err(|err| AppError::BadRequest(err.body_text()))?;
+    let filter = RunFilter {
+        automation_id: query.automation_id,
+        status: query.outcome,
+    };
+    Ok(Json(
+        crate::runs::orchestration_history(&*state.store, &slug, &filter, query.page.unwrap_or(1))
+            .await?,
+    ))
 }
 
 /// `GET /api/v1/claims`: automations pings created, waiting for an owner.

@@ -278,6 +278,12 @@ pub fn routes() -> Routes {
         .add(GET, "/api/v1/automations/{id}/runs", Read, ingestion::runs)
         .add(
             GET,
+            "/api/v1/orchestrations/{slug}/runs",
+            Read,
+            ingestion::orchestration_runs,
+        )
+        .add(
+            GET,
             "/api/v1/automations/{id}/schedule",
             Read,
             schedules::get,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use app::model::accounts::Actor;
 use app::model::forms::SaveOutcome;
 use app::model::incidents::{Channel, ChannelDraft};
-use app::model::ingestion::{DeliveryFilter, SourceDraft};
+use app::model::ingestion::{DeliveryFilter, RunFilter, RunHistory, SourceDraft};
 use app::services::{
     BoxFuture, ChannelsScreen, ClaimQueue, DeliveriesScreen, DeliveryScreen, IncidentScreen,
     IncidentsScreen, IngestionService, ServiceError, SourcesScreen,
@@ -79,6 +79,21 @@ impl Ingestion {
 }
 
 impl IngestionService for Ingestion {
+    fn run_history(
+        &self,
+        slug: String,
+        filter: RunFilter,
+        page: u32,
+    ) -> BoxFuture<'_, Result<Option<RunHistory>, ServiceError>> {
+        Box::pin(async move {
+            match crate::runs::orchestration_history(&*self.store, &slug, &filter, page).await {
+                Ok(history) => Ok(Some(history)),
+                Err(StoreError::NotFound) => Ok(None),
+                Err(other) => Err(unavailable(other)),
+            }
+        })
+    }
+
     fn deliveries(
         &self,
         filter: DeliveryFilter,

@@ -12,8 +12,8 @@ use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::LeverageReport;
 use app::services::{
     AutomationEditor, AutomationPage, BoxFuture, CatalogService, Choices, Dashboard,
-    DashboardFilter, InventoryPage, InventoryRow, OrchestrationEditor, OrchestrationPage,
-    OrchestrationSummary, ServiceError, Services,
+    DashboardFilter, InventoryPage, InventoryRow, MemberIngestion, OrchestrationEditor,
+    OrchestrationPage, OrchestrationSummary, ServiceError, Services,
 };
 
 use crate::catalog::CatalogError;
@@ -256,6 +256,15 @@ impl CatalogService for Catalog {
                 .await
                 .map_err(unavailable)?;
             let can_edit = crate::access::may_edit_orchestration(&self.actor, &orchestration);
+            let mut ingestion = Vec::with_capacity(members.len());
+            for member in &members {
+                let key = self.store.ping_key(member.id).await.map_err(unavailable)?;
+                ingestion.push(MemberIngestion {
+                    automation_id: member.id,
+                    name: member.fields.name.clone(),
+                    ping: key.map(|key| app::model::ping::PingUrls::new(&self.public_url, &key)),
+                });
+            }
             let f = &orchestration.fields;
             let person = |id: Option<i64>| id.and_then(|id| names.people.get(&id).cloned());
             Ok(Some(OrchestrationPage {
@@ -271,6 +280,7 @@ impl CatalogService for Catalog {
                 leverage,
                 health,
                 can_edit,
+                ingestion,
                 orchestration,
             }))
         })
