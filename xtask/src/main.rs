@@ -8,6 +8,13 @@
 //!   every test: unit, storage contract and HTTP tests on SQLite and
 //!   PostgreSQL, then the browser tests.
 //! - `cargo xtask bench`: the benchmarks, in release mode (not part of `test`).
+//! - `cargo xtask seed [--database URL] [--orchestrations N] [--automations N]
+//!   [--runs N]`: fills an empty database with a large catalog and its
+//!   history (1,000 orchestrations, 10,000 automations and 10 million runs
+//!   by default), for benchmarks.
+//! - `cargo xtask bench-pages [--database URL]`: a release build, then how
+//!   fast it renders the dashboard and orchestration pages of a seeded
+//!   database, its memory, and the browser bundle's size.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,6 +35,8 @@ fn main() -> Result<()> {
         "serve" => serve(&rest),
         "test" => test(&rest),
         "bench" => bench(),
+        "seed" => seed(&rest),
+        "bench-pages" => bench_pages(&rest),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
@@ -35,7 +44,9 @@ fn main() -> Result<()> {
                  build [--release]   build the site and the server\n  \
                  serve [ARGS...]     release build, then run `baton ARGS`\n  \
                  test                install what is missing, build, run every test\n  \
-                 bench               run the benchmarks (figures for BENCHMARKS.md)"
+                 bench               run the benchmarks (figures for BENCHMARKS.md)\n  \
+                 seed [ARGS...]      fill an empty database for benchmarks (see examples/seed.rs)\n  \
+                 bench-pages [ARGS...] page render times on a seeded database"
             );
             bail!("unknown task {task:?}")
         }
@@ -273,4 +284,33 @@ fn test(args: &[String]) -> Result<()> {
 
 fn bench() -> Result<()> {
     run(cargo().args(["bench", "--package", "baton", "--bench", "figures"]))
+}
+
+fn seed(args: &[String]) -> Result<()> {
+    run(cargo()
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "baton",
+            "--example",
+            "seed",
+            "--",
+        ])
+        .args(args))
+}
+
+fn bench_pages(args: &[String]) -> Result<()> {
+    build(&Profile::Release)?;
+    run(cargo()
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "baton",
+            "--example",
+            "pages",
+            "--",
+        ])
+        .args(args))
 }

@@ -99,6 +99,11 @@ pub const JOB_ROUND_DONE: &str = "\
 INSERT INTO job_rounds (name, done_at) VALUES ($1, $2)
 ON CONFLICT (name) DO UPDATE SET done_at = excluded.done_at";
 pub const JOB_ROUNDS: &str = "SELECT name, done_at FROM job_rounds ORDER BY name";
+/// The newest audit entry and the newest run: both move on with every
+/// change to the catalog and every new run.
+pub const CHANGE_MARK: &str = "\
+SELECT coalesce((SELECT max(id) FROM audit_log), 0) AS audit,
+    coalesce((SELECT max(id) FROM runs), 0) AS runs";
 
 /// The health queries, written once for both backends.
 macro_rules! health_queries {
@@ -283,6 +288,11 @@ macro_rules! health_queries {
                 .execute(pool)
                 .await?;
             Ok(())
+        }
+
+        pub async fn change_mark(pool: &$pool) -> StoreResult<(i64, i64)> {
+            let row = sqlx::query(hsql::CHANGE_MARK).fetch_one(pool).await?;
+            Ok((row.try_get("audit")?, row.try_get("runs")?))
         }
 
         pub async fn job_rounds(pool: &$pool) -> StoreResult<Vec<(String, DateTime<Utc>)>> {

@@ -433,6 +433,10 @@ macro_rules! impl_store {
                 queries::job_round_done(&self.pool, name, now).await
             }
 
+            async fn change_mark(&self) -> $crate::store::StoreResult<(i64, i64)> {
+                queries::change_mark(&self.pool).await
+            }
+
             async fn job_rounds(
                 &self,
             ) -> $crate::store::StoreResult<Vec<(String, chrono::DateTime<chrono::Utc>)>> {

@@ -314,6 +314,11 @@ pub trait Store: Send + Sync + 'static {
     /// Notes that a background job finished a round at `now`.
     async fn job_round_done(&self, name: &str, now: DateTime<Utc>) -> StoreResult<()>;
 
+    /// A mark that moves on with every change to the catalog (the newest
+    /// audit entry) and every new run (the newest run): cached views
+    /// compare it to see whether they are still current.
+    async fn change_mark(&self) -> StoreResult<(i64, i64)>;
+
     /// When each background job last finished a round.
     async fn job_rounds(&self) -> StoreResult<Vec<(String, DateTime<Utc>)>>;
 

@@ -164,3 +164,84 @@ async fn a_screen_hears_of_runs_and_incidents_until_baton_stops(#[case] backend:
     assert!(end.is_ok(), "the stream outlived the server");
     assert!(stopped.elapsed() < Duration::from_secs(5));
 }
+
+/// The count of `state` in one of the dashboard's `…_by_state` lists.
+fn count(dashboard: &Value, list: &str, state: &str) -> u64 {
+    dashboard[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|pair| pair[0] == state)
+        .and_then(|pair| pair[1].as_u64())
+        .unwrap()
+}
+
+async fn dashboard(app: &TestApp) -> Value {
+    let res = app
+        .client
+        .post(app.url("/rpc/dashboard"))
+        .json(&json!({"filter": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+/// The dashboard keeps what no filter changes between requests, and sees
+/// every change at once: a catalog change (audited), a new run, a run that
+/// finishes (announced by the store), and time passing.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_is_kept_until_something_changes(#[case] backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let o = app
+        .add_orchestration(json!({"name": "Nightly close", "owner_id": app.admin_id}))
+        .await;
+    let automation = app
+        .add_automation(
+            json!({"tool": "cron", "external_id": "close.sh", "name": "Close",
+                               "orchestration_id": o["id"], "owner_id": app.admin_id}),
+        )
+        .await;
+    let key = automation["ping"]["key"].as_str().unwrap().to_owned();
+    let first = dashboard(&app).await;
+    assert_eq!(count(&first, "automations_by_state", "unknown"), 1);
+    assert_eq!(
+        dashboard(&app).await,
+        first,
+        "nothing changed: the same figures"
+    );
+
+    // A catalog change shows at once: it is audited.
+    app.add_orchestration(json!({"name": "Nobody's flow"}))
+        .await;
+    let second = dashboard(&app).await;
+    let unowned = second["unowned_orchestrations"].as_array().unwrap();
+    assert_eq!(unowned.len(), 1, "{second}");
+    assert_eq!(unowned[0][1], "Nobody's flow");
+
+    // A run starts (a new run), then finishes (the same run, changed): the
+    // store announces it once the delivery is processed.
+    ping(&app, &key, "/start").await;
+    app.settle().await;
+    ping(&app, &key, "").await;
+    app.settle().await;
+    let mut healthy = 0;
+    for _ in 0..100 {
+        healthy = count(&dashboard(&app).await, "automations_by_state", "healthy");
+        if healthy == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(healthy, 1, "the finished run was not seen");
+
+    // Half a minute later the figures are read again, as of then.
+    let before = dashboard(&app).await;
+    app.clock.advance(TimeDelta::seconds(31));
+    let after = dashboard(&app).await;
+    assert_ne!(after["as_of"], before["as_of"]);
+}

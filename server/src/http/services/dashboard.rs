@@ -2,17 +2,182 @@
 //! needs attention first, open incidents, the catalog's gaps and the top
 //! leverage candidates, from the rollups and the catalog (never raw runs),
 //! narrowed to a team, a tier or an owner when asked.
+//!
+//! What no filter changes (the catalog, every state, a month of runs per
+//! automation, the leverage ranking) is built once into a [`Basis`] and
+//! kept until something changes: a new audit entry (every change to the
+//! catalog, pauses included) or a new run in the database, a change
+//! announced by the store (runs finished or flagged, incidents, on any
+//! instance), a new day, or half a minute. Each request then only narrows
+//! it and reads the open incidents and names.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use app::model::catalog::Orchestration;
-use app::model::health::{CHART_DAYS, DayCounts, HealthState, Metrics};
+use app::model::health::{CHART_DAYS, DayCounts, HealthState};
 use app::model::inventory::{Automation, InventoryFilter};
-use app::model::leverage::Ranked;
+use app::model::leverage::{LeverageReport, Ranked};
 use app::services::{Attention, Dashboard, DashboardFilter, ServiceError};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use tokio::sync::broadcast;
 
 use super::{Catalog, unavailable};
-use crate::store::{RollupParts, RollupScope};
+use crate::health::States;
+use crate::store::{Change, RollupParts, RollupScope, Store, StoreResult};
+
+/// The longest a basis is used without looking again.
+const MAX_AGE: TimeDelta = TimeDelta::seconds(30);
+
+/// Runs per day over the chart's days, per automation: succeeded, failed,
+/// missed (compact: 10,000 automations take some 4 MB).
+struct Month {
+    first: NaiveDate,
+    counts: HashMap<i64, Vec<[u32; 3]>>,
+}
+
+impl Month {
+    fn of(days: &[(i64, DayCounts)], first: NaiveDate) -> Self {
+        let mut counts: HashMap<i64, Vec<[u32; 3]>> = HashMap::new();
+        for (a, d) in days {
+            let Ok(i) = usize::try_from((d.day - first).num_days()) else {
+                continue;
+            };
+            if i >= CHART_DAYS as usize {
+                continue;
+            }
+            let row = counts
+                .entry(*a)
+                .or_insert_with(|| vec![[0; 3]; CHART_DAYS as usize]);
+            let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+            row[i][0] += n(d.succeeded);
+            row[i][1] += n(d.failed);
+            row[i][2] += n(d.missed);
+        }
+        Self { first, counts }
+    }
+
+    /// The days of these automations summed, oldest first.
+    fn chart<'a>(&self, automations: impl Iterator<Item = &'a i64>) -> Vec<DayCounts> {
+        let mut sum = vec![[0_i64; 3]; CHART_DAYS as usize];
+        for row in automations.filter_map(|a| self.counts.get(a)) {
+            for (total, day) in sum.iter_mut().zip(row) {
+                for k in 0..3 {
+                    total[k] += i64::from(day[k]);
+                }
+            }
+        }
+        sum.into_iter()
+            .enumerate()
+            .map(|(i, [succeeded, failed, missed])| DayCounts {
+                day: self.first + TimeDelta::days(i as i64),
+                succeeded,
+                failed,
+                missed,
+                ..DayCounts::default()
+            })
+            .collect()
+    }
+}
+
+/// What the dashboard shows before any filter.
+pub struct Basis {
+    built_at: DateTime<Utc>,
+    mark: (i64, i64),
+    orchestrations: Vec<Orchestration>,
+    automations: Vec<Automation>,
+    states: States,
+    last_success: HashMap<i64, DateTime<Utc>>,
+    /// Each orchestration's automations.
+    members: HashMap<i64, Vec<i64>>,
+    month: Month,
+    leverage: LeverageReport,
+}
+
+impl Basis {
+    async fn build(store: &dyn Store, now: DateTime<Utc>, mark: (i64, i64)) -> StoreResult<Self> {
+        let orchestrations = store.orchestrations().await?;
+        let automations = store
+            .automations(&InventoryFilter::default(), u32::MAX, 0)
+            .await?;
+        let states =
+            crate::health::states_of_catalog(store, &orchestrations, &automations, now).await?;
+        let first = now.date_naive() - TimeDelta::days(CHART_DAYS - 1);
+        let month = store
+            .rollups(RollupScope::All, first, RollupParts::Counts)
+            .await?;
+        let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (a, o) in &states.orchestration_of {
+            members.entry(*o).or_default().push(*a);
+        }
+        Ok(Self {
+            built_at: now,
+            mark,
+            last_success: states.last_success_by_orchestration(),
+            month: Month::of(&month.days, first),
+            leverage: crate::leverage::report(store, now).await?,
+            orchestrations,
+            automations,
+            states,
+            members,
+        })
+    }
+
+    fn fresh(&self, now: DateTime<Utc>, mark: (i64, i64)) -> bool {
+        self.mark == mark
+            && now >= self.built_at
+            && now - self.built_at < MAX_AGE
+            && now.date_naive() == self.built_at.date_naive()
+    }
+}
+
+/// The basis, kept between requests.
+pub struct DashboardCache {
+    basis: tokio::sync::Mutex<Option<Arc<Basis>>>,
+    changes: std::sync::Mutex<broadcast::Receiver<Change>>,
+}
+
+impl DashboardCache {
+    pub fn new(store: &dyn Store) -> Self {
+        Self {
+            basis: tokio::sync::Mutex::new(None),
+            changes: std::sync::Mutex::new(store.subscribe()),
+        }
+    }
+
+    /// Whether the store announced anything the dashboard shows since the
+    /// last look.
+    fn heard_of_changes(&self) -> bool {
+        let Ok(mut changes) = self.changes.lock() else {
+            return true;
+        };
+        let mut heard = false;
+        loop {
+            match changes.try_recv() {
+                Ok(change) => heard |= change.is_visible(),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => heard = true,
+                Err(broadcast::error::TryRecvError::Empty) => return heard,
+                Err(broadcast::error::TryRecvError::Closed) => return true,
+            }
+        }
+    }
+
+    /// The basis at `now`: the kept one when nothing changed, else a new
+    /// one (one request builds it; the others wait for it).
+    async fn basis(&self, store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Arc<Basis>> {
+        let mut kept = self.basis.lock().await;
+        // Heard before reading the mark: a change announced while the new
+        // basis is built is heard next time.
+        let heard = self.heard_of_changes();
+        let mark = store.change_mark().await?;
+        if let Some(basis) = kept.as_ref().filter(|b| !heard && b.fresh(now, mark)) {
+            return Ok(basis.clone());
+        }
+        let basis = Arc::new(Basis::build(store, now, mark).await?);
+        *kept = Some(basis.clone());
+        Ok(basis)
+    }
+}
 
 /// Open incidents the dashboard lists at most.
 const INCIDENTS_SHOWN: usize = 5;
@@ -60,17 +225,21 @@ impl Catalog {
         filter: DashboardFilter,
     ) -> Result<Dashboard, ServiceError> {
         let now = self.clock.now();
-        let today = now.date_naive();
         let store = &*self.store;
-        let names = self.names().await.map_err(unavailable)?;
-        let orchestrations = store.orchestrations().await.map_err(unavailable)?;
-        let automations = store
-            .automations(&InventoryFilter::default(), u32::MAX, 0)
+        let basis = self
+            .dashboard
+            .basis(store, now)
             .await
             .map_err(unavailable)?;
-        let states = crate::health::states_of_catalog(store, &orchestrations, &automations, now)
+        let people: HashMap<i64, String> = store
+            .user_names()
             .await
-            .map_err(unavailable)?;
+            .map_err(unavailable)?
+            .into_iter()
+            .collect();
+        let team_names = store.teams().await.map_err(unavailable)?;
+        let (orchestrations, automations, states) =
+            (&basis.orchestrations, &basis.automations, &basis.states);
         let live: Vec<&Orchestration> = orchestrations
             .iter()
             .filter(|o| !states.retired.contains(&o.id) && orchestration_in(&filter, o))
@@ -82,26 +251,8 @@ impl Catalog {
             .collect();
         let chosen_a: HashSet<i64> = chosen.iter().map(|a| a.id).collect();
 
-        // Runs per day over 30 days: in all, and per orchestration.
-        let month = store
-            .rollups(
-                RollupScope::All,
-                today - chrono::TimeDelta::days(CHART_DAYS - 1),
-                RollupParts::Counts,
-            )
-            .await
-            .map_err(unavailable)?;
-        let mut days_of: HashMap<i64, Vec<DayCounts>> = HashMap::new();
-        let mut all_days = Vec::new();
-        for (a, d) in month.days.iter().filter(|(a, _)| chosen_a.contains(a)) {
-            all_days.push(*d);
-            if let Some(o) = states.orchestration_of.get(a) {
-                days_of.entry(*o).or_default().push(*d);
-            }
-        }
-        let chart = |days: &[DayCounts]| Metrics::from_rollups(days, &[], &[], today).per_day;
-
-        let last_success = states.last_success_by_orchestration();
+        let last_success = &basis.last_success;
+        let no_members = Vec::new();
         let mut attention: Vec<Attention> = live
             .iter()
             .filter_map(|o| {
@@ -115,12 +266,11 @@ impl Catalog {
                     name: o.fields.name.clone(),
                     state: *state,
                     why: why.clone(),
-                    owner: o
-                        .fields
-                        .owner_id
-                        .and_then(|id| names.people.get(&id).cloned()),
+                    owner: o.fields.owner_id.and_then(|id| people.get(&id).cloned()),
                     last_success_at: last_success.get(&o.id).copied(),
-                    per_day: chart(days_of.get(&o.id).map_or(&[][..], Vec::as_slice)),
+                    per_day: basis
+                        .month
+                        .chart(basis.members.get(&o.id).unwrap_or(&no_members).iter()),
                 })
             })
             .collect();
@@ -143,11 +293,9 @@ impl Catalog {
         let open_incident_count = open_incidents.len() as u64;
         open_incidents.truncate(INCIDENTS_SHOWN);
 
-        let report = crate::leverage::report(store, now)
-            .await
-            .map_err(unavailable)?;
+        let report = &basis.leverage;
         let top_three = if filter.is_empty() {
-            report.top_three
+            report.top_three.clone()
         } else {
             let loose: HashSet<i64> = chosen
                 .iter()
@@ -156,15 +304,16 @@ impl Catalog {
                 .collect();
             let mut candidates: Vec<Ranked> = report
                 .orchestrations
-                .into_iter()
+                .iter()
                 .filter(|r| chosen_o.contains(&r.endpoint.node.id))
                 .chain(
                     report
                         .automations
-                        .into_iter()
+                        .iter()
                         .filter(|r| loose.contains(&r.endpoint.node.id)),
                 )
                 .filter(|r| r.leverage.score > 0.0)
+                .cloned()
                 .collect();
             candidates.sort_by(|a, b| b.leverage.score.total_cmp(&a.leverage.score));
             candidates.truncate(3);
@@ -178,15 +327,15 @@ impl Catalog {
             .chain(automations.iter().filter_map(|a| a.fields.owner_id))
             .collect::<HashSet<i64>>()
             .into_iter()
-            .filter_map(|id| names.people.get(&id).map(|n| (id, n.clone())))
+            .filter_map(|id| people.get(&id).map(|n| (id, n.clone())))
             .collect();
         owners.sort_by_key(|o| o.1.to_lowercase());
         let mut teams: Vec<(i64, String)> =
-            names.teams.iter().map(|(id, n)| (*id, n.clone())).collect();
+            team_names.into_iter().map(|t| (t.id, t.name)).collect();
         teams.sort_by_key(|t| t.1.to_lowercase());
         Ok(Dashboard {
-            as_of: now,
-            per_day: chart(&all_days),
+            as_of: basis.built_at,
+            per_day: basis.month.chart(chosen_a.iter()),
             orchestrations_by_state: by_state(
                 live.iter()
                     .filter_map(|o| states.orchestrations.get(&o.id).map(|(s, _)| s)),

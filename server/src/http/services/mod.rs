@@ -38,6 +38,8 @@ struct Catalog {
     /// Where people and tools reach Baton, for the URLs shown.
     public_url: Arc<str>,
     key_overlap: chrono::TimeDelta,
+    /// The dashboard's basis, shared by every request.
+    dashboard: Arc<dashboard::DashboardCache>,
 }
 
 /// Logs the cause and gives the screen a sentence it can show.
@@ -385,6 +387,7 @@ pub fn services(
     let ingestion_url: Arc<str> = config.public_url.as_str().into();
     let public_url: Arc<str> = config.public_url.as_str().into();
     let key_overlap = config.key_overlap;
+    let dashboard = Arc::new(dashboard::DashboardCache::new(&*store));
     Services {
         catalog_for: Arc::new(move |actor| {
             Arc::new(Catalog {
@@ -393,6 +396,7 @@ pub fn services(
                 actor,
                 public_url: public_url.clone(),
                 key_overlap,
+                dashboard: dashboard.clone(),
             })
         }),
         account_for: Arc::new(move |actor| {
