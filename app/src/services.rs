@@ -205,6 +205,9 @@ impl DashboardFilter {
 }
 
 /// The leaders' dashboard: the state of everything at a glance.
+/// Orchestrations the dashboard lists as needing attention at most.
+pub const ATTENTION_SHOWN: usize = 20;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub as_of: chrono::DateTime<chrono::Utc>,
@@ -216,8 +219,11 @@ pub struct Dashboard {
     pub orchestrations_by_state: Vec<(HealthState, u64)>,
     pub automations_by_state: Vec<(HealthState, u64)>,
     /// Failing, then silent, then degraded orchestrations, each with its
-    /// owner and last success.
+    /// owner and last success: the most urgent [`ATTENTION_SHOWN`].
     pub attention: Vec<Attention>,
+    /// How many need attention in all.
+    #[serde(default)]
+    pub attention_count: u64,
     /// The newest open incidents (at most 5), and how many are open.
     pub open_incidents: Vec<crate::model::incidents::Incident>,
     pub open_incident_count: u64,

@@ -93,6 +93,8 @@ fn StateCounts(title: &'static str, counts: Vec<(HealthState, u64)>) -> impl Int
 fn DashboardView(d: Dashboard) -> impl IntoView {
     let now = d.as_of;
     let incidents_total = d.open_incident_count;
+    let attention_count = d.attention_count;
+    let shown = d.attention.len() as u64;
     let f = d.filter.clone();
     let selected = |on: bool| on.then_some("selected");
     view! {
@@ -149,7 +151,11 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 view! {
                     <div class="table-wrap">
                         <table class="table">
-                            <caption>"Failing first, then silent, then under target"</caption>
+                            <caption>{if attention_count > shown {
+                                format!("The {shown} most urgent of {attention_count}: failing first, then silent, then under target")
+                            } else {
+                                "Failing first, then silent, then under target".to_owned()
+                            }}</caption>
                             <thead>
                                 <tr>
                                     <th scope="col">"Orchestration"</th>
@@ -177,6 +183,11 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                             </tbody>
                         </table>
                     </div>
+                    {(attention_count > shown).then(|| view! {
+                        <p class="muted">{format!("{} more need attention. ", attention_count - shown)}
+                            <a href="/orchestrations">"Every orchestration with its health"</a>
+                        </p>
+                    })}
                 }.into_any()
             }}
         </section>

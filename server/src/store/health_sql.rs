@@ -138,7 +138,10 @@ macro_rules! health_queries {
                     Some(id) => query.bind(id),
                 }
             };
-            for row in bind(hsql::days(scope)).fetch_all(pool).await? {
+            // Row by row: a month of a large catalog is hundreds of
+            // thousands of rows, far heavier as driver rows than as counts.
+            let mut rows = bind(hsql::days(scope)).fetch(pool);
+            while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
                 out.days.push((
                     row.try_get("automation_id")?,
                     DayCounts {
@@ -152,19 +155,17 @@ macro_rules! health_queries {
                     },
                 ));
             }
-            let durations = match parts {
-                $crate::store::RollupParts::Counts => Vec::new(),
-                $crate::store::RollupParts::WithDurations => {
-                    bind(hsql::durations(scope)).fetch_all(pool).await?
+            drop(rows);
+            if matches!(parts, $crate::store::RollupParts::WithDurations) {
+                let mut rows = bind(hsql::durations(scope)).fetch(pool);
+                while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+                    out.durations.push((
+                        row.try_get("automation_id")?,
+                        row.try_get("day")?,
+                        row.try_get("bucket")?,
+                        row.try_get("runs")?,
+                    ));
                 }
-            };
-            for row in durations {
-                out.durations.push((
-                    row.try_get("automation_id")?,
-                    row.try_get("day")?,
-                    row.try_get("bucket")?,
-                    row.try_get("runs")?,
-                ));
             }
             for row in bind(hsql::states(scope)).fetch_all(pool).await? {
                 out.states.push((

@@ -282,6 +282,9 @@ impl Catalog {
                 .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
         });
 
+        let attention_count = attention.len() as u64;
+        attention.truncate(app::services::ATTENTION_SHOWN);
+
         let mut open_incidents: Vec<_> = store
             .open_incidents()
             .await
@@ -346,6 +349,7 @@ impl Catalog {
                     .filter_map(|a| states.automations.get(&a.id).map(|(s, _)| s)),
             ),
             attention,
+            attention_count,
             open_incidents,
             open_incident_count,
             unowned_automations: chosen
