@@ -1,7 +1,7 @@
 // Browser tests run against a real Baton: the debug build that
 // `cargo xtask test` has just made, on a fresh SQLite database. The
 // `first-run` project sets Baton up through its setup screen and keeps the
-// administrator's session for every other test.
+// administrator's session for every other test; `filled` runs last.
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,15 @@ export default defineConfig({
     {
       name: 'screens',
       dependencies: ['first-run'],
-      testIgnore: /first-run\.setup\.ts/,
+      testIgnore: [/first-run\.setup\.ts/, /(live|history)\.spec\.ts/],
+      use: { storageState: '.auth/admin.json' },
+    },
+    // These fill the catalog with orchestrations, runs and incidents: they
+    // run after the screens that start from an empty one.
+    {
+      name: 'filled',
+      dependencies: ['screens'],
+      testMatch: /(live|history)\.spec\.ts/,
       use: { storageState: '.auth/admin.json' },
     },
   ],

@@ -12,7 +12,7 @@ async function hydrated(page: Page, path: string) {
 
 test('the run history pages, filters, opens a log and a delivery, and takes new runs live', async ({ page, request }) => {
   const created = await request.post('/api/v1/orchestrations', {
-    data: { name: 'Payroll run', purpose: 'Everyone is paid on the 25th', tier: 1 },
+    data: { name: 'Salary run', purpose: 'Everyone is paid on the 25th', tier: 2 },
   });
   expect(created.status()).toBe(201);
   const o = await created.json();
@@ -39,10 +39,10 @@ test('the run history pages, filters, opens a log and a delivery, and takes new 
     expect(res.status()).toBe(200);
   }
   await expect
-    .poll(async () => (await (await request.get('/api/v1/orchestrations/payroll-run/runs')).json()).total)
+    .poll(async () => (await (await request.get('/api/v1/orchestrations/salary-run/runs')).json()).total)
     .toBe(30);
 
-  await hydrated(page, '/orchestrations/payroll-run');
+  await hydrated(page, '/orchestrations/salary-run');
   const history = page.getByRole('region', { name: 'Run history' });
   await expect(history.locator('caption')).toHaveText('Runs 1–25 of 30, newest first');
   // Newest first: the four failures lead.
@@ -95,14 +95,14 @@ test('the run history pages, filters, opens a log and a delivery, and takes new 
   await expect(page.locator('tbody tr')).toHaveCount(4);
 
   // A run's delivery, exactly as received.
-  await hydrated(page, '/orchestrations/payroll-run?outcome=failed#runs');
+  await hydrated(page, '/orchestrations/salary-run?outcome=failed#runs');
   await rows.first().getByRole('link', { name: /Delivery \d+, as received/ }).click();
   await expect(page).toHaveURL(/\/deliveries\/\d+$/);
   await expect(page.locator('main')).toContainText('SFTP refused: attempt 4');
 
   // At phone width the history reads as cards, without sideways scrolling.
   await page.setViewportSize({ width: 390, height: 844 });
-  await hydrated(page, '/orchestrations/payroll-run');
+  await hydrated(page, '/orchestrations/salary-run');
   await expect(history.locator('caption')).toContainText('of 31');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: 'screenshots/phone-orchestration-history.png', fullPage: true });

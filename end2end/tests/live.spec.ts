@@ -35,7 +35,7 @@ test('a ping changes the open dashboard without a reload, and a click leads into
   expect(team.status()).toBe(201);
   const teamId = (await team.json()).id;
   const orchestration = await request.post('/api/v1/orchestrations', {
-    data: { name: 'Order intake', purpose: 'Every web order reaches the warehouse', team_id: teamId, tier: 1 },
+    data: { name: 'Order intake', purpose: 'Every web order reaches the warehouse', team_id: teamId, tier: 2 },
   });
   expect(orchestration.status()).toBe(201);
   const o = await orchestration.json();
@@ -73,7 +73,9 @@ test('a ping changes the open dashboard without a reload, and a click leads into
   await expect(page).toHaveURL(/\/orchestrations\/order-intake$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Order intake' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Product card' })).toContainText('Order desk');
-  await expect(page.getByRole('link', { name: 'Pull web orders' })).toBeVisible();
+  await expect(
+    page.getByRole('region', { name: 'Automations' }).getByRole('link', { name: 'Pull web orders' }),
+  ).toBeVisible();
   await page.screenshot({ path: 'screenshots/desktop-orchestration-live.png', fullPage: true });
 
   // At phone width the dashboard reads in one column.
