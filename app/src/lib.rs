@@ -37,6 +37,9 @@ use pages::{
     orchestrations::OrchestrationsPage,
     people::PeoplePage,
     placeholder::Placeholder,
+    runbook::{
+        RunbookComparePage, RunbookEditPage, RunbookHistoryPage, RunbookPage, RunbookRevisionPage,
+    },
     sources::SourcesPage,
 };
 use sections::Section;
@@ -91,6 +94,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orchestrations/new") view=NewOrchestrationPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations/:slug") view=OrchestrationPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations/:slug/edit") view=EditOrchestrationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations/:slug/runbook") view=RunbookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations/:slug/runbook/edit") view=RunbookEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations/:slug/runbook/revisions") view=RunbookHistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations/:slug/runbook/revisions/:number") view=RunbookRevisionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orchestrations/:slug/runbook/compare") view=RunbookComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/automations/new") view=NewAutomationPage ssr=SsrMode::Async/>
                     <Route path=path!("/automations/:id") view=AutomationPage ssr=SsrMode::Async/>
                     <Route path=path!("/automations/:id/edit") view=EditAutomationPage ssr=SsrMode::Async/>

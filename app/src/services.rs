@@ -92,6 +92,8 @@ pub struct OrchestrationPage {
     pub health: crate::model::health::Health,
     /// Where each of its automations reports its runs.
     pub ingestion: Vec<MemberIngestion>,
+    /// How far its runbook can be relied on.
+    pub runbook: crate::model::runbooks::RunbookStatus,
 }
 
 /// Where one automation of an orchestration reports its runs.
@@ -172,6 +174,15 @@ pub struct Attention {
     pub per_day: Vec<crate::model::health::DayCounts>,
 }
 
+/// An orchestration whose runbook cannot be relied on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunbookGap {
+    pub slug: String,
+    pub name: String,
+    pub tier: i32,
+    pub freshness: crate::model::runbooks::Freshness,
+}
+
 /// What the dashboard is narrowed to: orchestrations of a team, of a tier,
 /// or owned by someone, with their automations (and, without a tier, the
 /// automations of that team or owner themselves).
@@ -235,6 +246,13 @@ pub struct Dashboard {
     pub unowned_orchestrations: Vec<(String, String)>,
     pub orchestrations_without_failure_mode: Vec<(String, String)>,
     pub top_three: Vec<crate::model::leverage::Ranked>,
+    /// Orchestrations (not retired) whose runbook is missing, never
+    /// verified or stale: stale first, then by tier; the first
+    /// [`ATTENTION_SHOWN`], and how many in all.
+    #[serde(default)]
+    pub runbook_gaps: Vec<RunbookGap>,
+    #[serde(default)]
+    pub runbook_gap_count: u64,
     /// What it is narrowed to, and what it can be.
     pub filter: DashboardFilter,
     pub teams: Vec<(i64, String)>,
@@ -314,6 +332,85 @@ pub enum TokenOutcome {
     /// Made: the token is in it, shown this once.
     Made(crate::model::accounts::NewToken),
     Invalid(crate::model::errors::FieldErrors),
+}
+
+/// An orchestration's runbook, shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunbookScreen {
+    pub slug: String,
+    pub name: String,
+    /// Whether the person asking may edit, restore and verify it.
+    pub can_edit: bool,
+    pub status: crate::model::runbooks::RunbookStatus,
+    /// The current revision; `None` before the first save.
+    pub current: Option<crate::model::runbooks::RevisionMeta>,
+    /// The current text as sanitised HTML; empty without one.
+    pub html: String,
+}
+
+/// The runbook editor, opened on the current revision, or on the template
+/// filled from the product card when there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunbookEditor {
+    pub slug: String,
+    pub name: String,
+    /// The revision the text was opened on; 0 for the template.
+    pub base_revision: i64,
+    pub body: String,
+    /// The text's preview.
+    pub html: String,
+}
+
+/// What saving a runbook came to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RunbookSaveOutcome {
+    /// Saved as `revision`; `path` is the runbook's page.
+    Saved { revision: i64, path: String },
+    /// Nothing was saved; each message belongs beside its field.
+    Invalid(crate::model::errors::FieldErrors),
+    /// Someone saved `theirs` since the text was opened: nothing was
+    /// saved; `diff` is from their text to the one sent, which the editor
+    /// still holds. Saving again is based on theirs.
+    Conflict {
+        theirs: crate::model::runbooks::Revision,
+        theirs_html: String,
+        diff: crate::model::runbooks::TextDiff,
+    },
+    /// Refused as a whole, with the reason.
+    Refused(String),
+}
+
+/// Every revision of a runbook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunbookHistory {
+    pub slug: String,
+    pub name: String,
+    pub can_edit: bool,
+    pub status: crate::model::runbooks::RunbookStatus,
+    /// Newest first.
+    pub revisions: Vec<crate::model::runbooks::RevisionMeta>,
+}
+
+/// One revision of a runbook, shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionScreen {
+    pub slug: String,
+    pub name: String,
+    pub can_edit: bool,
+    pub revision: crate::model::runbooks::RevisionMeta,
+    /// The current revision's number.
+    pub current: i64,
+    pub html: String,
+}
+
+/// Two revisions of a runbook compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunbookComparison {
+    pub slug: String,
+    pub name: String,
+    pub diff: crate::model::runbooks::RevisionDiff,
+    /// Every revision, newest first, to choose another pair.
+    pub revisions: Vec<crate::model::runbooks::RevisionMeta>,
 }
 
 /// Why the server did not do what a screen asked.
@@ -635,12 +732,68 @@ mod ports {
         fn remove_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
     }
 
+    /// Runbooks, as the screens see and change them.
+    pub trait RunbookService: Send + Sync + 'static {
+        /// The runbook of the orchestration `slug`; `None` for an unknown slug.
+        fn runbook(
+            &self,
+            slug: String,
+        ) -> BoxFuture<'_, Result<Option<super::RunbookScreen>, ServiceError>>;
+
+        /// The editor, for those who may edit; `None` for an unknown slug.
+        fn runbook_editor(
+            &self,
+            slug: String,
+        ) -> BoxFuture<'_, Result<Option<super::RunbookEditor>, ServiceError>>;
+
+        /// Markdown as the runbook would show it.
+        fn preview(&self, body: String) -> BoxFuture<'_, Result<String, ServiceError>>;
+
+        fn save_runbook(
+            &self,
+            slug: String,
+            draft: crate::model::runbooks::RunbookDraft,
+        ) -> BoxFuture<'_, Result<super::RunbookSaveOutcome, ServiceError>>;
+
+        fn runbook_history(
+            &self,
+            slug: String,
+        ) -> BoxFuture<'_, Result<Option<super::RunbookHistory>, ServiceError>>;
+
+        /// One revision; `None` when the slug or the revision is unknown.
+        fn runbook_revision(
+            &self,
+            slug: String,
+            number: i64,
+        ) -> BoxFuture<'_, Result<Option<super::RevisionScreen>, ServiceError>>;
+
+        /// Revisions `from` and `to` compared; `None` when one is unknown.
+        fn compare_revisions(
+            &self,
+            slug: String,
+            from: i64,
+            to: i64,
+        ) -> BoxFuture<'_, Result<Option<super::RunbookComparison>, ServiceError>>;
+
+        /// Brings revision `number` back as the newest.
+        fn restore_revision(
+            &self,
+            slug: String,
+            number: i64,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Marks the current revision verified by the person asking.
+        fn verify_runbook(&self, slug: String) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+    }
+
     /// Makes the catalog as one person sees and may change it.
     pub type CatalogFor = Arc<dyn Fn(Actor) -> Arc<dyn CatalogService> + Send + Sync>;
     /// Makes one person's account service.
     pub type AccountFor = Arc<dyn Fn(Actor) -> Arc<dyn AccountService> + Send + Sync>;
     /// Makes ingestion as one person sees it.
     pub type IngestionFor = Arc<dyn Fn(Actor) -> Arc<dyn IngestionService> + Send + Sync>;
+    /// Makes runbooks as one person sees them.
+    pub type RunbooksFor = Arc<dyn Fn(Actor) -> Arc<dyn RunbookService> + Send + Sync>;
 
     /// What the server provides to server functions, in Leptos' context.
     #[derive(Clone)]
@@ -648,12 +801,18 @@ mod ports {
         pub catalog_for: CatalogFor,
         pub account_for: AccountFor,
         pub ingestion_for: IngestionFor,
+        pub runbooks_for: RunbooksFor,
     }
 
     impl Services {
         /// `actor`'s own account.
         pub fn account(&self, actor: Actor) -> Arc<dyn AccountService> {
             (self.account_for)(actor)
+        }
+
+        /// Runbooks as `actor` sees them.
+        pub fn runbooks(&self, actor: Actor) -> Arc<dyn RunbookService> {
+            (self.runbooks_for)(actor)
         }
 
         /// Ingestion as `actor` sees it.

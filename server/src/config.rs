@@ -297,6 +297,16 @@ pub struct Options {
     )]
     pub alert_cooldown_minutes: u32,
 
+    /// Days a runbook's verification holds; after them it is stale
+    #[arg(
+        long,
+        env = "BATON_RUNBOOK_STALE_DAYS",
+        default_value_t = app::model::runbooks::DEFAULT_STALE_AFTER_DAYS,
+        value_name = "DAYS",
+        global = true
+    )]
+    pub runbook_stale_days: u32,
+
     /// Most deliveries written in one transaction (group commit)
     #[arg(
         long,
@@ -461,6 +471,8 @@ pub struct Config {
     pub escalate_after: chrono::TimeDelta,
     pub incident_look_every: Duration,
     pub alert_cooldown: chrono::TimeDelta,
+    /// Days a runbook's verification holds.
+    pub runbook_stale_days: u32,
 }
 
 impl Config {
@@ -531,6 +543,7 @@ impl Config {
             alert_cooldown: chrono::TimeDelta::minutes(i64::from(
                 options.alert_cooldown_minutes.min(24 * 60),
             )),
+            runbook_stale_days: options.runbook_stale_days.clamp(1, 3_660),
         })
     }
 }

@@ -8,6 +8,7 @@ use app::model::catalog::{Lifecycle, Orchestration};
 use app::model::dependencies::{Endpoint, NodeKind, NodeRef};
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::{Gap, Leverage, LeverageInput, LeverageReport, Ranked, Suggestion};
+use app::model::runbooks::Freshness;
 
 use crate::store::{RollupScope, Store, StoreResult};
 
@@ -46,7 +47,10 @@ pub async fn observe(
 /// The most grouping suggestions offered at once.
 const MAX_SUGGESTIONS: usize = 10;
 
-fn orchestration_gaps(o: &Orchestration) -> Vec<Gap> {
+/// Each orchestration's runbook standing; absent ones have none.
+pub type Runbooks = HashMap<i64, Freshness>;
+
+fn orchestration_gaps(o: &Orchestration, runbook: Freshness) -> Vec<Gap> {
     let mut gaps = Vec::new();
     if o.is_unowned() {
         gaps.push(Gap::Owner);
@@ -54,8 +58,11 @@ fn orchestration_gaps(o: &Orchestration) -> Vec<Gap> {
     if o.fields.backup_owner_id.is_none() {
         gaps.push(Gap::BackupOwner);
     }
-    // Runbooks arrive with their own issue; until then none exists.
-    gaps.push(Gap::Runbook);
+    match runbook {
+        Freshness::Missing => gaps.push(Gap::Runbook),
+        Freshness::Unverified | Freshness::Stale => gaps.push(Gap::StaleRunbook),
+        Freshness::Verified => {}
+    }
     if o.lacks_failure_mode() {
         gaps.push(Gap::FailureMode);
     }
@@ -95,6 +102,7 @@ pub fn orchestration_leverage(
     o: &Orchestration,
     members: &[Automation],
     observed: &Observed,
+    runbook: Freshness,
 ) -> Leverage {
     let parts: f64 = members
         .iter()
@@ -113,7 +121,7 @@ pub fn orchestration_leverage(
         parts_minutes_per_week: Some(parts),
         failure_rate: (counted > 0.0).then(|| failures / counted),
         tier: Some(o.fields.tier),
-        gaps: orchestration_gaps(o),
+        gaps: orchestration_gaps(o, runbook),
         ..Default::default()
     }
     .score()
@@ -162,6 +170,7 @@ pub fn rank(
     edges: &[(NodeRef, NodeRef)],
     user_names: &HashMap<i64, String>,
     observed: &Observed,
+    runbooks: &Runbooks,
 ) -> LeverageReport {
     let mut members: HashMap<i64, Vec<Automation>> = HashMap::new();
     for a in automations {
@@ -180,7 +189,7 @@ pub fn rank(
             let parts = members.get(&o.id).map(Vec::as_slice).unwrap_or_default();
             ranked(
                 orchestration_endpoint(o),
-                orchestration_leverage(o, parts, observed),
+                orchestration_leverage(o, parts, observed, freshness(runbooks, o.id)),
             )
         })
         .collect();
@@ -325,6 +334,7 @@ fn suggest_groups(
 pub async fn report(
     store: &dyn Store,
     now: chrono::DateTime<chrono::Utc>,
+    runbook_stale_days: u32,
 ) -> StoreResult<LeverageReport> {
     let orchestrations = store.orchestrations().await?;
     let automations = store
@@ -338,22 +348,34 @@ pub async fn report(
         .collect();
     let names: HashMap<i64, String> = store.user_names().await?.into_iter().collect();
     let observed = observe(store, RollupScope::All, now).await?;
+    let runbooks = crate::runbooks::freshness(store, runbook_stale_days, now).await?;
     Ok(rank(
         &orchestrations,
         &automations,
         &edges,
         &names,
         &observed,
+        &runbooks,
     ))
 }
 
 /// One orchestration's leverage with its parts, given its automations and
 /// what their runs showed ([`observe`] with its scope).
-pub fn for_orchestration(o: &Orchestration, members: &[Automation], observed: &Observed) -> Ranked {
+pub fn for_orchestration(
+    o: &Orchestration,
+    members: &[Automation],
+    observed: &Observed,
+    runbook: Freshness,
+) -> Ranked {
     ranked(
         orchestration_endpoint(o),
-        orchestration_leverage(o, members, observed),
+        orchestration_leverage(o, members, observed, runbook),
     )
+}
+
+/// The standing of orchestration `id`'s runbook in `runbooks`.
+pub fn freshness(runbooks: &Runbooks, id: i64) -> Freshness {
+    runbooks.get(&id).copied().unwrap_or(Freshness::Missing)
 }
 
 /// One automation's leverage with its parts.

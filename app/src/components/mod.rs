@@ -11,4 +11,5 @@ pub mod layout;
 pub mod leverage;
 pub mod live;
 pub mod pager;
+pub mod runbook;
 pub mod runs;

@@ -7,7 +7,8 @@
 //! tier weight   = 3 for tier 1, 2 for tier 2, 1 for tier 3 or no tier
 //! fragility     = 1 + failure rate (0–1, once runs exist)
 //!                   + 0.5 without an owner + 0.25 without a backup owner
-//!                   + 0.25 without a runbook + 0.25 without a failure mode
+//!                   + 0.25 without a runbook, or with one not verified
+//!                     within the period (stale) + 0.25 without a failure mode
 //! ```
 //!
 //! Observed runs per week replace the declared figure once runs arrive. An
@@ -24,6 +25,8 @@ pub enum Gap {
     Owner,
     BackupOwner,
     Runbook,
+    /// A runbook nobody has verified within the period.
+    StaleRunbook,
     FailureMode,
 }
 
@@ -32,7 +35,7 @@ impl Gap {
     pub fn weight(self) -> f64 {
         match self {
             Gap::Owner => 0.5,
-            Gap::BackupOwner | Gap::Runbook | Gap::FailureMode => 0.25,
+            Gap::BackupOwner | Gap::Runbook | Gap::StaleRunbook | Gap::FailureMode => 0.25,
         }
     }
 
@@ -41,6 +44,7 @@ impl Gap {
             Gap::Owner => "no owner",
             Gap::BackupOwner => "no backup owner",
             Gap::Runbook => "no runbook",
+            Gap::StaleRunbook => "runbook not verified recently",
             Gap::FailureMode => "no failure mode written",
         }
     }

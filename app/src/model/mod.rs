@@ -14,5 +14,6 @@ pub mod inventory;
 pub mod leverage;
 pub mod people;
 pub mod ping;
+pub mod runbooks;
 pub mod schedule;
 pub mod transfer;

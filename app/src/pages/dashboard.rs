@@ -225,6 +225,10 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                         {plural(d.orchestrations_without_failure_mode.len() as u64, "orchestration has no failure mode written", "orchestrations have no failure mode written")}
                         <NameLinks list=d.orchestrations_without_failure_mode/>
                     </li>
+                    <li class="dashboard-runbooks">
+                        {plural(d.runbook_gap_count, "orchestration has no runbook it can rely on (none, never verified, or stale)", "orchestrations have no runbook they can rely on (none, never verified, or stale)")}
+                        <RunbookGaps list=d.runbook_gaps total=d.runbook_gap_count/>
+                    </li>
                 </ul>
             </section>
         </div>
@@ -254,6 +258,25 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         </section>
         </div>
     }
+}
+
+/// Up to five runbooks that need work, each with its standing, and how
+/// many more.
+#[component]
+fn RunbookGaps(list: Vec<crate::services::RunbookGap>, total: u64) -> impl IntoView {
+    let more = total.saturating_sub(5);
+    (!list.is_empty()).then(|| {
+        view! {
+            <span class="table__sub">
+                {list.into_iter().take(5).enumerate().map(|(k, g)| view! {
+                    {(k > 0).then_some(", ")}
+                    <a href=format!("/orchestrations/{}/runbook", g.slug)>{g.name}</a>
+                    {format!(" ({})", g.freshness.label().to_lowercase())}
+                }).collect_view()}
+                {(more > 0).then(|| format!(" and {more} more"))}
+            </span>
+        }
+    })
 }
 
 /// Up to five names as links, and how many more.

@@ -17,4 +17,5 @@ pub mod orchestration_edit;
 pub mod orchestrations;
 pub mod people;
 pub mod placeholder;
+pub mod runbook;
 pub mod sources;

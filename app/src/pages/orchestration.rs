@@ -15,6 +15,7 @@ use crate::components::health::HealthCard;
 use crate::components::leverage::LeverageCard;
 use crate::components::live::{LiveStatus, use_live};
 use crate::components::pager::{Pager, page_count};
+use crate::components::runbook::RunbookCard;
 use crate::components::runs::HistoryTable;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
 use crate::model::health::PauseTarget;
@@ -103,6 +104,9 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
                 <span class="flag">{format!("Tier {}", f.tier)}</span>
                 {page.owner.is_none().then(|| view! { <span class="flag flag--risk">"Unowned"</span> })}
                 {f.failure_mode.trim().is_empty().then(|| view! { <span class="flag flag--risk">"No failure mode"</span> })}
+                {(!page.runbook.freshness.is_reliable()).then(|| view! {
+                    <a class="flag flag--risk" href=format!("/orchestrations/{}/runbook", f.slug)>{page.runbook.freshness.flag()}</a>
+                })}
                 {f.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
             </p>
         </div>
@@ -131,7 +135,10 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
                     })}
                 </dl>
             </section>
-            <LeverageCard ranked=page.leverage.clone()/>
+            <div class="stack">
+                <RunbookCard slug=slug.clone() status=page.runbook.clone() can_edit=page.can_edit/>
+                <LeverageCard ranked=page.leverage.clone()/>
+            </div>
         </div>
         <HealthCard health=page.health target=PauseTarget::Orchestration(o.id) can_edit=page.can_edit changed/>
         <RunHistory slug=slug.clone() members=members/>

@@ -12,9 +12,10 @@ pub mod incidents;
 pub mod ingestion;
 pub mod inventory;
 pub mod orchestrations;
+pub mod runbooks;
 
 #[cfg(feature = "ssr")]
-pub(crate) use ssr::{account, catalog, ingestion, refused};
+pub(crate) use ssr::{account, catalog, ingestion, refused, runbooks};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -24,7 +25,7 @@ mod ssr {
 
     use crate::model::accounts::Actor;
     use crate::services::{
-        AccountService, CatalogService, IngestionService, ServiceError, Services,
+        AccountService, CatalogService, IngestionService, RunbookService, ServiceError, Services,
     };
 
     /// Answers with `status` (the page's or the server function's).
@@ -67,6 +68,12 @@ mod ssr {
     pub(crate) fn ingestion() -> Result<Arc<dyn IngestionService>, ServerFnError> {
         let (services, actor) = signed_in()?;
         Ok(services.ingestion(actor))
+    }
+
+    /// Runbooks as the signed-in person sees them; 401 without one.
+    pub(crate) fn runbooks() -> Result<Arc<dyn RunbookService>, ServerFnError> {
+        let (services, actor) = signed_in()?;
+        Ok(services.runbooks(actor))
     }
 
     /// A refusal as the server function's error, with its status: 403 for

@@ -145,4 +145,13 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/admin/channels", Access::Admin),
     ("/rpc/admin/channels/add", Access::Admin),
     ("/rpc/admin/channels/remove", Access::Admin),
+    ("/rpc/runbooks/one", Access::Read),
+    ("/rpc/runbooks/editor", Access::Owner),
+    ("/rpc/runbooks/preview", Access::Read),
+    ("/rpc/runbooks/save", Access::Owner),
+    ("/rpc/runbooks/history", Access::Read),
+    ("/rpc/runbooks/revision", Access::Read),
+    ("/rpc/runbooks/compare", Access::Read),
+    ("/rpc/runbooks/restore", Access::Owner),
+    ("/rpc/runbooks/verify", Access::Owner),
 ];

@@ -204,6 +204,73 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn runbook(
+                &self,
+                orchestration: i64,
+            ) -> $crate::store::StoreResult<(
+                Option<app::model::runbooks::Revision>,
+                Option<app::model::runbooks::Verification>,
+            )> {
+                Ok((
+                    queries::runbook_current(&self.pool, orchestration).await?,
+                    queries::runbook_verification(&self.pool, orchestration).await?,
+                ))
+            }
+
+            async fn runbook_revisions(
+                &self,
+                orchestration: i64,
+            ) -> $crate::store::StoreResult<Vec<app::model::runbooks::RevisionMeta>> {
+                queries::runbook_revisions(&self.pool, orchestration).await
+            }
+
+            async fn runbook_revision(
+                &self,
+                orchestration: i64,
+                number: i64,
+            ) -> $crate::store::StoreResult<app::model::runbooks::Revision> {
+                queries::runbook_revision(&self.pool, orchestration, number).await
+            }
+
+            async fn save_runbook(
+                &self,
+                orchestration: i64,
+                base: i64,
+                revision: &$crate::store::NewRevision,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let find = match self.backend() {
+                    $crate::store::Backend::Postgres => $crate::store::runbook_sql::ORCHESTRATION_LOCKED,
+                    $crate::store::Backend::Sqlite => $crate::store::runbook_sql::ORCHESTRATION_EXISTS,
+                };
+                let mut tx = self.begin_write().await?;
+                let number =
+                    queries::insert_runbook_revision(&mut tx, orchestration, base, revision, find)
+                        .await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(number)
+            }
+
+            async fn verify_runbook(
+                &self,
+                orchestration: i64,
+                verification: &app::model::runbooks::Verification,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::upsert_verification(&mut tx, orchestration, verification).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn runbook_marks(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::RunbookMark>> {
+                queries::runbook_marks(&self.pool).await
+            }
+
             async fn watched(&self) -> $crate::store::StoreResult<Vec<$crate::store::Watched>> {
                 queries::watched(&self.pool).await
             }

@@ -13,6 +13,7 @@ mod ingest_sql;
 mod inventory_sql;
 mod people_sql;
 pub mod postgres;
+mod runbook_sql;
 mod schedule_sql;
 mod session_sql;
 mod sql;
@@ -37,10 +38,10 @@ pub use types::{
     AlertTry, AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
     DeliveryOutcome, DueAlert, EdgeRefusal, Effect, HeldAlerts, HookApplied, HookAutomation,
     HookEffect, HookJob, HookReport, HookRun, IncidentFilter, IncidentTarget, IncidentWrite,
-    NewAlert, NewAudit, NewChannel, NewDelivery, NewIncident, NewIncidentEvent, NewSource, Person,
-    PlannedAutomation, PlannedOrchestration, RecordedDelivery, Released, RollupParts, RollupScope,
-    Rollups, RunEvent, Signal, SourceMatch, SourceRow, StoredSession, Team, TokenDraft,
-    TokenLookup, TokenRow, TroubleRun, Watched,
+    NewAlert, NewAudit, NewChannel, NewDelivery, NewIncident, NewIncidentEvent, NewRevision,
+    NewSource, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery, Released,
+    RollupParts, RollupScope, Rollups, RunEvent, RunbookMark, Signal, SourceMatch, SourceRow,
+    StoredSession, Team, TokenDraft, TokenLookup, TokenRow, TroubleRun, Watched,
 };
 
 /// The shared handle to the store in use.
@@ -144,6 +145,51 @@ pub trait Store: Send + Sync + 'static {
         page: u32,
         per_page: u32,
     ) -> StoreResult<app::model::ingestion::RunHistory>;
+
+    /// An orchestration's runbook: its newest revision (`None` before the
+    /// first save) and latest verification.
+    async fn runbook(
+        &self,
+        orchestration: i64,
+    ) -> StoreResult<(
+        Option<app::model::runbooks::Revision>,
+        Option<app::model::runbooks::Verification>,
+    )>;
+
+    /// Every revision of a runbook without its text, newest first.
+    async fn runbook_revisions(
+        &self,
+        orchestration: i64,
+    ) -> StoreResult<Vec<app::model::runbooks::RevisionMeta>>;
+
+    /// One revision with its text; `NotFound` when there is none.
+    async fn runbook_revision(
+        &self,
+        orchestration: i64,
+        number: i64,
+    ) -> StoreResult<app::model::runbooks::Revision>;
+
+    /// Adds revision `base + 1` with the audit entry, if `base` is still
+    /// the newest (0: none yet); otherwise a `Conflict` and nothing
+    /// written. Returns the new number.
+    async fn save_runbook(
+        &self,
+        orchestration: i64,
+        base: i64,
+        revision: &NewRevision,
+        audit: &NewAudit,
+    ) -> StoreResult<i64>;
+
+    /// Records who verified the runbook, replacing the previous record.
+    async fn verify_runbook(
+        &self,
+        orchestration: i64,
+        verification: &app::model::runbooks::Verification,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
+
+    /// Every orchestration that has a runbook, in brief.
+    async fn runbook_marks(&self) -> StoreResult<Vec<RunbookMark>>;
 
     /// Adds a source with its first key (and secret); a taken slug is a
     /// `Conflict`.

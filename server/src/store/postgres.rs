@@ -27,6 +27,7 @@ mod queries {
     crate::store::schedule_sql::schedule_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::health_sql::health_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::incident_sql::incident_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::runbook_sql::runbook_queries!(sqlx::Postgres, sqlx::PgPool);
 }
 
 /// The key of the advisory lock that serialises changes to the dependency

@@ -28,6 +28,7 @@ mod queries {
     crate::store::schedule_sql::schedule_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::health_sql::health_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::incident_sql::incident_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::runbook_sql::runbook_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.

@@ -646,3 +646,23 @@ pub struct NewChannel {
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
+
+/// A runbook revision to add; its number is the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRevision {
+    pub body: String,
+    pub note: String,
+    pub author_id: Option<i64>,
+    pub author: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub restored_from: Option<i64>,
+}
+
+/// An orchestration's runbook in brief: its newest revision and latest
+/// verification, for the dashboard and the leverage ranking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunbookMark {
+    pub orchestration_id: i64,
+    pub revision: i64,
+    pub verification: Option<app::model::runbooks::Verification>,
+}

@@ -25,8 +25,9 @@ enum Who {
 }
 
 /// Server functions that only read, behind owner or admin access.
-const READS: [&str; 10] = [
+const READS: [&str; 11] = [
     "/rpc/dashboard",
+    "/rpc/runbooks/editor",
     "/rpc/admin/channels",
     "/rpc/incidents/page",
     "/rpc/incidents/one",
@@ -298,6 +299,26 @@ impl World {
             let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
             own_channels.push((*who, id));
         }
+        // A runbook of two revisions: one to restore, two to compare.
+        let runbook = format!(
+            "/api/v1/orchestrations/{}/runbook",
+            o["slug"].as_str().unwrap()
+        );
+        for base in 0..2 {
+            let res = admin
+                .put_json(
+                    &runbook,
+                    &json!({"body": format!("# Runbook {n}\n\nRevision {}\n", base + 1),
+                            "base_revision": base}),
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::OK,
+                "runbook revision {}",
+                base + 1
+            );
+        }
         Objects {
             incident,
             channel,
@@ -341,6 +362,7 @@ impl World {
             "members": store.team_members().await.unwrap(),
             "sources": store.sources().await.unwrap().iter().map(|r| (r.source.id, r.key.clone())).collect::<Vec<_>>(),
             "claims": store.claim_queue().await.unwrap().iter().map(|c| c.automation_id).collect::<Vec<_>>(),
+            "runbooks": store.runbook_marks().await.unwrap().iter().map(|m| (m.orchestration_id, m.revision, m.verification.as_ref().map(|v| v.at))).collect::<Vec<_>>(),
         })
     }
 }
@@ -388,7 +410,7 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         } else {
             p.to_owned()
         };
-        p.replace("{slug}", slug).replace(
+        p.replace("{slug}", slug).replace("{number}", "1").replace(
             "{id}",
             &if p.starts_with("/api/v1/dependencies") {
                 x.edge.to_string()
@@ -415,7 +437,50 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         ("GET", "/api/v1/incidents/{id}") => {
             (path.replace("{id}", &x.incident.to_string()), Body::None)
         }
+        ("GET", "/api/v1/orchestrations/{slug}/runbook/diff") => {
+            (format!("{}?from=1&to=2", path_of(path)), Body::None)
+        }
         ("GET", p) if p.starts_with("/api/v1/") => (path_of(p), Body::None),
+        ("PUT", "/api/v1/orchestrations/{slug}/runbook") => (
+            path_of(path),
+            Body::Json(json!({"body": format!("# Changed by {who:?}\n"), "base_revision": 2})),
+        ),
+        (
+            "POST",
+            "/api/v1/orchestrations/{slug}/runbook/revisions/{number}/restore"
+            | "/api/v1/orchestrations/{slug}/runbook/verify",
+        ) => (path_of(path), Body::None),
+        (
+            "POST",
+            "/rpc/runbooks/one"
+            | "/rpc/runbooks/editor"
+            | "/rpc/runbooks/history"
+            | "/rpc/runbooks/verify",
+        ) => (path.to_owned(), form(&[("slug", slug.clone())])),
+        ("POST", "/rpc/runbooks/preview") => {
+            (path.to_owned(), form(&[("body", "# Preview\n".to_owned())]))
+        }
+        ("POST", "/rpc/runbooks/save") => (
+            path.to_owned(),
+            form(&[
+                ("slug", slug.clone()),
+                ("draft[body]", format!("# Saved by {who:?}\n")),
+                ("draft[note]", String::new()),
+                ("draft[base_revision]", "2".to_owned()),
+            ]),
+        ),
+        ("POST", "/rpc/runbooks/revision" | "/rpc/runbooks/restore") => (
+            path.to_owned(),
+            form(&[("slug", slug.clone()), ("number", "1".to_owned())]),
+        ),
+        ("POST", "/rpc/runbooks/compare") => (
+            path.to_owned(),
+            form(&[
+                ("slug", slug.clone()),
+                ("from", "1".to_owned()),
+                ("to", "2".to_owned()),
+            ]),
+        ),
         ("POST", "/api/v1/orchestrations") => (
             path.to_owned(),
             Body::Json(json!({"name": format!("New {}", x.n)})),

@@ -33,7 +33,12 @@ pub async fn report(
             "limit is from 1 to {MAX_AUTOMATIONS}"
         )));
     }
-    let mut report = leverage::report(&*state.store, state.clock.now()).await?;
+    let mut report = leverage::report(
+        &*state.store,
+        state.clock.now(),
+        state.config.runbook_stale_days,
+    )
+    .await?;
     report.automations.truncate(limit);
     Ok(Json(report))
 }
@@ -45,8 +50,16 @@ pub async fn orchestration(
     let o = state.store.orchestration_by_slug(&slug).await?;
     let members = graph::members(&*state.store, o.id).await?;
     let scope = crate::store::RollupScope::Orchestration(o.id);
-    let observed = leverage::observe(&*state.store, scope, state.clock.now()).await?;
-    Ok(Json(leverage::for_orchestration(&o, &members, &observed)))
+    let now = state.clock.now();
+    let observed = leverage::observe(&*state.store, scope, now).await?;
+    let runbook =
+        crate::runbooks::current(&*state.store, o.id, state.config.runbook_stale_days, now).await?;
+    Ok(Json(leverage::for_orchestration(
+        &o,
+        &members,
+        &observed,
+        runbook.status.freshness,
+    )))
 }
 
 pub async fn automation(

@@ -11,6 +11,7 @@ mod json;
 mod leverage;
 mod orchestrations;
 mod people;
+mod runbooks;
 mod schedules;
 mod tokens;
 mod transfer;
@@ -83,6 +84,60 @@ pub fn routes() -> Routes {
             "/api/v1/orchestrations/{slug}/leverage",
             Read,
             leverage::orchestration,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/runbook",
+            Read,
+            runbooks::show,
+        )
+        .add(
+            PUT,
+            "/api/v1/orchestrations/{slug}/runbook",
+            Owner,
+            runbooks::save,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/runbook.md",
+            Read,
+            runbooks::markdown,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/runbook/template",
+            Read,
+            runbooks::template,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/runbook/revisions",
+            Read,
+            runbooks::revisions,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/runbook/revisions/{number}",
+            Read,
+            runbooks::revision,
+        )
+        .add(
+            POST,
+            "/api/v1/orchestrations/{slug}/runbook/revisions/{number}/restore",
+            Owner,
+            runbooks::restore,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/runbook/diff",
+            Read,
+            runbooks::diff,
+        )
+        .add(
+            POST,
+            "/api/v1/orchestrations/{slug}/runbook/verify",
+            Owner,
+            runbooks::verify,
         )
         .add(GET, "/api/v1/automations", Read, automations::list)
         .add(POST, "/api/v1/automations", Create, automations::create)

@@ -18,7 +18,8 @@ use app::model::catalog::Orchestration;
 use app::model::health::{CHART_DAYS, DayCounts, HealthState};
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::{LeverageReport, Ranked};
-use app::services::{Attention, Dashboard, DashboardFilter, ServiceError};
+use app::model::runbooks::Freshness;
+use app::services::{Attention, Dashboard, DashboardFilter, RunbookGap, ServiceError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use tokio::sync::broadcast;
 
@@ -92,10 +93,17 @@ pub struct Basis {
     members: HashMap<i64, Vec<i64>>,
     month: Month,
     leverage: LeverageReport,
+    /// Each orchestration's runbook standing (absent: none written).
+    runbooks: crate::leverage::Runbooks,
 }
 
 impl Basis {
-    async fn build(store: &dyn Store, now: DateTime<Utc>, mark: (i64, i64)) -> StoreResult<Self> {
+    async fn build(
+        store: &dyn Store,
+        now: DateTime<Utc>,
+        mark: (i64, i64),
+        stale_days: u32,
+    ) -> StoreResult<Self> {
         let orchestrations = store.orchestrations().await?;
         let automations = store
             .automations(&InventoryFilter::default(), u32::MAX, 0)
@@ -115,7 +123,8 @@ impl Basis {
             mark,
             last_success: states.last_success_by_orchestration(),
             month: Month::of(&month.days, first),
-            leverage: crate::leverage::report(store, now).await?,
+            leverage: crate::leverage::report(store, now, stale_days).await?,
+            runbooks: crate::runbooks::freshness(store, stale_days, now).await?,
             orchestrations,
             automations,
             states,
@@ -133,13 +142,16 @@ impl Basis {
 
 /// The basis, kept between requests.
 pub struct DashboardCache {
+    /// Days a runbook's verification holds.
+    stale_days: u32,
     basis: tokio::sync::Mutex<Option<Arc<Basis>>>,
     changes: std::sync::Mutex<broadcast::Receiver<Change>>,
 }
 
 impl DashboardCache {
-    pub fn new(store: &dyn Store) -> Self {
+    pub fn new(store: &dyn Store, stale_days: u32) -> Self {
         Self {
+            stale_days,
             basis: tokio::sync::Mutex::new(None),
             changes: std::sync::Mutex::new(store.subscribe()),
         }
@@ -173,7 +185,7 @@ impl DashboardCache {
         if let Some(basis) = kept.as_ref().filter(|b| !heard && b.fresh(now, mark)) {
             return Ok(basis.clone());
         }
-        let basis = Arc::new(Basis::build(store, now, mark).await?);
+        let basis = Arc::new(Basis::build(store, now, mark, self.stale_days).await?);
         *kept = Some(basis.clone());
         Ok(basis)
     }
@@ -324,6 +336,32 @@ impl Catalog {
         };
 
         let pair = |o: &&Orchestration| (o.fields.slug.clone(), o.fields.name.clone());
+        let mut runbook_gaps: Vec<RunbookGap> = live
+            .iter()
+            .filter_map(|o| {
+                let freshness = crate::leverage::freshness(&basis.runbooks, o.id);
+                (!freshness.is_reliable()).then(|| RunbookGap {
+                    slug: o.fields.slug.clone(),
+                    name: o.fields.name.clone(),
+                    tier: o.fields.tier,
+                    freshness,
+                })
+            })
+            .collect();
+        // Stale ones first (they were relied on), then by tier and name.
+        runbook_gaps.sort_by(|a, b| {
+            let rank = |f: Freshness| match f {
+                Freshness::Stale => 0,
+                Freshness::Unverified => 1,
+                _ => 2,
+            };
+            rank(a.freshness)
+                .cmp(&rank(b.freshness))
+                .then(a.tier.cmp(&b.tier))
+                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        });
+        let runbook_gap_count = runbook_gaps.len() as u64;
+        runbook_gaps.truncate(app::services::ATTENTION_SHOWN);
         let mut owners: Vec<(i64, String)> = orchestrations
             .iter()
             .filter_map(|o| o.fields.owner_id)
@@ -372,6 +410,8 @@ impl Catalog {
                 .map(pair)
                 .collect(),
             top_three,
+            runbook_gaps,
+            runbook_gap_count,
             filter,
             teams,
             owners,

@@ -29,6 +29,7 @@ mod account;
 mod dashboard;
 mod edits;
 mod ingestion;
+mod runbooks;
 
 /// The catalog as one person sees and changes it.
 struct Catalog {
@@ -38,6 +39,8 @@ struct Catalog {
     /// Where people and tools reach Baton, for the URLs shown.
     public_url: Arc<str>,
     key_overlap: chrono::TimeDelta,
+    /// Days a runbook's verification holds.
+    runbook_stale_days: u32,
     /// The dashboard's basis, shared by every request.
     dashboard: Arc<dashboard::DashboardCache>,
 }
@@ -244,7 +247,17 @@ impl CatalogService for Catalog {
             )
             .await
             .map_err(unavailable)?;
-            let leverage = leverage::for_orchestration(&orchestration, &members, &observed);
+            let runbook = crate::runbooks::current(
+                &*self.store,
+                orchestration.id,
+                self.runbook_stale_days,
+                now,
+            )
+            .await
+            .map_err(unavailable)?
+            .status;
+            let leverage =
+                leverage::for_orchestration(&orchestration, &members, &observed, runbook.freshness);
             let (health, member_health) =
                 crate::health::orchestration_health(&*self.store, &orchestration, &members, now)
                     .await
@@ -283,6 +296,7 @@ impl CatalogService for Catalog {
                 health,
                 can_edit,
                 ingestion,
+                runbook,
                 orchestration,
             }))
         })
@@ -297,7 +311,7 @@ impl CatalogService for Catalog {
 
     fn leverage_report(&self) -> BoxFuture<'_, Result<LeverageReport, ServiceError>> {
         Box::pin(async move {
-            leverage::report(&*self.store, self.clock.now())
+            leverage::report(&*self.store, self.clock.now(), self.runbook_stale_days)
                 .await
                 .map_err(unavailable)
         })
@@ -384,10 +398,14 @@ pub fn services(
 ) -> Services {
     let (account_store, account_clock) = (store.clone(), clock.clone());
     let (ingestion_store, ingestion_clock) = (store.clone(), clock.clone());
+    let (runbook_store, runbook_clock) = (store.clone(), clock.clone());
+    let runbook_url: Arc<str> = config.public_url.as_str().into();
     let ingestion_url: Arc<str> = config.public_url.as_str().into();
     let public_url: Arc<str> = config.public_url.as_str().into();
     let key_overlap = config.key_overlap;
-    let dashboard = Arc::new(dashboard::DashboardCache::new(&*store));
+    let runbook_stale_days = config.runbook_stale_days;
+    let dashboard = Arc::new(dashboard::DashboardCache::new(&*store, runbook_stale_days));
+    let runbook_dashboard = dashboard.clone();
     Services {
         catalog_for: Arc::new(move |actor| {
             Arc::new(Catalog {
@@ -396,6 +414,7 @@ pub fn services(
                 actor,
                 public_url: public_url.clone(),
                 key_overlap,
+                runbook_stale_days,
                 dashboard: dashboard.clone(),
             })
         }),
@@ -404,6 +423,17 @@ pub fn services(
                 store: account_store.clone(),
                 clock: account_clock.clone(),
                 actor,
+            })
+        }),
+        runbooks_for: Arc::new(move |actor| {
+            Arc::new(Catalog {
+                store: runbook_store.clone(),
+                clock: runbook_clock.clone(),
+                actor,
+                public_url: runbook_url.clone(),
+                key_overlap,
+                runbook_stale_days,
+                dashboard: runbook_dashboard.clone(),
             })
         }),
         ingestion_for: Arc::new(move |actor| {
