@@ -55,11 +55,12 @@ fn Crumbs(slug: String, name: String, #[prop(optional)] runbook: bool) -> impl I
 pub fn RunbookPage() -> impl IntoView {
     let slug = slug_param();
     let page = Resource::new(move || slug.get(), load_runbook);
+    let changed = Callback::new(move |()| page.refetch());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the runbook…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(Some(screen)) => view! { <Runbook screen/> }.into_any(),
+                    Ok(Some(screen)) => view! { <Runbook screen changed/> }.into_any(),
                     Ok(None) => missing("No such orchestration"),
                     Err(err) => load_failed("The runbook could not be loaded", err),
                 }
@@ -69,15 +70,14 @@ pub fn RunbookPage() -> impl IntoView {
 }
 
 #[component]
-fn Runbook(screen: RunbookScreen) -> impl IntoView {
+fn Runbook(screen: RunbookScreen, changed: Callback<()>) -> impl IntoView {
     let base = format!("/orchestrations/{}/runbook", screen.slug);
     let verify = ServerAction::<VerifyRunbook>::new();
     let verified = verify.value();
-    let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(crate::model::forms::SaveOutcome::Saved { path })) = verified.get() {
-            // A fresh load shows the new standing.
-            navigate(&path, Default::default());
+        if let Some(Ok(crate::model::forms::SaveOutcome::Saved { .. })) = verified.get() {
+            // Read again: the new standing shows.
+            changed.run(());
         }
     });
     let status = screen.status.clone();
@@ -88,7 +88,7 @@ fn Runbook(screen: RunbookScreen) -> impl IntoView {
         <div class="page-header">
             <Crumbs slug=screen.slug.clone() name=screen.name.clone()/>
             <div class="title-row">
-                <h1>"Runbook"</h1>
+                <h1>{format!("Runbook: {}", screen.name)}</h1>
                 <p class="actions no-print">
                     {screen.can_edit.then(|| view! {
                         <a class="button button--primary" href=format!("{base}/edit")>
@@ -177,6 +177,12 @@ fn Editor(editor: RunbookEditor) -> impl IntoView {
     // The preview follows the text once typing pauses.
     #[cfg(feature = "hydrate")]
     let pending: StoredValue<Option<leptos::prelude::TimeoutHandle>> = StoredValue::new(None);
+    #[cfg(feature = "hydrate")]
+    on_cleanup(move || {
+        if let Some(handle) = pending.try_get_value().flatten() {
+            handle.clear();
+        }
+    });
     let typed = move |text: String| {
         body.set(text);
         #[cfg(feature = "hydrate")]
@@ -186,10 +192,13 @@ fn Editor(editor: RunbookEditor) -> impl IntoView {
             }
             let handle = set_timeout_with_handle(
                 move || {
-                    let text = body.get_untracked();
+                    // The editor may be gone by now (saved, or left).
+                    let Some(text) = body.try_get_untracked() else {
+                        return;
+                    };
                     leptos::task::spawn_local(async move {
                         if let Ok(html) = crate::server_fns::runbooks::preview_runbook(text).await {
-                            preview.set(html);
+                            preview.try_set(html);
                         }
                     });
                 },
@@ -211,14 +220,11 @@ fn Editor(editor: RunbookEditor) -> impl IntoView {
     } else {
         format!("Edit the runbook · {}", editor.name)
     };
-    let lede = if editor.base_revision == 0 {
-        "A new runbook starts from this template, filled from the product card. Replace the parts in italics; keep the sections the alerts link to (failed, missed, too long)."
-            .to_owned()
-    } else {
-        format!(
-            "Editing revision {}. Saving makes a new revision; the earlier ones stay in the history.",
-            editor.base_revision
-        )
+    let lede = move || {
+        match base.get() {
+        0 => "A new runbook starts from this template, filled from the product card. Replace the parts in italics; keep the sections the alerts link to (failed, missed, too long).".to_owned(),
+        n => format!("Editing revision {n}. Saving makes a new revision; the earlier ones stay in the history."),
+    }
     };
     view! {
         <Title text=title.clone()/>
@@ -275,8 +281,8 @@ fn Editor(editor: RunbookEditor) -> impl IntoView {
                         prop:value=move || body.get()
                         on:input=move |ev| typed(event_target_value(&ev))
                     >{editor.body.clone()}</textarea>
-                    <p id="field-body-hint" class="hint">"Headings, lists, tables, links and code work as in most markdown editors. Scripts and styles are removed when it is shown."</p>
-                    <p id="field-body-message" class="field__message" role="status">{move || field_error("body")}</p>
+                    <p id="field-body-hint" class="field__hint">"Headings, lists, tables, links and code work as in most markdown editors. Scripts and styles are removed when it is shown."</p>
+                    <p id="field-body-message" class="field__error" role="status">{move || field_error("body")}</p>
                 </div>
                 <section class="runbook-editor__preview" aria-labelledby="preview-title">
                     <h2 id="preview-title" class="runbook-editor__label">"Preview"</h2>
@@ -288,7 +294,7 @@ fn Editor(editor: RunbookEditor) -> impl IntoView {
                 <input id="field-note" name="draft[note]" maxlength="200" autocomplete="off"
                     aria-describedby="field-note-message"
                     aria-invalid=move || field_error("note").is_some().then_some("true")/>
-                <p id="field-note-message" class="field__message" role="status">{move || field_error("note")}</p>
+                <p id="field-note-message" class="field__error" role="status">{move || field_error("note")}</p>
             </div>
             <div class="form__actions">
                 <button type="submit" class="button button--primary" disabled=move || save.pending().get()>
@@ -462,7 +468,7 @@ fn OldRevision(screen: RevisionScreen) -> impl IntoView {
                     <button type="submit" class="button button--primary" disabled=move || restore.pending().get()>
                         {format!("Restore revision {n} as the current text")}
                     </button>
-                    <span class="hint">" The current text stays in the history."</span>
+                    <span class="field__hint">" The current text stays in the history."</span>
                 </ActionForm>
             })}
         </div>
@@ -543,7 +549,7 @@ fn Comparison(comparison: RunbookComparison) -> impl IntoView {
             </ul>
             <p><strong>{summary}</strong></p>
         </div>
-        <form class="card inline-form no-print" method="get" action=format!("{base}/compare")>
+        <form class="card compare-pick no-print" method="get" action=format!("{base}/compare")>
             <label for="compare-from">"From"</label>
             <select id="compare-from" name="from">
                 {revisions.iter().map(|r| option(r, from)).collect_view()}
