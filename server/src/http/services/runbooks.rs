@@ -44,6 +44,18 @@ impl Catalog {
     fn may_edit(&self, o: &Orchestration) -> bool {
         crate::access::check_orchestration(&self.actor, o).is_ok()
     }
+
+    /// The runbook of `o` with its standing now.
+    async fn runbook_of(&self, o: &Orchestration) -> Result<runbooks::Current, ServiceError> {
+        runbooks::current(
+            &*self.store,
+            o.id,
+            self.runbook_stale_days,
+            self.clock.now(),
+        )
+        .await
+        .map_err(unavailable)
+    }
 }
 
 impl RunbookService for Catalog {
@@ -52,14 +64,7 @@ impl RunbookService for Catalog {
             let Some(o) = self.orchestration_named(&slug).await? else {
                 return Ok(None);
             };
-            let current = runbooks::current(
-                &*self.store,
-                o.id,
-                self.runbook_stale_days,
-                self.clock.now(),
-            )
-            .await
-            .map_err(unavailable)?;
+            let current = self.runbook_of(&o).await?;
             Ok(Some(RunbookScreen {
                 can_edit: self.may_edit(&o),
                 html: current
@@ -167,14 +172,7 @@ impl RunbookService for Catalog {
             let Some(o) = self.orchestration_named(&slug).await? else {
                 return Ok(None);
             };
-            let current = runbooks::current(
-                &*self.store,
-                o.id,
-                self.runbook_stale_days,
-                self.clock.now(),
-            )
-            .await
-            .map_err(unavailable)?;
+            let current = self.runbook_of(&o).await?;
             let revisions = self
                 .store
                 .runbook_revisions(o.id)
