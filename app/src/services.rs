@@ -94,6 +94,8 @@ pub struct OrchestrationPage {
     pub ingestion: Vec<MemberIngestion>,
     /// How far its runbook can be relied on.
     pub runbook: crate::model::runbooks::RunbookStatus,
+    /// How often it is reviewed, and when the next review is due.
+    pub review: crate::model::reviews::ReviewSchedule,
 }
 
 /// Where one automation of an orchestration reports its runs.

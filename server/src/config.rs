@@ -307,6 +307,18 @@ pub struct Options {
     )]
     pub runbook_stale_days: u32,
 
+    /// The month the fiscal year starts in (1 = January): review quarters
+    /// follow it
+    #[arg(
+        long,
+        env = "BATON_FISCAL_YEAR_START",
+        default_value_t = 1,
+        value_name = "MONTH",
+        value_parser = clap::value_parser!(u32).range(1..=12),
+        global = true
+    )]
+    pub fiscal_year_start: u32,
+
     /// Most deliveries written in one transaction (group commit)
     #[arg(
         long,
@@ -473,6 +485,8 @@ pub struct Config {
     pub alert_cooldown: chrono::TimeDelta,
     /// Days a runbook's verification holds.
     pub runbook_stale_days: u32,
+    /// The fiscal calendar reviews follow.
+    pub fiscal_calendar: app::model::reviews::FiscalCalendar,
 }
 
 impl Config {
@@ -544,6 +558,8 @@ impl Config {
                 options.alert_cooldown_minutes.min(24 * 60),
             )),
             runbook_stale_days: options.runbook_stale_days.clamp(1, 3_660),
+            fiscal_calendar: app::model::reviews::FiscalCalendar::new(options.fiscal_year_start)
+                .unwrap_or_default(),
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod inventory;
 pub mod leverage;
 pub mod people;
+pub mod reviews;
 pub mod runbooks;
 pub mod runs;
 pub mod schedule;

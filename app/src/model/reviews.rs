@@ -121,8 +121,9 @@ impl FiscalCalendar {
     }
 }
 
-/// A quarter of a fiscal year, written `2026-Q4`.
+/// A quarter of a fiscal year, written `2026-Q4` (in JSON too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Quarter {
     pub year: i32,
     /// 1 to 4.
@@ -165,6 +166,20 @@ impl Quarter {
                 ..self
             }
         }
+    }
+}
+
+impl From<Quarter> for String {
+    fn from(quarter: Quarter) -> Self {
+        quarter.to_string()
+    }
+}
+
+impl TryFrom<String> for Quarter {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Quarter::parse(&text).ok_or_else(|| format!("{text:?} is not a quarter such as 2026-Q4"))
     }
 }
 
@@ -219,6 +234,52 @@ impl ReviewStanding {
     }
 }
 
+/// An orchestration's review schedule, as it stands on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewSchedule {
+    pub cadence: Cadence,
+    /// `false` while it is the default (quarterly).
+    pub cadence_set: bool,
+    /// When its last review was signed off; `None` before the first.
+    pub last_review_on: Option<NaiveDate>,
+    /// The day its next review is due by.
+    pub due_on: NaiveDate,
+    /// Where that review stands in the current fiscal quarter.
+    pub standing: ReviewStanding,
+    /// The current fiscal quarter, and its first and last day.
+    pub quarter: Quarter,
+    pub quarter_starts: NaiveDate,
+    pub quarter_ends: NaiveDate,
+}
+
+impl ReviewSchedule {
+    /// The schedule on `today` of an orchestration registered on
+    /// `registered`.
+    pub fn on(
+        calendar: FiscalCalendar,
+        cadence: Option<Cadence>,
+        registered: NaiveDate,
+        last_review_on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Self {
+        let cadence_set = cadence.is_some();
+        let cadence = cadence.unwrap_or_default();
+        let due_on = due_date(calendar, cadence, registered, last_review_on);
+        let quarter = calendar.quarter_of(today);
+        let (quarter_starts, quarter_ends) = calendar.bounds(quarter);
+        Self {
+            cadence,
+            cadence_set,
+            last_review_on,
+            due_on,
+            standing: ReviewStanding::of(due_on, today, quarter_ends),
+            quarter,
+            quarter_starts,
+            quarter_ends,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +302,15 @@ mod tests {
             }
         );
         assert_eq!(q.to_string(), "2026-Q4");
+        assert_eq!(
+            serde_json::to_value(q).unwrap(),
+            serde_json::json!("2026-Q4")
+        );
+        assert_eq!(
+            serde_json::from_value::<Quarter>(serde_json::json!("2027-Q1")).unwrap(),
+            q.next()
+        );
+        assert!(serde_json::from_value::<Quarter>(serde_json::json!("2027-Q5")).is_err());
         assert_eq!(
             Quarter::parse(" 2026-q1 "),
             Some(Quarter {
@@ -413,6 +483,44 @@ mod tests {
         assert_eq!(
             ReviewStanding::of(d(2027, 3, 31), d(2026, 11, 26), end),
             ReviewStanding::Upcoming
+        );
+    }
+
+    #[test]
+    fn a_schedule_says_where_the_review_stands_this_quarter() {
+        let s = ReviewSchedule::on(CALENDAR, None, d(2026, 11, 25), None, d(2026, 11, 26));
+        assert_eq!((s.cadence, s.cadence_set), (Cadence::Quarterly, false));
+        assert_eq!(
+            (s.due_on, s.standing),
+            (d(2026, 12, 31), ReviewStanding::Due)
+        );
+        assert_eq!(s.quarter.to_string(), "2026-Q4");
+        assert_eq!(
+            (s.quarter_starts, s.quarter_ends),
+            (d(2026, 10, 1), d(2026, 12, 31))
+        );
+        let late = ReviewSchedule::on(
+            CALENDAR,
+            Some(Cadence::Monthly),
+            d(2026, 11, 25),
+            None,
+            d(2027, 1, 2),
+        );
+        assert_eq!(
+            (late.due_on, late.standing),
+            (d(2026, 11, 30), ReviewStanding::Overdue)
+        );
+        assert_eq!(late.quarter.to_string(), "2027-Q1");
+        let reviewed = ReviewSchedule::on(
+            CALENDAR,
+            Some(Cadence::Quarterly),
+            d(2026, 1, 5),
+            Some(d(2026, 11, 20)),
+            d(2026, 11, 26),
+        );
+        assert_eq!(
+            (reviewed.due_on, reviewed.standing),
+            (d(2027, 3, 31), ReviewStanding::Upcoming)
         );
     }
 

@@ -55,6 +55,18 @@ pub fn OrchestrationPage() -> impl IntoView {
     }
 }
 
+/// The review schedule in a sentence: how often, and by when the next.
+fn review_line(r: &crate::model::reviews::ReviewSchedule) -> String {
+    use crate::model::reviews::ReviewStanding;
+    let due = r.due_on.format("%Y-%m-%d");
+    let when = match r.standing {
+        ReviewStanding::Overdue => format!("overdue since {due}"),
+        ReviewStanding::Due => format!("due by {due}, this quarter ({})", r.quarter),
+        ReviewStanding::Upcoming => format!("next due by {due}"),
+    };
+    format!("{}; {when}", r.cadence.label())
+}
+
 fn figure(value: Option<f64>, unit: &str) -> String {
     value.map_or("—".to_owned(), |v| format!("{v} {unit}"))
 }
@@ -121,6 +133,8 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
                     <dt>"Outputs"</dt><dd>{text_or_missing(f.outputs)}</dd>
                     <dt>"If it fails silently"</dt><dd>{text_or_missing(f.failure_mode)}</dd>
                     <dt>"Fallback"</dt><dd>{text_or_missing(f.fallback)}</dd>
+                    <dt>"Review"</dt>
+                    <dd>{review_line(&page.review)}</dd>
                     <dt>"Success-rate target"</dt>
                     <dd>{f.success_rate_target.map_or("—".to_owned(), |t| format!("{:.1} %", t * 100.0))}</dd>
                     <dt>"Minutes saved per run"</dt><dd>{figure(f.minutes_saved_per_run, "min")}</dd>

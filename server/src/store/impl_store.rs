@@ -204,6 +204,26 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn review_cadences(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<(i64, app::model::reviews::Cadence)>> {
+                queries::review_cadences(&self.pool).await
+            }
+
+            async fn set_review_cadence(
+                &self,
+                orchestration: i64,
+                cadence: app::model::reviews::Cadence,
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::set_review_cadence(&mut tx, orchestration, cadence, now).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn runbook(
                 &self,
                 orchestration: i64,

@@ -13,6 +13,7 @@ mod ingest_sql;
 mod inventory_sql;
 mod people_sql;
 pub mod postgres;
+mod review_sql;
 mod runbook_sql;
 mod schedule_sql;
 mod session_sql;
@@ -145,6 +146,19 @@ pub trait Store: Send + Sync + 'static {
         page: u32,
         per_page: u32,
     ) -> StoreResult<app::model::ingestion::RunHistory>;
+
+    /// Every review cadence set, by orchestration; those without one are
+    /// reviewed every quarter.
+    async fn review_cadences(&self) -> StoreResult<Vec<(i64, app::model::reviews::Cadence)>>;
+
+    /// Sets how often an orchestration is reviewed, with the audit entry.
+    async fn set_review_cadence(
+        &self,
+        orchestration: i64,
+        cadence: app::model::reviews::Cadence,
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
 
     /// An orchestration's runbook: its newest revision (`None` before the
     /// first save) and latest verification.

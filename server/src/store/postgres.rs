@@ -28,6 +28,7 @@ mod queries {
     crate::store::health_sql::health_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::incident_sql::incident_queries!(sqlx::Postgres, sqlx::PgPool);
     crate::store::runbook_sql::runbook_queries!(sqlx::Postgres, sqlx::PgPool);
+    crate::store::review_sql::review_queries!(sqlx::Postgres, sqlx::PgPool);
 }
 
 /// The key of the advisory lock that serialises changes to the dependency

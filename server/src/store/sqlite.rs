@@ -29,6 +29,7 @@ mod queries {
     crate::store::health_sql::health_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::incident_sql::incident_queries!(sqlx::Sqlite, sqlx::SqlitePool);
     crate::store::runbook_sql::runbook_queries!(sqlx::Sqlite, sqlx::SqlitePool);
+    crate::store::review_sql::review_queries!(sqlx::Sqlite, sqlx::SqlitePool);
 }
 
 /// A store in one SQLite file.

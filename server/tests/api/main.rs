@@ -26,6 +26,7 @@ mod orchestrations;
 mod people;
 mod permissions;
 mod ping_keys;
+mod reviews;
 mod runbooks;
 mod schedules;
 mod screens;

@@ -443,6 +443,9 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
             (format!("{}?from=1&to=2", path_of(path)), Body::None)
         }
         ("GET", p) if p.starts_with("/api/v1/") => (path_of(p), Body::None),
+        ("PUT", "/api/v1/orchestrations/{slug}/review-schedule") => {
+            (path_of(path), Body::Json(json!({"cadence": "monthly"})))
+        }
         ("PUT", "/api/v1/orchestrations/{slug}/runbook") => (
             path_of(path),
             Body::Json(json!({"body": format!("# Changed by {who:?}\n"), "base_revision": 2})),

@@ -11,6 +11,7 @@ mod json;
 mod leverage;
 mod orchestrations;
 mod people;
+mod reviews;
 mod runbooks;
 mod schedules;
 mod tokens;
@@ -138,6 +139,18 @@ pub fn routes() -> Routes {
             "/api/v1/orchestrations/{slug}/runbook/verify",
             Owner,
             runbooks::verify,
+        )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/review-schedule",
+            Read,
+            reviews::show,
+        )
+        .add(
+            PUT,
+            "/api/v1/orchestrations/{slug}/review-schedule",
+            Owner,
+            reviews::set,
         )
         .add(GET, "/api/v1/automations", Read, automations::list)
         .add(POST, "/api/v1/automations", Create, automations::create)

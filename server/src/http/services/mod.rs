@@ -41,6 +41,8 @@ struct Catalog {
     key_overlap: chrono::TimeDelta,
     /// Days a runbook's verification holds.
     runbook_stale_days: u32,
+    /// The fiscal calendar reviews follow.
+    fiscal_calendar: app::model::reviews::FiscalCalendar,
     /// The dashboard's basis, shared by every request.
     dashboard: Arc<dashboard::DashboardCache>,
 }
@@ -256,6 +258,10 @@ impl CatalogService for Catalog {
             .await
             .map_err(unavailable)?
             .status;
+            let review =
+                crate::reviews::schedule(&*self.store, self.fiscal_calendar, &orchestration, now)
+                    .await
+                    .map_err(unavailable)?;
             let leverage =
                 leverage::for_orchestration(&orchestration, &members, &observed, runbook.freshness);
             let (health, member_health) =
@@ -297,6 +303,7 @@ impl CatalogService for Catalog {
                 can_edit,
                 ingestion,
                 runbook,
+                review,
                 orchestration,
             }))
         })
@@ -404,6 +411,7 @@ pub fn services(
     let public_url: Arc<str> = config.public_url.as_str().into();
     let key_overlap = config.key_overlap;
     let runbook_stale_days = config.runbook_stale_days;
+    let fiscal_calendar = config.fiscal_calendar;
     let dashboard = Arc::new(dashboard::DashboardCache::new(&*store, runbook_stale_days));
     let runbook_dashboard = dashboard.clone();
     Services {
@@ -415,6 +423,7 @@ pub fn services(
                 public_url: public_url.clone(),
                 key_overlap,
                 runbook_stale_days,
+                fiscal_calendar,
                 dashboard: dashboard.clone(),
             })
         }),
@@ -433,6 +442,7 @@ pub fn services(
                 public_url: runbook_url.clone(),
                 key_overlap,
                 runbook_stale_days,
+                fiscal_calendar,
                 dashboard: runbook_dashboard.clone(),
             })
         }),
