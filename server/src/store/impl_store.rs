@@ -224,6 +224,133 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn review_cadence(
+                &self,
+                orchestration: i64,
+            ) -> $crate::store::StoreResult<Option<app::model::reviews::Cadence>> {
+                queries::review_cadence(&self.pool, orchestration).await
+            }
+
+            async fn last_reviews(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<(i64, app::model::reviews::LastReview)>> {
+                queries::last_reviews(&self.pool).await
+            }
+
+            async fn draft_reviews(&self) -> $crate::store::StoreResult<Vec<(i64, i64)>> {
+                queries::draft_reviews(&self.pool).await
+            }
+
+            async fn last_review(
+                &self,
+                orchestration: i64,
+            ) -> $crate::store::StoreResult<Option<app::model::reviews::LastReview>> {
+                queries::last_review(&self.pool, orchestration).await
+            }
+
+            async fn reviews(
+                &self,
+                orchestration: i64,
+            ) -> $crate::store::StoreResult<Vec<app::model::reviews::Review>> {
+                queries::reviews_of(&self.pool, orchestration).await
+            }
+
+            async fn review(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::reviews::Review> {
+                queries::review(&self.pool, id).await
+            }
+
+            async fn signed_reviews(
+                &self,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+            ) -> $crate::store::StoreResult<Vec<app::model::reviews::Review>> {
+                queries::signed_reviews(&self.pool, from, to).await
+            }
+
+            async fn start_review(
+                &self,
+                orchestration: i64,
+                by_id: Option<i64>,
+                by: &str,
+                at: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::insert_review(&mut tx, orchestration, by_id, by, at).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn write_review(
+                &self,
+                id: i64,
+                version: i64,
+                write: &$crate::store::ReviewWrite,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let version = queries::update_review(&mut tx, id, version, write).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn discard_review(
+                &self,
+                id: i64,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::delete_draft(&mut tx, id).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn action_items(
+                &self,
+                orchestration: Option<i64>,
+                open_only: bool,
+            ) -> $crate::store::StoreResult<Vec<app::model::reviews::ActionItem>> {
+                queries::action_items(&self.pool, orchestration, open_only).await
+            }
+
+            async fn action_item(
+                &self,
+                id: i64,
+            ) -> $crate::store::StoreResult<app::model::reviews::ActionItem> {
+                queries::action_item(&self.pool, id).await
+            }
+
+            async fn add_action_item(
+                &self,
+                item: &$crate::store::NewActionItem,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<i64> {
+                let mut tx = self.begin_write().await?;
+                let id = queries::insert_action(&mut tx, item).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn set_action_done(
+                &self,
+                id: i64,
+                done: Option<(chrono::DateTime<chrono::Utc>, &str)>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::set_action_done(&mut tx, id, done).await?;
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn runbook(
                 &self,
                 orchestration: i64,

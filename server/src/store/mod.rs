@@ -39,10 +39,11 @@ pub use types::{
     AlertTry, AuditRow, AutomationWrite, Backend, CatalogPlan, Change, Credentials, Delivery,
     DeliveryOutcome, DueAlert, EdgeRefusal, Effect, HeldAlerts, HookApplied, HookAutomation,
     HookEffect, HookJob, HookReport, HookRun, IncidentFilter, IncidentTarget, IncidentWrite,
-    NewAlert, NewAudit, NewChannel, NewDelivery, NewIncident, NewIncidentEvent, NewRevision,
-    NewSource, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery, Released,
-    RollupParts, RollupScope, Rollups, RunEvent, RunbookMark, Signal, SourceMatch, SourceRow,
-    StoredSession, Team, TokenDraft, TokenLookup, TokenRow, TroubleRun, Watched,
+    NewActionItem, NewAlert, NewAudit, NewChannel, NewDelivery, NewIncident, NewIncidentEvent,
+    NewRevision, NewSource, Person, PlannedAutomation, PlannedOrchestration, RecordedDelivery,
+    Released, ReviewWrite, RollupParts, RollupScope, Rollups, RunEvent, RunbookMark, SignOff,
+    Signal, SourceMatch, SourceRow, StoredSession, Team, TokenDraft, TokenLookup, TokenRow,
+    TroubleRun, Watched,
 };
 
 /// The shared handle to the store in use.
@@ -157,6 +158,85 @@ pub trait Store: Send + Sync + 'static {
         orchestration: i64,
         cadence: app::model::reviews::Cadence,
         now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<()>;
+
+    /// The cadence set for one orchestration (`None`: quarterly).
+    async fn review_cadence(
+        &self,
+        orchestration: i64,
+    ) -> StoreResult<Option<app::model::reviews::Cadence>>;
+
+    /// Each orchestration's newest signed-off review.
+    async fn last_reviews(&self) -> StoreResult<Vec<(i64, app::model::reviews::LastReview)>>;
+
+    /// Every open draft review, as `(orchestration, review)`.
+    async fn draft_reviews(&self) -> StoreResult<Vec<(i64, i64)>>;
+
+    /// One orchestration's newest signed-off review.
+    async fn last_review(
+        &self,
+        orchestration: i64,
+    ) -> StoreResult<Option<app::model::reviews::LastReview>>;
+
+    /// An orchestration's reviews, newest first, drafts included.
+    async fn reviews(&self, orchestration: i64) -> StoreResult<Vec<app::model::reviews::Review>>;
+
+    async fn review(&self, id: i64) -> StoreResult<app::model::reviews::Review>;
+
+    /// Signed-off reviews that answered a due date from `from` to `to`, or
+    /// were signed off on one of those days; oldest sign-off first.
+    async fn signed_reviews(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<app::model::reviews::Review>>;
+
+    /// Opens a draft review, with the audit entry; `Conflict` when the
+    /// orchestration already has one.
+    async fn start_review(
+        &self,
+        orchestration: i64,
+        by_id: Option<i64>,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<i64>;
+
+    /// Saves a draft's content, signing it off with `write.sign`, if it is
+    /// still a draft at `version`; the new version. `Conflict` when it was
+    /// signed off or saved meanwhile: nothing is written then. The audit
+    /// entry goes in the same transaction.
+    async fn write_review(
+        &self,
+        id: i64,
+        version: i64,
+        write: &ReviewWrite,
+        audit: &NewAudit,
+    ) -> StoreResult<i64>;
+
+    /// Throws a draft away (with its action items); `Conflict` once it is
+    /// signed off.
+    async fn discard_review(&self, id: i64, audit: &NewAudit) -> StoreResult<()>;
+
+    /// Action items of one orchestration, or of all; open ones only when
+    /// `open_only`. By due date.
+    async fn action_items(
+        &self,
+        orchestration: Option<i64>,
+        open_only: bool,
+    ) -> StoreResult<Vec<app::model::reviews::ActionItem>>;
+
+    async fn action_item(&self, id: i64) -> StoreResult<app::model::reviews::ActionItem>;
+
+    /// Adds an action item to a draft review; `Conflict` once it is signed.
+    async fn add_action_item(&self, item: &NewActionItem, audit: &NewAudit) -> StoreResult<i64>;
+
+    /// Marks an action item done (`Some(when, who)`) or open again.
+    async fn set_action_done(
+        &self,
+        id: i64,
+        done: Option<(DateTime<Utc>, &str)>,
         audit: &NewAudit,
     ) -> StoreResult<()>;
 

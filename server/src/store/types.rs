@@ -666,3 +666,33 @@ pub struct RunbookMark {
     pub revision: i64,
     pub verification: Option<app::model::runbooks::Verification>,
 }
+
+/// A draft review's content to write, signed off with `sign`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewWrite {
+    pub answers: Vec<app::model::reviews::CheckAnswer>,
+    pub decision: Option<app::model::reviews::Decision>,
+    pub merge_into_id: Option<i64>,
+    pub notes: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub sign: Option<SignOff>,
+}
+
+/// Who signs a review off, and the due date it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOff {
+    pub by_id: Option<i64>,
+    pub by: String,
+    pub answered: chrono::NaiveDate,
+}
+
+/// An action item a draft review sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewActionItem {
+    pub orchestration_id: i64,
+    pub review_id: i64,
+    pub title: String,
+    pub owner_id: Option<i64>,
+    pub due_on: chrono::NaiveDate,
+    pub at: chrono::DateTime<chrono::Utc>,
+}

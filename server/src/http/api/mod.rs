@@ -152,6 +152,43 @@ pub fn routes() -> Routes {
             Owner,
             reviews::set,
         )
+        .add(
+            GET,
+            "/api/v1/orchestrations/{slug}/reviews",
+            Read,
+            reviews::of_orchestration,
+        )
+        .add(
+            POST,
+            "/api/v1/orchestrations/{slug}/reviews",
+            Owner,
+            reviews::start,
+        )
+        .add(GET, "/api/v1/reviews", Read, reviews::board)
+        .add(GET, "/api/v1/reviews/report", Read, reviews::report)
+        .add(GET, "/api/v1/reviews/report.csv", Read, reviews::report_csv)
+        .add(GET, "/api/v1/reviews/{id}", Read, reviews::one)
+        .add(PUT, "/api/v1/reviews/{id}", Owner, reviews::save)
+        .add(DELETE, "/api/v1/reviews/{id}", Owner, reviews::discard)
+        .add(POST, "/api/v1/reviews/{id}/sign", Owner, reviews::sign)
+        .add(
+            POST,
+            "/api/v1/reviews/{id}/actions",
+            Owner,
+            reviews::add_action,
+        )
+        .add(
+            POST,
+            "/api/v1/review-actions/{id}/done",
+            Owner,
+            reviews::action_done,
+        )
+        .add(
+            POST,
+            "/api/v1/review-actions/{id}/reopen",
+            Owner,
+            reviews::action_reopen,
+        )
         .add(GET, "/api/v1/automations", Read, automations::list)
         .add(POST, "/api/v1/automations", Create, automations::create)
         .add(GET, "/api/v1/automations/{id}", Read, automations::show)

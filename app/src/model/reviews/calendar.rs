@@ -208,6 +208,38 @@ pub fn due_date(
     }
 }
 
+/// An orchestration's last signed-off review, as its schedule needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastReview {
+    /// The day it was signed off.
+    pub signed_on: NaiveDate,
+    /// The due date it answered.
+    pub answered: NaiveDate,
+}
+
+/// When the review after `last` is due: by [`due_date`], moved on a period
+/// at a time while that date was already answered (a review signed ahead of
+/// its period counts once, not twice).
+pub fn next_due(
+    calendar: FiscalCalendar,
+    cadence: Cadence,
+    registered: NaiveDate,
+    last: Option<LastReview>,
+) -> NaiveDate {
+    let mut due = due_date(calendar, cadence, registered, last.map(|l| l.signed_on));
+    if let Some(last) = last {
+        // Bounded: a review answers at most a couple of periods ahead.
+        for _ in 0..24 {
+            if due > last.answered {
+                break;
+            }
+            let next = due.succ_opt().unwrap_or(due);
+            due = calendar.period(cadence, next).1;
+        }
+    }
+    due
+}
+
 /// Where an orchestration's review stands on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -242,6 +274,8 @@ pub struct ReviewSchedule {
     pub cadence_set: bool,
     /// When its last review was signed off; `None` before the first.
     pub last_review_on: Option<NaiveDate>,
+    /// The due date the last review answered.
+    pub last_answered: Option<NaiveDate>,
     /// The day its next review is due by.
     pub due_on: NaiveDate,
     /// Where that review stands in the current fiscal quarter.
@@ -259,18 +293,19 @@ impl ReviewSchedule {
         calendar: FiscalCalendar,
         cadence: Option<Cadence>,
         registered: NaiveDate,
-        last_review_on: Option<NaiveDate>,
+        last: Option<LastReview>,
         today: NaiveDate,
     ) -> Self {
         let cadence_set = cadence.is_some();
         let cadence = cadence.unwrap_or_default();
-        let due_on = due_date(calendar, cadence, registered, last_review_on);
+        let due_on = next_due(calendar, cadence, registered, last);
         let quarter = calendar.quarter_of(today);
         let (quarter_starts, quarter_ends) = calendar.bounds(quarter);
         Self {
             cadence,
             cadence_set,
-            last_review_on,
+            last_review_on: last.map(|l| l.signed_on),
+            last_answered: last.map(|l| l.answered),
             due_on,
             standing: ReviewStanding::of(due_on, today, quarter_ends),
             quarter,
@@ -515,13 +550,56 @@ mod tests {
             CALENDAR,
             Some(Cadence::Quarterly),
             d(2026, 1, 5),
-            Some(d(2026, 11, 20)),
+            Some(LastReview {
+                signed_on: d(2026, 11, 20),
+                answered: d(2026, 12, 31),
+            }),
             d(2026, 11, 26),
         );
         assert_eq!(
             (reviewed.due_on, reviewed.standing),
             (d(2027, 3, 31), ReviewStanding::Upcoming)
         );
+    }
+
+    #[test]
+    fn a_review_signed_ahead_of_its_period_is_counted_once() {
+        // Due by 31 December, reviewed in November: next by 31 March.
+        let on_time = LastReview {
+            signed_on: d(2026, 11, 20),
+            answered: d(2026, 12, 31),
+        };
+        let q = Cadence::Quarterly;
+        assert_eq!(
+            next_due(CALENDAR, q, d(2026, 1, 5), Some(on_time)),
+            d(2027, 3, 31)
+        );
+        // Reviewed again in December, answering March: next by June.
+        let ahead = LastReview {
+            signed_on: d(2026, 12, 10),
+            answered: d(2027, 3, 31),
+        };
+        assert_eq!(
+            next_due(CALENDAR, q, d(2026, 1, 5), Some(ahead)),
+            d(2027, 6, 30)
+        );
+        // Late (due December, signed January): by the end of the next
+        // quarter after January's.
+        let late = LastReview {
+            signed_on: d(2027, 1, 15),
+            answered: d(2026, 12, 31),
+        };
+        assert_eq!(
+            next_due(CALENDAR, q, d(2026, 1, 5), Some(late)),
+            d(2027, 6, 30)
+        );
+        // Turned monthly after the November review that answered
+        // December: January.
+        assert_eq!(
+            next_due(CALENDAR, Cadence::Monthly, d(2026, 1, 5), Some(on_time)),
+            d(2027, 1, 31)
+        );
+        assert_eq!(next_due(CALENDAR, q, d(2026, 11, 5), None), d(2026, 12, 31));
     }
 
     #[test]

@@ -1,0 +1,711 @@
+//! Reviews themselves (`/api/v1/orchestrations/{slug}/reviews`,
+//! `/api/v1/reviews/…`, `/api/v1/review-actions/…`), on both backends with
+//! the controllable clock: a draft saved, refused when stale or unfinished,
+//! signed off (then read-only) with the due date it answered and the next
+//! one; action items carried to the next review and tracked to done; the
+//! board and the report of a quarter, on time and late; each bad input's
+//! answer, with nothing changed. Requests go with an API token: the clock
+//! moves past any session's end.
+
+use app::model::accounts::Role;
+use chrono::TimeDelta;
+use reqwest::{Method, StatusCode};
+use rstest::rstest;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, plain_client, spawn_app};
+
+const ITEMS: [&str; 6] = [
+    "owner_right",
+    "backup_owner_set",
+    "runbook_verified",
+    "failure_mode_true",
+    "health_within_target",
+    "dependencies_correct",
+];
+
+/// An administrator's read-write token.
+async fn token(app: &TestApp) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/tokens",
+            &json!({"name": "review", "scope": "write"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Sends `method path` with a JSON body (or none); the status and the body.
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = plain_client()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let res = request.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let (status, body) = send(app, token, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body
+}
+
+/// Every item answered yes, with a decision.
+fn complete(version: i64, decision: &str) -> Value {
+    let answers: serde_json::Map<String, Value> = ITEMS
+        .iter()
+        .map(|i| ((*i).to_owned(), json!({"answer": "yes", "note": ""})))
+        .collect();
+    json!({"version": version, "answers": answers, "decision": decision, "notes": "All good."})
+}
+
+fn board_rows(board: &Value) -> Vec<(String, String, String)> {
+    board["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["slug"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+                r["due_on"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn audit_total(app: &TestApp, token: &str) -> i64 {
+    get(app, token, "/api/v1/audit").await["total"]
+        .as_i64()
+        .unwrap()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_review_is_saved_signed_off_and_carries_its_actions_to_the_next(
+    #[case] backend: Backend,
+) {
+    // The clock starts on 2026-11-25: Q4, payroll due by 31 December.
+    let app = spawn_app(backend).await;
+    let token = token(&app).await;
+    let me = app.admin_id;
+    app.add_orchestration(json!({"name": "Payroll run", "owner_id": me}))
+        .await;
+
+    // Started: a draft, every question unanswered, Baton's hints beside.
+    let (status, started) = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/orchestrations/payroll-run/reviews",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let id = started["review"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/reviews/{id}");
+    assert_eq!(started["review"]["state"], "draft");
+    assert_eq!(started["review"]["version"], 1);
+    assert_eq!(started["quarter"], "2026-Q4");
+    assert_eq!(started["review"]["answers"].as_array().unwrap().len(), 6);
+    assert!(
+        started["review"]["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["answer"].is_null())
+    );
+    let hints = started["hints"].as_array().unwrap();
+    assert_eq!(hints[1]["item"], "backup_owner_set");
+    assert_eq!(hints[1]["seen"], "No backup owner is set.");
+    assert_eq!(hints[1]["suggests"], "no");
+    assert_eq!(hints[2]["seen"], "It has no runbook.");
+    // A second start while the draft is open: 409, no second draft.
+    let (status, body) = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/orchestrations/payroll-run/reviews",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        body["error"],
+        "a review of Payroll run is already under way: continue it"
+    );
+
+    // Saved part-way: version 2.
+    let partial = json!({"version": 1, "answers": {"owner_right": {"answer": "yes", "note": "Still Ana."},
+        "backup_owner_set": {"answer": "no", "note": ""}}, "decision": "keep"});
+    let (status, saved) = send(&app, &token, Method::PUT, &path, Some(partial.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["review"]["version"], 2);
+    assert_eq!(saved["review"]["answers"][0]["note"], "Still Ana.");
+    assert_eq!(saved["review"]["answers"][1]["answer"], "no");
+    assert_eq!(saved["review"]["decision"], "keep");
+
+    // The same save again, from version 1: 409 with what is there now.
+    let audit = audit_total(&app, &token).await;
+    let (status, body) = send(&app, &token, Method::PUT, &path, Some(partial)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["current"]["version"], 2, "{body}");
+    // Signing off unfinished: 422 with each thing missing; nothing kept.
+    let unfinished = json!({"version": 2, "answers": {"owner_right": {"answer": "yes"},
+        "backup_owner_set": {"answer": "no", "note": ""}}});
+    let (status, body) = send(
+        &app,
+        &token,
+        Method::POST,
+        &format!("{path}/sign"),
+        Some(unfinished),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<(&str, &str)> = body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            (
+                "answers.backup_owner_set",
+                "say in a note what is wrong and what will be done"
+            ),
+            (
+                "answers.runbook_verified",
+                "answer yes or no before signing off"
+            ),
+            (
+                "answers.failure_mode_true",
+                "answer yes or no before signing off"
+            ),
+            (
+                "answers.health_within_target",
+                "answer yes or no before signing off"
+            ),
+            (
+                "answers.dependencies_correct",
+                "answer yes or no before signing off"
+            ),
+            ("decision", "choose a decision before signing off"),
+        ]
+    );
+    let still = get(&app, &token, &path).await;
+    assert_eq!(
+        (
+            still["review"]["state"].as_str(),
+            still["review"]["version"].as_i64()
+        ),
+        (Some("draft"), Some(2))
+    );
+    assert_eq!(audit_total(&app, &token).await, audit);
+
+    // An action item, due in January, for the admin.
+    let (status, action) = send(
+        &app,
+        &token,
+        Method::POST,
+        &format!("{path}/actions"),
+        Some(json!({"title": "Name a backup owner", "owner_id": me.to_string(), "due_on": "2027-01-15"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{action}");
+    let action_id = action["id"].as_i64().unwrap();
+    assert_eq!(action["owner"], "admin");
+    assert_eq!(action["done_at"], Value::Null);
+
+    // Signed off on 25 November: on time for 31 December; read-only.
+    let (status, signed) = send(
+        &app,
+        &token,
+        Method::POST,
+        &format!("{path}/sign"),
+        Some(complete(2, "keep")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["review"]["state"], "signed");
+    assert_eq!(signed["review"]["answered"], "2026-12-31");
+    assert_eq!(signed["review"]["signed_by"], "admin");
+    assert_eq!(signed["actions"][0]["title"], "Name a backup owner");
+    let schedule = &signed["schedule"];
+    assert_eq!(schedule["last_review_on"], "2026-11-25");
+    assert_eq!(schedule["due_on"], "2027-03-31");
+    assert_eq!(schedule["standing"], "upcoming");
+    let audit = audit_total(&app, &token).await;
+    for (method, target, body) in [
+        (Method::PUT, path.clone(), Some(complete(3, "retire"))),
+        (
+            Method::POST,
+            format!("{path}/sign"),
+            Some(complete(3, "retire")),
+        ),
+        (
+            Method::POST,
+            format!("{path}/actions"),
+            Some(json!({"title": "Late", "due_on": "2027-01-15"})),
+        ),
+        (Method::DELETE, path.clone(), None),
+    ] {
+        let (status, body) = send(&app, &token, method.clone(), &target, body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{method} {target}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("signed off"),
+            "{body}"
+        );
+    }
+    assert_eq!(get(&app, &token, &path).await["review"], signed["review"]);
+    assert_eq!(audit_total(&app, &token).await, audit);
+
+    // The board of Q4: done on time; the share is 100 %.
+    let board = get(&app, &token, "/api/v1/reviews?quarter=2026-Q4").await;
+    assert_eq!(
+        board_rows(&board),
+        vec![(
+            "payroll-run".to_owned(),
+            "done".to_owned(),
+            "2026-12-31".to_owned()
+        )]
+    );
+    assert_eq!(board["counts"]["on_time_share"], 1.0);
+    assert_eq!(board["rows"][0]["decision"], "keep");
+    // Q1 2027 shows it due again.
+    let q1 = get(&app, &token, "/api/v1/reviews?quarter=2027-Q1").await;
+    assert_eq!(
+        board_rows(&q1),
+        vec![(
+            "payroll-run".to_owned(),
+            "due".to_owned(),
+            "2027-03-31".to_owned()
+        )]
+    );
+
+    // Into Q1: the next review shows the open action item again.
+    app.clock.advance(TimeDelta::days(50));
+    let (status, next) = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/orchestrations/payroll-run/reviews",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{next}");
+    assert_eq!(next["quarter"], "2027-Q1");
+    assert_eq!(next["actions"], json!([]));
+    assert_eq!(next["carried_actions"][0]["id"], action_id);
+    // Done, reopened, done: each once; the second "done" is refused.
+    let done_path = format!("/api/v1/review-actions/{action_id}/done");
+    let (status, done) = send(&app, &token, Method::POST, &done_path, None).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["done_by"], "admin");
+    assert_eq!(done["done_at"].as_str().unwrap()[..10], *"2027-01-14");
+    let (status, body) = send(&app, &token, Method::POST, &done_path, None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"], "this action item is already done");
+    let (status, reopened) = send(
+        &app,
+        &token,
+        Method::POST,
+        &format!("/api/v1/review-actions/{action_id}/reopen"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reopened["done_at"], Value::Null);
+    send(&app, &token, Method::POST, &done_path, None).await;
+    // Done in this quarter: still shown on this quarter's review.
+    let next_id = next["review"]["id"].as_i64().unwrap();
+    let again = get(&app, &token, &format!("/api/v1/reviews/{next_id}")).await;
+    assert_eq!(again["carried_actions"][0]["done_by"], "admin");
+    // The draft thrown away: 204, and the orchestration's reviews are the
+    // signed one alone.
+    let (status, _) = send(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("/api/v1/reviews/{next_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let list = get(&app, &token, "/api/v1/orchestrations/payroll-run/reviews").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], id);
+
+    // Every step in the audit log, in order.
+    let audit = get(&app, &token, "/api/v1/audit?subject_kind=orchestration").await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str().filter(|a| a.starts_with("review.")))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "review.discarded",
+            "review.action_done",
+            "review.action_reopened",
+            "review.action_done",
+            "review.started",
+            "review.signed",
+            "review.action_added",
+            "review.saved",
+            "review.started",
+        ]
+    );
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn overdue_late_reviews_the_board_the_report_and_cadence_changes(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = token(&app).await;
+    app.add_orchestration(json!({"name": "Payroll run", "tier": 1}))
+        .await;
+    app.add_orchestration(json!({"name": "Invoice sync", "tier": 2}))
+        .await;
+
+    // 2 January 2027: both were due by 31 December and are overdue; Q1's
+    // board carries them, Q4's says what became of Q4.
+    app.clock.advance(TimeDelta::days(38));
+    let q1 = get(&app, &token, "/api/v1/reviews").await;
+    assert_eq!(q1["quarter"], "2027-Q1");
+    assert_eq!(
+        board_rows(&q1),
+        vec![
+            (
+                "payroll-run".to_owned(),
+                "overdue".to_owned(),
+                "2026-12-31".to_owned()
+            ),
+            (
+                "invoice-sync".to_owned(),
+                "overdue".to_owned(),
+                "2026-12-31".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(q1["counts"]["overdue"], 2);
+    assert_eq!(q1["counts"]["on_time_share"], Value::Null);
+    let q4 = get(&app, &token, "/api/v1/reviews?quarter=2026-Q4").await;
+    assert_eq!(q4["counts"]["overdue"], 2);
+    assert_eq!(q4["counts"]["on_time_share"], 0.0);
+
+    // Payroll signed off late, deciding to merge into Invoice sync.
+    let (_, started) = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/orchestrations/payroll-run/reviews",
+        None,
+    )
+    .await;
+    let id = started["review"]["id"].as_i64().unwrap();
+    let mut body = complete(1, "merge");
+    body["merge_into"] = json!("invoice-sync");
+    let (status, signed) = send(
+        &app,
+        &token,
+        Method::POST,
+        &format!("/api/v1/reviews/{id}/sign"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["review"]["answered"], "2026-12-31");
+    assert_eq!(
+        signed["merge_into"],
+        json!(["invoice-sync", "Invoice sync"])
+    );
+    // Signed in January: due again by the end of the quarter after Q1.
+    assert_eq!(signed["schedule"]["due_on"], "2027-06-30");
+    let q4 = get(&app, &token, "/api/v1/reviews?quarter=2026-Q4").await;
+    assert_eq!(
+        board_rows(&q4),
+        vec![
+            (
+                "invoice-sync".to_owned(),
+                "overdue".to_owned(),
+                "2026-12-31".to_owned()
+            ),
+            (
+                "payroll-run".to_owned(),
+                "done_late".to_owned(),
+                "2026-12-31".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(q4["counts"]["done_late"], 1);
+    assert_eq!(q4["counts"]["on_time_share"], 0.0);
+
+    // Monthly from now: counted from the January review, due by the end
+    // of February; a half year: by the end of December.
+    let schedule = "/api/v1/orchestrations/payroll-run/review-schedule";
+    let (_, s) = send(
+        &app,
+        &token,
+        Method::PUT,
+        schedule,
+        Some(json!({"cadence": "monthly"})),
+    )
+    .await;
+    assert_eq!(s["due_on"], "2027-02-28");
+    let (_, s) = send(
+        &app,
+        &token,
+        Method::PUT,
+        schedule,
+        Some(json!({"cadence": "half_yearly"})),
+    )
+    .await;
+    assert_eq!(s["due_on"], "2027-12-31");
+
+    // The Q1 report: the merge decision, both orchestrations' health, the
+    // board; its CSV has one line per review with a header.
+    let report = get(&app, &token, "/api/v1/reviews/report?quarter=2027-Q1").await;
+    assert_eq!(report["decisions"][0]["decision"], "merge");
+    assert_eq!(
+        report["decisions"][0]["merge_into"],
+        json!(["invoice-sync", "Invoice sync"])
+    );
+    assert_eq!(report["health"].as_array().unwrap().len(), 2);
+    assert_eq!(report["board"]["counts"]["overdue"], 1);
+    let res = plain_client()
+        .get(app.url("/api/v1/reviews/report.csv?quarter=2026-Q4"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"baton-reviews-2026-Q4.csv\""
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("quarter,orchestration,slug,owner"));
+    assert!(
+        lines[2].starts_with("2026-Q4,Payroll run,payroll-run,,,1,half_yearly,2026-12-31,done_late,2027-01-02,admin,merge,"),
+        "{csv}"
+    );
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn bad_review_input_gets_its_answer_and_changes_nothing(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = token(&app).await;
+    app.add_orchestration(json!({"name": "Payroll run"})).await;
+    let (_, started) = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/orchestrations/payroll-run/reviews",
+        None,
+    )
+    .await;
+    let id = started["review"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/reviews/{id}");
+    let before = get(&app, &token, &path).await;
+    let audit = audit_total(&app, &token).await;
+
+    let mut merge_self = complete(1, "merge");
+    merge_self["merge_into"] = json!("payroll-run");
+    let mut merge_unknown = complete(1, "merge");
+    merge_unknown["merge_into"] = json!("nothing");
+    let cases: Vec<(Method, String, Option<Value>, StatusCode, &str, &str)> = vec![
+        (
+            Method::PUT,
+            path.clone(),
+            Some(json!({"version": 1, "answers": {"owner_right": {"answer": "perhaps"}}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "answers.owner_right",
+            "answer yes or no, or leave it empty",
+        ),
+        (
+            Method::PUT,
+            path.clone(),
+            Some(json!({"version": 1, "decision": "scrap"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "decision",
+            "keep, redesign, merge, retire or invest (or empty for not yet)",
+        ),
+        (
+            Method::PUT,
+            path.clone(),
+            Some(json!({"answers": {}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "version",
+            "the version the edit started from (1 or more)",
+        ),
+        (
+            Method::POST,
+            format!("{path}/sign"),
+            Some(merge_self),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "merge_into",
+            "an orchestration cannot merge into itself",
+        ),
+        (
+            Method::POST,
+            format!("{path}/sign"),
+            Some(merge_unknown),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "merge_into",
+            "no orchestration is called \"nothing\"",
+        ),
+        (
+            Method::POST,
+            format!("{path}/actions"),
+            Some(json!({"title": "Fix", "due_on": "2026-11-24"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "due_on",
+            "a day from 2026-11-25 on",
+        ),
+        (
+            Method::POST,
+            format!("{path}/actions"),
+            Some(json!({"title": "Fix", "due_on": "2027-01-01", "owner_id": "999"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "owner_id",
+            "no active person has this id",
+        ),
+    ];
+    for (method, target, body, expected, field, message) in cases {
+        let (status, answer) = send(&app, &token, method.clone(), &target, body).await;
+        assert_eq!(status, expected, "{method} {target}: {answer}");
+        let found = answer["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == field && f["message"] == message);
+        assert!(found, "{method} {target}: {answer}");
+    }
+    for (path, expected, message) in [
+        (
+            "/api/v1/reviews?quarter=2026-Q5",
+            StatusCode::BAD_REQUEST,
+            "quarter must be written like 2026-Q4, not \"2026-Q5\"",
+        ),
+        (
+            "/api/v1/reviews/report?quarter=Q4",
+            StatusCode::BAD_REQUEST,
+            "quarter must be written like 2026-Q4, not \"Q4\"",
+        ),
+        ("/api/v1/reviews/99999", StatusCode::NOT_FOUND, "not found"),
+        (
+            "/api/v1/orchestrations/nothing/reviews",
+            StatusCode::NOT_FOUND,
+            "not found",
+        ),
+    ] {
+        let (status, body) = send(&app, &token, Method::GET, path, None).await;
+        assert_eq!((status, body["error"].as_str()), (expected, Some(message)));
+    }
+    let (status, _) = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/review-actions/99999/done",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, &token, &path).await, before);
+    assert_eq!(audit_total(&app, &token).await, audit);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn owners_review_viewers_read_and_an_action_owner_closes_their_item(
+    #[case] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (viewer, _) = app.as_new("viewer@example.com", Role::Viewer).await;
+    let (other, other_id) = app.as_new("other@example.com", Role::Editor).await;
+    let (owner, owner_id) = app.as_new("owner@example.com", Role::Editor).await;
+    app.add_orchestration(json!({"name": "Payroll run", "owner_id": owner_id}))
+        .await;
+    let start = app.url("/api/v1/orchestrations/payroll-run/reviews");
+    for client in [&viewer, &other] {
+        let res = client.post(&start).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let res = owner.post(&start).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["review"]["id"]
+        .as_i64()
+        .unwrap();
+    // A viewer reads the review and the board.
+    let res = viewer
+        .get(app.url(&format!("/api/v1/reviews/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = viewer.get(app.url("/api/v1/reviews")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The other editor may not save it, but once an action item is theirs
+    // they may close it.
+    let res = other
+        .put(app.url(&format!("/api/v1/reviews/{id}")))
+        .json(&json!({"version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = owner
+        .post(app.url(&format!("/api/v1/reviews/{id}/actions")))
+        .json(&json!({"title": "Check the bank file", "owner_id": other_id.to_string(), "due_on": "2026-12-20"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let action = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let done = app.url(&format!("/api/v1/review-actions/{action}/done"));
+    let res = viewer.post(&done).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = other.post(&done).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["done_by"], "other");
+    // Anonymous: 401.
+    let res = plain_client()
+        .get(app.url("/api/v1/reviews"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
