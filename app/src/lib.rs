@@ -36,13 +36,12 @@ use pages::{
     orchestration_edit::{EditOrchestrationPage, NewOrchestrationPage},
     orchestrations::OrchestrationsPage,
     people::PeoplePage,
-    placeholder::Placeholder,
+    reviews::{ReviewBoardPage, ReviewPage, ReviewReportPage},
     runbook::{
         RunbookComparePage, RunbookEditPage, RunbookHistoryPage, RunbookPage, RunbookRevisionPage,
     },
     sources::SourcesPage,
 };
-use sections::Section;
 
 /// The name of the browser bundle under `/pkg`: `baton.js`, `baton_bg.wasm`, `baton.css`.
 pub const OUTPUT_NAME: &str = "baton";
@@ -103,7 +102,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/automations/:id") view=AutomationPage ssr=SsrMode::Async/>
                     <Route path=path!("/automations/:id/edit") view=EditAutomationPage ssr=SsrMode::Async/>
                     <Route path=path!("/leverage") view=LeveragePage ssr=SsrMode::Async/>
-                    <Route path=path!("/reviews") view=|| view! { <Placeholder section=Section::Reviews/> }/>
+                    <Route path=path!("/reviews") view=ReviewBoardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reviews/report") view=ReviewReportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reviews/:id") view=ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/deliveries") view=DeliveriesPage ssr=SsrMode::Async/>
                     <Route path=path!("/deliveries/:id") view=DeliveryPage ssr=SsrMode::Async/>
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>

@@ -91,10 +91,7 @@ impl Section {
                 "The product card and health figures",
                 "Run history, dependency graph and runbook",
             ],
-            Section::Reviews => &[
-                "Due, overdue and done for a chosen quarter",
-                "Checklist, decision, action items and a printable report",
-            ],
+            Section::Reviews => &[],
             Section::Deliveries => &["Every delivery with its outcome, filter and replay"],
             Section::Incidents => &["Open and past incidents, acknowledgement and escalation"],
             Section::Admin => &[],

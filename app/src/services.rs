@@ -336,6 +336,36 @@ pub enum TokenOutcome {
     Invalid(crate::model::errors::FieldErrors),
 }
 
+/// The review board of a quarter, with what its filters offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewBoardScreen {
+    pub board: crate::model::reviews::ReviewBoard,
+    /// Today's quarter.
+    pub current: crate::model::reviews::Quarter,
+    pub teams: Vec<(i64, String)>,
+    pub people: Vec<(i64, String)>,
+}
+
+/// One review, with the orchestration's page beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewScreen {
+    pub detail: crate::model::reviews::ReviewDetail,
+    /// The product card, leverage and dependencies come from here.
+    pub page: OrchestrationPage,
+    pub can_edit: bool,
+    /// Whom an action item can be given to.
+    pub people: Vec<(i64, String)>,
+    /// What it could merge into: slug and name.
+    pub orchestrations: Vec<(String, String)>,
+}
+
+/// An orchestration's signed reviews and open draft, for its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewHistory {
+    pub reviews: Vec<crate::model::reviews::Review>,
+    pub can_edit: bool,
+}
+
 /// An orchestration's runbook, shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunbookScreen {
@@ -788,6 +818,65 @@ mod ports {
         fn verify_runbook(&self, slug: String) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
     }
 
+    /// Reviews, as the screens see and change them.
+    pub trait ReviewService: Send + Sync + 'static {
+        /// The board of `quarter` (`2026-Q4`; empty or unreadable: the
+        /// current one), narrowed to a team and an owner.
+        fn review_board(
+            &self,
+            quarter: String,
+            team: Option<i64>,
+            owner: Option<i64>,
+        ) -> BoxFuture<'_, Result<super::ReviewBoardScreen, ServiceError>>;
+
+        /// One review; `None` when there is none.
+        fn review(
+            &self,
+            id: i64,
+        ) -> BoxFuture<'_, Result<Option<super::ReviewScreen>, ServiceError>>;
+
+        /// An orchestration's reviews, newest first.
+        fn review_history(
+            &self,
+            slug: String,
+        ) -> BoxFuture<'_, Result<super::ReviewHistory, ServiceError>>;
+
+        /// Opens a review of the orchestration `slug`: saved with the
+        /// review's page as `path`.
+        fn start_review(&self, slug: String) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Saves a draft; with `sign`, signs it off.
+        fn save_review(
+            &self,
+            id: i64,
+            draft: crate::model::reviews::ReviewDraft,
+            sign: bool,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Throws a draft away.
+        fn discard_review(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Adds an action item to a draft.
+        fn add_review_action(
+            &self,
+            id: i64,
+            draft: crate::model::reviews::ActionDraft,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Marks an action item done, or open again.
+        fn mark_review_action(
+            &self,
+            id: i64,
+            done: bool,
+        ) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// The quarterly report of `quarter` (empty: the current one).
+        fn review_report(
+            &self,
+            quarter: String,
+        ) -> BoxFuture<'_, Result<crate::model::reviews::ReviewReport, ServiceError>>;
+    }
+
     /// Makes the catalog as one person sees and may change it.
     pub type CatalogFor = Arc<dyn Fn(Actor) -> Arc<dyn CatalogService> + Send + Sync>;
     /// Makes one person's account service.
@@ -796,6 +885,8 @@ mod ports {
     pub type IngestionFor = Arc<dyn Fn(Actor) -> Arc<dyn IngestionService> + Send + Sync>;
     /// Makes runbooks as one person sees them.
     pub type RunbooksFor = Arc<dyn Fn(Actor) -> Arc<dyn RunbookService> + Send + Sync>;
+    /// Makes reviews as one person sees them.
+    pub type ReviewsFor = Arc<dyn Fn(Actor) -> Arc<dyn ReviewService> + Send + Sync>;
 
     /// What the server provides to server functions, in Leptos' context.
     #[derive(Clone)]
@@ -804,6 +895,7 @@ mod ports {
         pub account_for: AccountFor,
         pub ingestion_for: IngestionFor,
         pub runbooks_for: RunbooksFor,
+        pub reviews_for: ReviewsFor,
     }
 
     impl Services {
@@ -815,6 +907,11 @@ mod ports {
         /// Runbooks as `actor` sees them.
         pub fn runbooks(&self, actor: Actor) -> Arc<dyn RunbookService> {
             (self.runbooks_for)(actor)
+        }
+
+        /// Reviews as `actor` sees them.
+        pub fn reviews(&self, actor: Actor) -> Arc<dyn ReviewService> {
+            (self.reviews_for)(actor)
         }
 
         /// Ingestion as `actor` sees it.

@@ -16,6 +16,6 @@ pub mod orchestration;
 pub mod orchestration_edit;
 pub mod orchestrations;
 pub mod people;
-pub mod placeholder;
+pub mod reviews;
 pub mod runbook;
 pub mod sources;

@@ -20,6 +20,7 @@ use crate::components::runs::HistoryTable;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
 use crate::model::health::PauseTarget;
 use crate::model::ingestion::{RunFilter, RunStatus};
+use crate::pages::reviews::ReviewsCard;
 use crate::server_fns::ingestion::load_run_history;
 use crate::server_fns::inventory::load_orchestration;
 use crate::services::MemberIngestion;
@@ -151,6 +152,7 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             </section>
             <div class="stack">
                 <RunbookCard slug=slug.clone() status=page.runbook.clone() can_edit=page.can_edit/>
+                <ReviewsCard slug=slug.clone() schedule=review_line(&page.review)/>
                 <LeverageCard ranked=page.leverage.clone()/>
             </div>
         </div>

@@ -12,10 +12,11 @@ pub mod incidents;
 pub mod ingestion;
 pub mod inventory;
 pub mod orchestrations;
+pub mod reviews;
 pub mod runbooks;
 
 #[cfg(feature = "ssr")]
-pub(crate) use ssr::{account, catalog, ingestion, refused, runbooks};
+pub(crate) use ssr::{account, catalog, ingestion, refused, reviews, runbooks};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -25,7 +26,8 @@ mod ssr {
 
     use crate::model::accounts::Actor;
     use crate::services::{
-        AccountService, CatalogService, IngestionService, RunbookService, ServiceError, Services,
+        AccountService, CatalogService, IngestionService, ReviewService, RunbookService,
+        ServiceError, Services,
     };
 
     /// Answers with `status` (the page's or the server function's).
@@ -74,6 +76,12 @@ mod ssr {
     pub(crate) fn runbooks() -> Result<Arc<dyn RunbookService>, ServerFnError> {
         let (services, actor) = signed_in()?;
         Ok(services.runbooks(actor))
+    }
+
+    /// Reviews as the signed-in person sees them; 401 without one.
+    pub(crate) fn reviews() -> Result<Arc<dyn ReviewService>, ServerFnError> {
+        let (services, actor) = signed_in()?;
+        Ok(services.reviews(actor))
     }
 
     /// A refusal as the server function's error, with its status: 403 for

@@ -154,4 +154,13 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/runbooks/compare", Access::Read),
     ("/rpc/runbooks/restore", Access::Owner),
     ("/rpc/runbooks/verify", Access::Owner),
+    ("/rpc/reviews/board", Access::Read),
+    ("/rpc/reviews/one", Access::Read),
+    ("/rpc/reviews/history", Access::Read),
+    ("/rpc/reviews/start", Access::Owner),
+    ("/rpc/reviews/save", Access::Owner),
+    ("/rpc/reviews/discard", Access::Owner),
+    ("/rpc/reviews/action", Access::Owner),
+    ("/rpc/reviews/action/mark", Access::Owner),
+    ("/rpc/reviews/report", Access::Read),
 ];

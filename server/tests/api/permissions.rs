@@ -94,6 +94,11 @@ struct Objects {
     incident: i64,
     channel: i64,
     own_channels: Vec<(Who, i64)>,
+    /// A draft review of the orchestration, an open and a done action
+    /// item of it (0 unless asked for).
+    review: i64,
+    open_action: i64,
+    done_action: i64,
     n: u32,
 }
 
@@ -128,8 +133,10 @@ impl World {
     }
 
     /// Fresh objects for one call; `runbook`: the orchestration gets a
-    /// runbook of two revisions (only the runbook routes need one).
-    async fn objects(&self, runbook: bool) -> Objects {
+    /// runbook of two revisions (only the runbook routes need one);
+    /// `review`: a draft review with an open and a done action item (only
+    /// the routes of one review need them).
+    async fn objects(&self, runbook: bool, review: bool) -> Objects {
         let n = self.made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let admin = &self.app;
         let o = admin
@@ -321,7 +328,44 @@ impl World {
                 base + 1
             );
         }
+        let (mut review_id, mut open_action, mut done_action) = (0, 0, 0);
+        if review {
+            let started = admin
+                .post_json(
+                    &format!(
+                        "/api/v1/orchestrations/{}/reviews",
+                        o["slug"].as_str().unwrap()
+                    ),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(started.status(), StatusCode::CREATED);
+            review_id = started.json::<Value>().await.unwrap()["review"]["id"]
+                .as_i64()
+                .unwrap();
+            for _ in 0..2 {
+                let added = admin
+                    .post_json(
+                        &format!("/api/v1/reviews/{review_id}/actions"),
+                        &json!({"title": format!("Action {n}"), "due_on": "2099-01-01"}),
+                    )
+                    .await;
+                assert_eq!(added.status(), StatusCode::CREATED);
+                let id = added.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+                (open_action, done_action) = (done_action, id);
+            }
+            let done = admin
+                .post_json(
+                    &format!("/api/v1/review-actions/{done_action}/done"),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(done.status(), StatusCode::OK);
+        }
         Objects {
+            review: review_id,
+            open_action,
+            done_action,
             incident,
             channel,
             own_channels,
@@ -424,6 +468,12 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
                 x.queued.to_string()
             } else if p.starts_with("/api/v1/tokens") {
                 x.token.to_string()
+            } else if p.starts_with("/api/v1/reviews/") {
+                x.review.to_string()
+            } else if p.ends_with("/reopen") {
+                x.done_action.to_string()
+            } else if p.starts_with("/api/v1/review-actions/") {
+                x.open_action.to_string()
             } else {
                 x.member.to_string()
             },
@@ -446,6 +496,74 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         ("PUT", "/api/v1/orchestrations/{slug}/review-schedule") => {
             (path_of(path), Body::Json(json!({"cadence": "monthly"})))
         }
+        ("PUT", "/api/v1/reviews/{id}") => (
+            path_of(path),
+            Body::Json(json!({"version": 1, "notes": format!("Saved by {who:?}")})),
+        ),
+        ("POST", "/api/v1/reviews/{id}/sign") => {
+            let answers: serde_json::Map<String, Value> = [
+                "owner_right",
+                "backup_owner_set",
+                "runbook_verified",
+                "failure_mode_true",
+                "health_within_target",
+                "dependencies_correct",
+            ]
+            .iter()
+            .map(|i| ((*i).to_owned(), json!({"answer": "yes"})))
+            .collect();
+            (
+                path_of(path),
+                Body::Json(json!({"version": 1, "answers": answers, "decision": "keep"})),
+            )
+        }
+        ("POST", "/api/v1/reviews/{id}/actions") => (
+            path_of(path),
+            Body::Json(json!({"title": format!("By {who:?}"), "due_on": "2099-02-01"})),
+        ),
+        ("DELETE", "/api/v1/reviews/{id}") => (path_of(path), Body::None),
+        (
+            "POST",
+            "/api/v1/orchestrations/{slug}/reviews"
+            | "/api/v1/review-actions/{id}/done"
+            | "/api/v1/review-actions/{id}/reopen",
+        ) => (path_of(path), Body::None),
+        ("POST", "/rpc/reviews/board") => (path.to_owned(), form(&[("quarter", String::new())])),
+        ("POST", "/rpc/reviews/report") => {
+            (path.to_owned(), form(&[("quarter", "2026-Q4".to_owned())]))
+        }
+        ("POST", "/rpc/reviews/one" | "/rpc/reviews/discard") => {
+            (path.to_owned(), form(&[("id", x.review.to_string())]))
+        }
+        ("POST", "/rpc/reviews/history" | "/rpc/reviews/start") => {
+            (path.to_owned(), form(&[("slug", slug.clone())]))
+        }
+        ("POST", "/rpc/reviews/save") => (
+            path.to_owned(),
+            form(&[
+                ("id", x.review.to_string()),
+                ("draft[version]", "1".to_owned()),
+                ("draft[notes]", format!("Saved by {who:?}")),
+                ("draft[answers][owner_right][answer]", "yes".to_owned()),
+                ("sign", "false".to_owned()),
+            ]),
+        ),
+        ("POST", "/rpc/reviews/action") => (
+            path.to_owned(),
+            form(&[
+                ("id", x.review.to_string()),
+                ("draft[title]", format!("By {who:?}")),
+                ("draft[owner_id]", String::new()),
+                ("draft[due_on]", "2099-03-01".to_owned()),
+            ]),
+        ),
+        ("POST", "/rpc/reviews/action/mark") => (
+            path.to_owned(),
+            form(&[
+                ("id", x.open_action.to_string()),
+                ("done", "true".to_owned()),
+            ]),
+        ),
         ("PUT", "/api/v1/orchestrations/{slug}/runbook") => (
             path_of(path),
             Body::Json(json!({"body": format!("# Changed by {who:?}\n"), "base_revision": 2})),
@@ -898,7 +1016,10 @@ async fn every_route_is_allowed_or_refused_changing_nothing(#[case] backend: Bac
             continue; // signing in, out and up: their own tests
         }
         for who in EVERYONE {
-            let objects = world.objects(path.contains("runbook")).await;
+            let one_review = path.contains("/reviews/{id}")
+                || path.contains("review-actions")
+                || (path.starts_with("/rpc/reviews/") && !path.ends_with("/start"));
+            let objects = world.objects(path.contains("runbook"), one_review).await;
             let Some((url, body)) = request(method, path, &objects, who) else {
                 unknown.push(format!("{method} {path}"));
                 break;

@@ -29,6 +29,7 @@ mod account;
 mod dashboard;
 mod edits;
 mod ingestion;
+mod reviews;
 mod runbooks;
 
 /// The catalog as one person sees and changes it.
@@ -414,6 +415,9 @@ pub fn services(
     let fiscal_calendar = config.fiscal_calendar;
     let dashboard = Arc::new(dashboard::DashboardCache::new(&*store, runbook_stale_days));
     let runbook_dashboard = dashboard.clone();
+    let review_dashboard = dashboard.clone();
+    let (review_store, review_clock) = (store.clone(), clock.clone());
+    let review_url: Arc<str> = config.public_url.as_str().into();
     Services {
         catalog_for: Arc::new(move |actor| {
             Arc::new(Catalog {
@@ -444,6 +448,18 @@ pub fn services(
                 runbook_stale_days,
                 fiscal_calendar,
                 dashboard: runbook_dashboard.clone(),
+            })
+        }),
+        reviews_for: Arc::new(move |actor| {
+            Arc::new(Catalog {
+                store: review_store.clone(),
+                clock: review_clock.clone(),
+                actor,
+                public_url: review_url.clone(),
+                key_overlap,
+                runbook_stale_days,
+                fiscal_calendar,
+                dashboard: review_dashboard.clone(),
             })
         }),
         ingestion_for: Arc::new(move |actor| {
