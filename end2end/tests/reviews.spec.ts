@@ -64,15 +64,15 @@ test('an owner performs a whole review, and the board and the report change', as
     'Are its dependencies still correct?',
   ];
   for (const q of questions) {
-    await page.getByRole('group', { name: q }).getByLabel('Yes').check();
+    await page.getByRole('group', { name: q }).getByLabel('Yes', { exact: true }).check();
   }
-  await backup.getByLabel('No').check();
-  await backup.getByLabel('Note').fill('Nobody stands in for Ana: see the action item.');
+  await backup.getByLabel('No', { exact: true }).check();
+  await backup.getByLabel('Note', { exact: true }).fill('Nobody stands in for Ana: see the action item.');
   await page.getByRole('group', { name: 'Decision' }).getByLabel(/^Keep/).check();
-  await page.getByLabel('Notes').fill('Runs well; one gap in cover.');
+  await page.getByLabel('Notes', { exact: true }).fill('Runs well; one gap in cover.');
   await page.screenshot({ path: 'screenshots/desktop-review.png', fullPage: true });
   await page.getByRole('button', { name: 'Sign off' }).click();
-  await expect(page.locator('.lede')).toContainText('Signed off by admin');
+  await expect(page.locator('.lede')).toContainText('Signed off by Avery Admin');
   await expect(page.locator('.lede')).toContainText('on time');
   await expect(page.getByRole('button', { name: 'Sign off' })).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Checklist' })).toContainText('Nobody stands in for Ana');
