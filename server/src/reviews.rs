@@ -292,12 +292,12 @@ pub async fn add_action(
     let valid = draft
         .validate(now.date_naive())
         .map_err(CatalogError::Invalid)?;
-    if let Some(owner) = valid.owner_id {
-        if !store.user_is_active(owner).await? {
-            let mut errors = FieldErrors::default();
-            errors.add("owner_id", "no active person has this id");
-            return Err(CatalogError::Invalid(errors).into());
-        }
+    if let Some(owner) = valid.owner_id
+        && !store.user_is_active(owner).await?
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("owner_id", "no active person has this id");
+        return Err(CatalogError::Invalid(errors).into());
     }
     let audit = Author::of(actor)
         .did(

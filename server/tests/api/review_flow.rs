@@ -68,6 +68,16 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     body
 }
 
+/// A request, the status it gets, and the field and message it names.
+type BadCase = (
+    Method,
+    String,
+    Option<Value>,
+    StatusCode,
+    &'static str,
+    &'static str,
+);
+
 /// Every item answered yes, with a decision.
 fn complete(version: i64, decision: &str) -> Value {
     let answers: serde_json::Map<String, Value> = ITEMS
@@ -544,7 +554,7 @@ async fn bad_review_input_gets_its_answer_and_changes_nothing(#[case] backend: B
     merge_self["merge_into"] = json!("payroll-run");
     let mut merge_unknown = complete(1, "merge");
     merge_unknown["merge_into"] = json!("nothing");
-    let cases: Vec<(Method, String, Option<Value>, StatusCode, &str, &str)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             Method::PUT,
             path.clone(),
