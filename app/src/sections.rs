@@ -82,7 +82,7 @@ impl Section {
     /// What the screen will show, for the placeholder until it lands.
     pub fn coming(self) -> &'static [&'static str] {
         match self {
-            Section::Dashboard => &["Reviews due and overdue"],
+            Section::Dashboard => &[],
             Section::Inventory => &[
                 "Search and filter by tool, owner, team and risk",
                 "CSV import with a report per bad row, and export",

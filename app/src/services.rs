@@ -255,11 +255,30 @@ pub struct Dashboard {
     pub runbook_gaps: Vec<RunbookGap>,
     #[serde(default)]
     pub runbook_gap_count: u64,
+    /// Reviews of the current quarter, within the filter.
+    #[serde(default)]
+    pub reviews: DashboardReviews,
     /// What it is narrowed to, and what it can be.
     pub filter: DashboardFilter,
     pub teams: Vec<(i64, String)>,
     /// People who own an orchestration or an automation.
     pub owners: Vec<(i64, String)>,
+}
+
+/// The dashboard's reviews: the current quarter's figures, the signed-in
+/// person's reviews coming due, and the overdue ones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardReviews {
+    pub quarter: Option<crate::model::reviews::Quarter>,
+    pub overdue: u64,
+    pub due: u64,
+    pub done: u64,
+    /// Reviews of orchestrations the person owns or backs up, due this
+    /// quarter or overdue, soonest first.
+    pub mine: Vec<crate::model::reviews::BoardRow>,
+    /// Overdue reviews, longest overdue first: the first
+    /// [`ATTENTION_SHOWN`].
+    pub overdue_rows: Vec<crate::model::reviews::BoardRow>,
 }
 
 /// Every alert channel, for admins, with whom one can be added for.
@@ -357,6 +376,21 @@ pub struct ReviewScreen {
     pub people: Vec<(i64, String)>,
     /// What it could merge into: slug and name.
     pub orchestrations: Vec<(String, String)>,
+}
+
+/// A review's action items: those it set, and those carried from earlier
+/// reviews.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewActions {
+    pub actions: Vec<crate::model::reviews::ActionItem>,
+    pub carried: Vec<crate::model::reviews::ActionItem>,
+    /// Items can still be added (a draft the person may change).
+    pub can_add: bool,
+    /// The person may mark items done (the orchestration's owner, backup
+    /// owner or an admin).
+    pub may_mark: bool,
+    /// The person asking, when they may close the items they own.
+    pub me: Option<i64>,
 }
 
 /// An orchestration's signed reviews and open draft, for its page.
@@ -834,6 +868,12 @@ mod ports {
             &self,
             id: i64,
         ) -> BoxFuture<'_, Result<Option<super::ReviewScreen>, ServiceError>>;
+
+        /// A review's action items; `None` when there is no such review.
+        fn review_actions(
+            &self,
+            id: i64,
+        ) -> BoxFuture<'_, Result<Option<super::ReviewActions>, ServiceError>>;
 
         /// An orchestration's reviews, newest first.
         fn review_history(

@@ -49,7 +49,7 @@ test('the dashboard renders on the server with the full navigation', async ({ pa
     await expect(nav.getByRole('link', { name })).toBeVisible();
   }
   await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByText('Coming soon')).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Reviews due and overdue/ })).toBeVisible();
   await page.screenshot({ path: `${shots}/desktop-dashboard-light.png`, fullPage: true });
   expect(errors).toEqual([]);
 });

@@ -40,6 +40,14 @@ impl Author {
         }
     }
 
+    /// The alerts job (an overdue review told).
+    pub fn alerts() -> Self {
+        Self {
+            id: None,
+            label: "alerts".to_owned(),
+        }
+    }
+
     /// Someone not signed in (a failed sign-in): named by what they typed.
     pub fn typed(email: &str) -> Self {
         Self {

@@ -736,6 +736,26 @@ fn hints(
         .collect()
 }
 
+/// The action items `review` set, and those earlier reviews set that are
+/// still open or were closed since `quarter_starts`.
+pub async fn actions_of(
+    store: &dyn Store,
+    review: &Review,
+    quarter_starts: NaiveDate,
+) -> Result<(Vec<ActionItem>, Vec<ActionItem>), StoreError> {
+    Ok(store
+        .action_items(Some(review.orchestration_id), false)
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.review_id == review.id
+                || (a.review_id < review.id
+                    && a.done_at
+                        .is_none_or(|done| done.date_naive() >= quarter_starts))
+        })
+        .partition(|a| a.review_id == review.id))
+}
+
 /// Review `id` with everything it looks at.
 pub async fn detail(
     store: &dyn Store,
@@ -775,16 +795,7 @@ pub async fn detail(
     let dependencies = u32::try_from(dependencies).unwrap_or(u32::MAX);
     let people: HashMap<i64, String> = store.user_names().await?.into_iter().collect();
     let hints = hints(&o, &people, &runbook, &health, dependencies);
-    let (actions, carried_actions) = store
-        .action_items(Some(o.id), false)
-        .await?
-        .into_iter()
-        .filter(|a| {
-            a.review_id == review.id
-                || (a.review_id < review.id
-                    && a.done_at.is_none_or(|done| done.date_naive() >= starts))
-        })
-        .partition(|a| a.review_id == review.id);
+    let (actions, carried_actions) = actions_of(store, &review, starts).await?;
     let merge_into = match review.merge_into_id {
         Some(target) => match store.orchestration(target).await {
             Ok(t) => Some((t.fields.slug, t.fields.name)),

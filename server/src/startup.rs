@@ -154,6 +154,7 @@ impl Application {
                     public_url: self.state.config.public_url.clone(),
                     cooldown: self.state.config.alert_cooldown,
                     send_budget: self.state.config.incident_look_every,
+                    fiscal_calendar: self.state.config.fiscal_calendar,
                 },
                 self.state.config.incident_look_every,
                 self.state.shutting_down.clone(),

@@ -64,12 +64,6 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <section class="card card--placeholder" aria-labelledby="coming-soon">
-            <h2 id="coming-soon"><span class="badge">"Coming soon"</span></h2>
-            <ul class="checklist">
-                {section.coming().iter().map(|item| view! { <li>{*item}</li> }).collect_view()}
-            </ul>
-        </section>
     }
 }
 
@@ -232,6 +226,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 </ul>
             </section>
         </div>
+        <DashboardReviewsCard reviews=d.reviews/>
         <section class="card" aria-labelledby="leverage-top">
             <h2 id="leverage-top">"Where a redesign would pay off most"</h2>
             {if d.top_three.is_empty() {
@@ -294,4 +289,51 @@ fn NameLinks(list: Vec<(String, String)>) -> impl IntoView {
             </span>
         }
     })
+}
+
+/// The quarter's reviews: figures, the person's own coming due, and the
+/// overdue ones.
+#[component]
+fn DashboardReviewsCard(reviews: crate::services::DashboardReviews) -> impl IntoView {
+    use crate::model::reviews::{BoardRow, BoardStatus};
+    let r = reviews;
+    let quarter = r.quarter.map(|q| q.to_string()).unwrap_or_default();
+    let line = |row: BoardRow| {
+        let (href, action) = match (row.review_id, row.in_progress) {
+            (Some(id), true) => (format!("/reviews/{id}"), "continue"),
+            _ => (format!("/orchestrations/{}#reviews", row.slug), "start"),
+        };
+        let when = match row.status {
+            BoardStatus::Overdue => format!("overdue since {}", row.due_on),
+            _ => format!("due by {}", row.due_on),
+        };
+        view! {
+            <li>
+                <a href=href>{row.name}</a>
+                <span class=if row.status == BoardStatus::Overdue { "table__sub status--bad" } else { "table__sub" }>
+                    {format!("{when}; {action} the review")}
+                </span>
+            </li>
+        }
+    };
+    let mine_empty = r.mine.is_empty();
+    view! {
+        <section class="card" aria-labelledby="reviews-due">
+            <h2 id="reviews-due">{format!("Reviews due and overdue ({quarter})")}</h2>
+            <p>
+                <a href="/reviews">{plural(r.overdue, "review is overdue", "reviews are overdue")}</a>
+                {format!(", {} due this quarter, {} done.", r.due, r.done)}
+            </p>
+            <h3>"Yours"</h3>
+            {if mine_empty {
+                view! { <p class="muted">"None of your orchestrations has a review due this quarter."</p> }.into_any()
+            } else {
+                view! { <ul class="plain dashboard-list">{r.mine.into_iter().map(line).collect_view()}</ul> }.into_any()
+            }}
+            {(!r.overdue_rows.is_empty()).then(|| view! {
+                <h3>"Overdue"</h3>
+                <ul class="plain dashboard-list">{r.overdue_rows.into_iter().map(line).collect_view()}</ul>
+            })}
+        </section>
+    }
 }

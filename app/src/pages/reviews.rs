@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::form::{Outcome, SaveMessages, follow_saved, load_failed};
+use crate::components::form::{Outcome, SaveMessages, follow_saved, load_failed, text_or_missing};
 use crate::components::runbook::RunbookBadge;
 use crate::model::forms::SaveOutcome;
 use crate::model::reviews::{
@@ -19,7 +19,7 @@ use crate::pages::not_found::answer_not_found;
 use crate::sections::Section;
 use crate::server_fns::reviews::{
     AddReviewAction, DiscardReview, MarkReviewAction, SaveReview, StartReview, load_review,
-    load_review_board, load_review_history, load_review_report,
+    load_review_actions, load_review_board, load_review_history, load_review_report,
 };
 use crate::services::{ReviewBoardScreen, ReviewScreen};
 
@@ -285,10 +285,7 @@ fn ReviewView(screen: ReviewScreen, changed: Callback<()>) -> impl IntoView {
             day(d.schedule.due_on)
         ),
     };
-    let actions = d.actions.clone();
-    let carried = d.carried_actions.clone();
     let can_edit = screen.can_edit;
-    let may_mark = page.can_edit;
     view! {
         <Title text=title.clone()/>
         <div class="page-header">
@@ -308,15 +305,15 @@ fn ReviewView(screen: ReviewScreen, changed: Callback<()>) -> impl IntoView {
             <section class="card" aria-labelledby="card-title">
                 <h2 id="card-title">"Product card"</h2>
                 <dl class="facts">
-                    <dt>"Purpose"</dt><dd>{f.purpose.clone()}</dd>
+                    <dt>"Purpose"</dt><dd>{text_or_missing(f.purpose.clone())}</dd>
                     <dt>"Owner"</dt><dd>{page.owner.clone().unwrap_or_else(|| "—".to_owned())}</dd>
                     <dt>"Backup owner"</dt><dd>{page.backup_owner.clone().unwrap_or_else(|| "—".to_owned())}</dd>
                     <dt>"Team"</dt><dd>{page.team.clone().unwrap_or_else(|| "—".to_owned())}</dd>
                     <dt>"Tier"</dt><dd>{f.tier}</dd>
-                    <dt>"Inputs"</dt><dd>{f.inputs.clone()}</dd>
-                    <dt>"Outputs"</dt><dd>{f.outputs.clone()}</dd>
-                    <dt>"If it fails silently"</dt><dd>{f.failure_mode.clone()}</dd>
-                    <dt>"Fallback"</dt><dd>{f.fallback.clone()}</dd>
+                    <dt>"Inputs"</dt><dd>{text_or_missing(f.inputs.clone())}</dd>
+                    <dt>"Outputs"</dt><dd>{text_or_missing(f.outputs.clone())}</dd>
+                    <dt>"If it fails silently"</dt><dd>{text_or_missing(f.failure_mode.clone())}</dd>
+                    <dt>"Fallback"</dt><dd>{text_or_missing(f.fallback.clone())}</dd>
                 </dl>
                 <p><a href=format!("/orchestrations/{}", d.slug)>"Open the orchestration page"</a></p>
             </section>
@@ -352,13 +349,7 @@ fn ReviewView(screen: ReviewScreen, changed: Callback<()>) -> impl IntoView {
         } else {
             view! { <ReviewRead r=r.clone() merge_into=d.merge_into.clone().map(|m| m.1)/> }.into_any()
         }}
-        <section class="card" aria-labelledby="actions-title">
-            <h2 id="actions-title">"Action items"</h2>
-            <ActionTable items=actions empty="This review has set no action item yet." may_mark changed/>
-            {can_edit.then(|| view! { <AddAction review=r.id people=screen.people.clone() changed/> })}
-            <h3>"From earlier reviews"</h3>
-            <ActionTable items=carried empty="No open item was carried over from earlier reviews." may_mark changed/>
-        </section>
+        <ActionsSection review=r.id people=screen.people.clone()/>
         {can_edit.then(|| view! { <Discard review=r.id/> })}
     }
 }
@@ -449,7 +440,7 @@ fn ReviewForm(
                 Some(Ok(SaveOutcome::Saved { .. })) => view! {
                     <p class="notice notice--ok" role="status">"Saved."</p>
                 }.into_any(),
-                _ => view! { <SaveMessages outcome/> }.into_any(),
+                _ => view! { <SaveMessages outcome labels=REVIEW_LABELS/> }.into_any(),
             }}
             {CheckItem::ALL.into_iter().map(|item| {
                 let key = item.as_str();
@@ -546,6 +537,8 @@ fn ActionTable(
     items: Vec<ActionItem>,
     empty: &'static str,
     may_mark: bool,
+    /// The person asking, who may close their own items.
+    me: Option<i64>,
     changed: Callback<()>,
 ) -> impl IntoView {
     if items.is_empty() {
@@ -575,7 +568,7 @@ fn ActionTable(
                                     (Some(at), Some(by)) => view! { <span class="status status--ok">"Done"</span><span class="table__sub">{format!("{} by {by}", day(at.date_naive()))}</span> }.into_any(),
                                     _ => view! { <span class="status status--running">"Open"</span> }.into_any(),
                                 }}</td>
-                                <td>{may_mark.then(|| view! {
+                                <td>{(may_mark || (me.is_some() && a.owner_id == me)).then(|| view! {
                                     <ActionForm action=mark attr:class="inline-form">
                                         <input type="hidden" name="id" value=a.id.to_string()/>
                                         <input type="hidden" name="done" value=open.to_string()/>
@@ -592,6 +585,53 @@ fn ActionTable(
     .into_any()
 }
 
+/// The action items, read and changed on their own: adding or closing one
+/// leaves the checklist above as it is typed.
+#[component]
+fn ActionsSection(review: i64, people: Vec<(i64, String)>) -> impl IntoView {
+    let items = Resource::new(move || review, load_review_actions);
+    let changed = Callback::new(move |()| items.refetch());
+    let people = StoredValue::new(people);
+    view! {
+        <section class="card" aria-labelledby="actions-title">
+            <h2 id="actions-title">"Action items"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading action items…"</p> }>
+                {move || Suspend::new(async move {
+                    match items.await {
+                        Ok(Some(a)) => view! {
+                            <ActionTable items=a.actions empty="This review has set no action item yet." may_mark=a.may_mark me=a.me changed/>
+                            {a.can_add.then(|| view! { <AddAction review people=people.get_value() changed/> })}
+                            <h3>"From earlier reviews"</h3>
+                            <ActionTable items=a.carried empty="No open item was carried over from earlier reviews." may_mark=a.may_mark me=a.me changed/>
+                        }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(err) => load_failed("The action items could not be loaded", err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The review form's fields, as its summary of errors names them.
+const REVIEW_LABELS: &[(&str, &str)] = &[
+    ("answers.owner_right", "Owner still right"),
+    ("answers.backup_owner_set", "Backup owner set"),
+    ("answers.runbook_verified", "Runbook verified"),
+    ("answers.failure_mode_true", "Failure mode still true"),
+    ("answers.health_within_target", "Health within target"),
+    ("answers.dependencies_correct", "Dependencies correct"),
+    ("decision", "Decision"),
+    ("merge_into", "Merge into"),
+    ("notes", "Notes"),
+];
+
+const ACTION_LABELS: &[(&str, &str)] = &[
+    ("title", "What is to be done"),
+    ("owner_id", "Owner"),
+    ("due_on", "Due by"),
+];
+
 #[component]
 fn AddAction(review: i64, people: Vec<(i64, String)>, changed: Callback<()>) -> impl IntoView {
     let add = ServerAction::<AddReviewAction>::new();
@@ -600,7 +640,7 @@ fn AddAction(review: i64, people: Vec<(i64, String)>, changed: Callback<()>) -> 
     view! {
         <ActionForm action=add attr:class="form action-form" attr:novalidate=true>
             <h3>"Add an action item"</h3>
-            <SaveMessages outcome/>
+            <SaveMessages outcome labels=ACTION_LABELS/>
             <input type="hidden" name="id" value=review.to_string()/>
             <div class="action-form__fields">
                 <label class="field" id="field-title">

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::model::forms::SaveOutcome;
 use crate::model::reviews::{ActionDraft, ReviewDraft, ReviewReport};
-use crate::services::{ReviewBoardScreen, ReviewHistory, ReviewScreen};
+use crate::services::{ReviewActions, ReviewBoardScreen, ReviewHistory, ReviewScreen};
 
 /// The board of `quarter` (empty: the current one).
 #[server(prefix = "/rpc", endpoint = "reviews/board")]
@@ -23,6 +23,14 @@ pub async fn load_review_board(
 #[server(prefix = "/rpc", endpoint = "reviews/one")]
 pub async fn load_review(id: i64) -> Result<Option<ReviewScreen>, ServerFnError> {
     super::reviews()?.review(id).await.map_err(super::refused)
+}
+
+#[server(prefix = "/rpc", endpoint = "reviews/actions")]
+pub async fn load_review_actions(id: i64) -> Result<Option<ReviewActions>, ServerFnError> {
+    super::reviews()?
+        .review_actions(id)
+        .await
+        .map_err(super::refused)
 }
 
 #[server(prefix = "/rpc", endpoint = "reviews/history")]

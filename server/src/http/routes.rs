@@ -157,6 +157,7 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/reviews/board", Access::Read),
     ("/rpc/reviews/one", Access::Read),
     ("/rpc/reviews/history", Access::Read),
+    ("/rpc/reviews/actions", Access::Read),
     ("/rpc/reviews/start", Access::Owner),
     ("/rpc/reviews/save", Access::Owner),
     ("/rpc/reviews/discard", Access::Owner),

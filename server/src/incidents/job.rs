@@ -46,6 +46,8 @@ pub struct Round {
     pub sent: u64,
     pub retried: u64,
     pub failed: u64,
+    /// Overdue review notices queued.
+    pub review_notices: u64,
 }
 
 impl Round {
@@ -610,6 +612,7 @@ pub async fn round(
         escalate(store, &catalog, &open, settings, now, &mut out).await?;
     }
     sender.send_due(store, settings, now, &mut out).await?;
+    super::review_notices::step(store, sender, settings, now, &mut out).await?;
     store.job_round_done(LEASE, now).await?;
     Ok(out)
 }

@@ -15,6 +15,7 @@
 
 mod channels;
 mod job;
+mod review_notices;
 mod send;
 
 use app::model::accounts::Actor;
@@ -48,6 +49,8 @@ pub struct Settings {
     /// How long a round may spend sending alerts (the rest wait for the
     /// next round), well within the lease.
     pub send_budget: std::time::Duration,
+    /// The fiscal calendar reviews follow, for overdue review notices.
+    pub fiscal_calendar: app::model::reviews::FiscalCalendar,
 }
 
 /// An incident with its timeline and alerts.

@@ -25,7 +25,7 @@ const LONGEST_WAIT: TimeDelta = TimeDelta::hours(1);
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long to wait after the `attempts`-th failed try.
-fn backoff(attempts: i32) -> TimeDelta {
+pub(crate) fn backoff(attempts: i32) -> TimeDelta {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(0);
     (FIRST_RETRY * 2_i32.pow(doublings)).min(LONGEST_WAIT)
 }
@@ -55,12 +55,23 @@ impl Sender {
 
     /// Posts one alert's body; `Err` says why it did not arrive.
     async fn post(&self, channel: &Channel, alert: i64, body: &str) -> Result<(), String> {
-        let id = format!("baton-alert-{alert}");
+        self.post_keyed(channel, &format!("baton-alert-{alert}"), body)
+            .await
+    }
+
+    /// Posts `body` to `channel` with `id` as its idempotency key (and, to
+    /// a signed webhook, its `webhook-id`).
+    pub(crate) async fn post_keyed(
+        &self,
+        channel: &Channel,
+        id: &str,
+        body: &str,
+    ) -> Result<(), String> {
         let mut request = self
             .client
             .post(&channel.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("Idempotency-Key", &id)
+            .header("Idempotency-Key", id)
             .body(body.to_owned());
         if let Some(key) = channel
             .secret
@@ -69,9 +80,9 @@ impl Sender {
         {
             let timestamp = Utc::now().timestamp();
             let signature =
-                crate::ingest::verify::sign_standard(&key, &id, timestamp, body.as_bytes());
+                crate::ingest::verify::sign_standard(&key, id, timestamp, body.as_bytes());
             request = request
-                .header("webhook-id", &id)
+                .header("webhook-id", id)
                 .header("webhook-timestamp", timestamp.to_string())
                 .header("webhook-signature", signature);
         }

@@ -351,6 +351,54 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn queue_review_notices(
+                &self,
+                orchestration: i64,
+                due_on: chrono::NaiveDate,
+                channels: &[(i64, String)],
+                now: chrono::DateTime<chrono::Utc>,
+                audit: &$crate::store::NewAudit,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.begin_write().await?;
+                if !queries::queue_notices(&mut tx, orchestration, due_on, channels, now).await? {
+                    return Ok(false);
+                }
+                queries::insert_audit(&mut tx, audit, None).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn due_review_notices(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<
+                Vec<(
+                    app::model::reviews::ReviewNotice,
+                    Option<app::model::incidents::Channel>,
+                )>,
+            > {
+                queries::due_review_notices(&self.pool, now, limit).await
+            }
+
+            async fn review_notice_tried(
+                &self,
+                id: i64,
+                outcome: &$crate::store::AlertTry,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                queries::review_notice_tried(&mut tx, id, outcome).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn review_notices(
+                &self,
+                orchestration: i64,
+            ) -> $crate::store::StoreResult<Vec<app::model::reviews::ReviewNotice>> {
+                queries::review_notices(&self.pool, orchestration).await
+            }
+
             async fn runbook(
                 &self,
                 orchestration: i64,

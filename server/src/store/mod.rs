@@ -240,6 +240,40 @@ pub trait Store: Send + Sync + 'static {
         audit: &NewAudit,
     ) -> StoreResult<()>;
 
+    /// Marks the review due on `due_on` told as overdue and queues a notice
+    /// to each of `channels`, with the audit entry, in one transaction;
+    /// `false`, writing nothing, when it was told already.
+    async fn queue_review_notices(
+        &self,
+        orchestration: i64,
+        due_on: chrono::NaiveDate,
+        channels: &[(i64, String)],
+        now: DateTime<Utc>,
+        audit: &NewAudit,
+    ) -> StoreResult<bool>;
+
+    /// Notices due to be tried at `now`, with their channels (`None` once
+    /// removed), at most `limit`.
+    async fn due_review_notices(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<
+        Vec<(
+            app::model::reviews::ReviewNotice,
+            Option<app::model::incidents::Channel>,
+        )>,
+    >;
+
+    /// What became of one try of a notice.
+    async fn review_notice_tried(&self, id: i64, outcome: &AlertTry) -> StoreResult<()>;
+
+    /// An orchestration's overdue notices, newest first.
+    async fn review_notices(
+        &self,
+        orchestration: i64,
+    ) -> StoreResult<Vec<app::model::reviews::ReviewNotice>>;
+
     /// An orchestration's runbook: its newest revision (`None` before the
     /// first save) and latest verification.
     async fn runbook(

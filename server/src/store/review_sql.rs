@@ -109,6 +109,45 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 pub const SET_ACTION_DONE: &str = "\
 UPDATE review_actions SET done_at = $1, done_label = $2 WHERE id = $3";
 
+pub const MARK_OVERDUE: &str = "\
+INSERT INTO review_overdue (orchestration_id, due_on, noticed_at) VALUES ($1, $2, $3)
+ON CONFLICT (orchestration_id, due_on) DO NOTHING";
+
+pub const INSERT_NOTICE: &str = "\
+INSERT INTO review_notices (orchestration_id, due_on, channel_id, channel_name, state,
+    next_attempt_at, created_at)
+VALUES ($1, $2, $3, $4, 'pending', $5, $5)";
+
+macro_rules! notice_columns {
+    () => {
+        "SELECT id, orchestration_id, due_on, channel_id, channel_name, state, attempts,
+last_error, created_at, sent_at FROM review_notices"
+    };
+}
+
+pub const DUE_NOTICES: &str = concat!(
+    notice_columns!(),
+    " WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+);
+
+pub const NOTICES_OF: &str = concat!(
+    notice_columns!(),
+    " WHERE orchestration_id = $1 ORDER BY id DESC"
+);
+
+pub const NOTICE_SENT: &str = "\
+UPDATE review_notices SET state = 'sent', attempts = attempts + 1, sent_at = $2, payload = $3,
+    last_error = ''
+WHERE id = $1 AND state = 'pending'";
+pub const NOTICE_RETRY: &str = "\
+UPDATE review_notices SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
+    payload = $4
+WHERE id = $1 AND state = 'pending'";
+pub const NOTICE_FAILED: &str = "\
+UPDATE review_notices SET state = 'failed', attempts = attempts + 1, last_error = $2,
+    payload = $3
+WHERE id = $1 AND state = 'pending'";
+
 /// The review queries, written once for both backends.
 macro_rules! review_queries {
     ($db:ty, $pool:ty) => {
@@ -516,6 +555,127 @@ macro_rules! review_queries {
             if result.rows_affected() == 0 {
                 return Err($crate::store::StoreError::NotFound);
             }
+            Ok(())
+        }
+
+        /// Marks `due_on` told for `orchestration` and queues a notice to
+        /// each channel; `false` (nothing written) when it was told already.
+        pub async fn queue_notices(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            orchestration: i64,
+            due_on: chrono::NaiveDate,
+            channels: &[(i64, String)],
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let marked = sqlx::query(rvsql::MARK_OVERDUE)
+                .bind(orchestration)
+                .bind(due_on)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            if marked == 0 {
+                return Ok(false);
+            }
+            for (id, name) in channels {
+                sqlx::query(rvsql::INSERT_NOTICE)
+                    .bind(orchestration)
+                    .bind(due_on)
+                    .bind(*id)
+                    .bind(name)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(true)
+        }
+
+        fn notice_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> StoreResult<app::model::reviews::ReviewNotice> {
+            let attempts: i64 = row.try_get("attempts")?;
+            Ok(app::model::reviews::ReviewNotice {
+                id: row.try_get("id")?,
+                orchestration_id: row.try_get("orchestration_id")?,
+                due_on: row.try_get("due_on")?,
+                channel_id: row.try_get("channel_id")?,
+                channel: row.try_get("channel_name")?,
+                state: row.try_get("state")?,
+                attempts: i32::try_from(attempts).unwrap_or(i32::MAX),
+                last_error: row.try_get("last_error")?,
+                created_at: row.try_get("created_at")?,
+                sent_at: row.try_get("sent_at")?,
+            })
+        }
+
+        pub async fn due_review_notices(
+            pool: &$pool,
+            now: DateTime<Utc>,
+            limit: i64,
+        ) -> StoreResult<
+            Vec<(
+                app::model::reviews::ReviewNotice,
+                Option<app::model::incidents::Channel>,
+            )>,
+        > {
+            let rows = sqlx::query(rvsql::DUE_NOTICES)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            let mut due = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let notice = notice_row(row)?;
+                let found = match notice.channel_id {
+                    Some(id) => match channel(pool, id).await {
+                        Ok(c) => Some(c),
+                        Err($crate::store::StoreError::NotFound) => None,
+                        Err(other) => return Err(other),
+                    },
+                    None => None,
+                };
+                due.push((notice, found));
+            }
+            Ok(due)
+        }
+
+        pub async fn review_notices(
+            pool: &$pool,
+            orchestration: i64,
+        ) -> StoreResult<Vec<app::model::reviews::ReviewNotice>> {
+            let rows = sqlx::query(rvsql::NOTICES_OF)
+                .bind(orchestration)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(notice_row).collect()
+        }
+
+        pub async fn review_notice_tried(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+            outcome: &$crate::store::AlertTry,
+        ) -> StoreResult<()> {
+            use $crate::store::AlertTry;
+            let query = match outcome {
+                AlertTry::Sent { at, payload } => sqlx::query(rvsql::NOTICE_SENT)
+                    .bind(id)
+                    .bind(*at)
+                    .bind(payload.as_str()),
+                AlertTry::Retry {
+                    next_at,
+                    error,
+                    payload,
+                } => sqlx::query(rvsql::NOTICE_RETRY)
+                    .bind(id)
+                    .bind(*next_at)
+                    .bind(error.as_str())
+                    .bind(payload.as_str()),
+                AlertTry::Failed { error, payload } => sqlx::query(rvsql::NOTICE_FAILED)
+                    .bind(id)
+                    .bind(error.as_str())
+                    .bind(payload.as_str()),
+            };
+            query.execute(&mut **tx).await?;
             Ok(())
         }
     };

@@ -26,7 +26,7 @@ use crate::helpers::{Backend, TestApp, plain_client, spawn_app_with};
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {
-    path: String,
+    pub path: String,
     headers: HeaderMap,
     body: Vec<u8>,
 }
@@ -129,6 +129,7 @@ fn settings() -> Settings {
         // Recovery notices at once, except in the cooldown's own test.
         cooldown: TimeDelta::zero(),
         send_budget: std::time::Duration::from_secs(600),
+        fiscal_calendar: Default::default(),
     }
 }
 

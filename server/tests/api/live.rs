@@ -133,6 +133,7 @@ async fn a_screen_hears_of_runs_and_incidents_until_baton_stops(#[case] backend:
         public_url: "https://baton.example.com".to_owned(),
         cooldown: TimeDelta::zero(),
         send_budget: Duration::from_secs(10),
+        fiscal_calendar: Default::default(),
     };
     let round = baton::incidents::round(&*app.store, &Sender::new(), &settings, app.clock.now())
         .await

@@ -532,7 +532,7 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         ("POST", "/rpc/reviews/report") => {
             (path.to_owned(), form(&[("quarter", "2026-Q4".to_owned())]))
         }
-        ("POST", "/rpc/reviews/one" | "/rpc/reviews/discard") => {
+        ("POST", "/rpc/reviews/one" | "/rpc/reviews/discard" | "/rpc/reviews/actions") => {
             (path.to_owned(), form(&[("id", x.review.to_string())]))
         }
         ("POST", "/rpc/reviews/history" | "/rpc/reviews/start") => {

@@ -102,6 +102,21 @@ fn board_rows(board: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The dashboard's reviews, as the signed-in administrator sees them.
+async fn dashboard_reviews(app: &TestApp) -> Value {
+    let d: Value = app
+        .client
+        .post(app.url("/rpc/dashboard"))
+        .json(&json!({"filter": {}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    d["reviews"].clone()
+}
+
 async fn audit_total(app: &TestApp, token: &str) -> i64 {
     get(app, token, "/api/v1/audit").await["total"]
         .as_i64()
@@ -164,6 +179,16 @@ async fn a_review_is_saved_signed_off_and_carries_its_actions_to_the_next(
         body["error"],
         "a review of Payroll run is already under way: continue it"
     );
+
+    // The owner's dashboard: due this quarter, under way.
+    let d = dashboard_reviews(&app).await;
+    assert_eq!(
+        (d["quarter"].as_str(), d["due"].as_i64()),
+        (Some("2026-Q4"), Some(1))
+    );
+    assert_eq!(d["mine"][0]["slug"], "payroll-run");
+    assert_eq!(d["mine"][0]["due_on"], "2026-12-31");
+    assert_eq!(d["mine"][0]["in_progress"], true);
 
     // Saved part-way: version 2.
     let partial = json!({"version": 1, "answers": {"owner_right": {"answer": "yes", "note": "Still Ana."},
@@ -290,6 +315,11 @@ async fn a_review_is_saved_signed_off_and_carries_its_actions_to_the_next(
     }
     assert_eq!(get(&app, &token, &path).await["review"], signed["review"]);
     assert_eq!(audit_total(&app, &token).await, audit);
+
+    // Off the owner's list on the dashboard; counted done.
+    let d = dashboard_reviews(&app).await;
+    assert_eq!(d["mine"], json!([]));
+    assert_eq!((d["due"].as_i64(), d["done"].as_i64()), (Some(0), Some(1)));
 
     // The board of Q4: done on time; the share is 100 %.
     let board = get(&app, &token, "/api/v1/reviews?quarter=2026-Q4").await;
@@ -718,4 +748,140 @@ async fn owners_review_viewers_read_and_an_action_owner_closes_their_item(
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Runs one alerts round at the clock's time.
+async fn alerts_round(app: &TestApp) -> baton::incidents::Round {
+    use baton::clock::Clock as _;
+    let settings = baton::incidents::Settings {
+        escalate_after: TimeDelta::minutes(30),
+        public_url: "https://baton.example.com".to_owned(),
+        cooldown: TimeDelta::zero(),
+        send_budget: std::time::Duration::from_secs(60),
+        fiscal_calendar: Default::default(),
+    };
+    baton::incidents::round(
+        &*app.store,
+        &baton::incidents::Sender::new(),
+        &settings,
+        app.clock.now(),
+    )
+    .await
+    .unwrap()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn an_overdue_review_is_told_to_its_owner_once_per_due_date(#[case] backend: Backend) {
+    use crate::incidents::Receiver;
+    // The server's own alerts job waits an hour between rounds: the test
+    // runs them at the clock's time.
+    let app = crate::helpers::spawn_app_with(backend, &["--incident-look-seconds", "3600"]).await;
+    let receiver = Receiver::start().await;
+    let token = token(&app).await;
+    let (_, owner) = app.as_new("olga@example.com", Role::Editor).await;
+    let team = app
+        .post_json("/api/v1/teams", &json!({"name": "Finance"}))
+        .await;
+    assert_eq!(team.status(), StatusCode::CREATED);
+    let team = team.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    // Olga's own channel; the team's; an orchestration of each kind.
+    for body in [
+        json!({"name": "Olga's hook", "kind": "webhook", "url": receiver.url("/olga"), "user_id": owner}),
+        json!({"name": "Finance room", "kind": "slack", "url": receiver.url("/finance"), "team_id": team}),
+    ] {
+        let res = app.post_json("/api/v1/channels", &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{body}");
+    }
+    app.add_orchestration(json!({"name": "Payroll run", "owner_id": owner, "team_id": team}))
+        .await;
+    app.add_orchestration(json!({"name": "Invoice sync", "team_id": team}))
+        .await;
+    app.add_orchestration(json!({"name": "Reviewed", "owner_id": owner}))
+        .await;
+    // Reviewed on time: never overdue in this test.
+    let (_, started) = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/orchestrations/reviewed/reviews",
+        None,
+    )
+    .await;
+    let id = started["review"]["id"].as_i64().unwrap();
+    let (status, _) = send(
+        &app,
+        &token,
+        Method::POST,
+        &format!("/api/v1/reviews/{id}/sign"),
+        Some(complete(1, "keep")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // 31 December: due today, not overdue; nobody is told.
+    app.clock.advance(TimeDelta::days(36));
+    assert_eq!(alerts_round(&app).await.review_notices, 0);
+    assert_eq!(receiver.count(), 0);
+
+    // 1 January: overdue. Olga hears of Payroll run on her own channel;
+    // Invoice sync has no owner: its team's room hears of it.
+    app.clock.advance(TimeDelta::days(1));
+    let round = alerts_round(&app).await;
+    assert_eq!(round.review_notices, 2);
+    let olga = receiver.got("/olga");
+    assert_eq!(olga.len(), 1);
+    let body = olga[0].json();
+    assert_eq!(body["type"], "review.overdue");
+    assert_eq!(body["due_on"], "2026-12-31");
+    assert_eq!(body["days_overdue"], 1);
+    assert_eq!(body["orchestration"]["slug"], "payroll-run");
+    assert_eq!(
+        body["orchestration"]["url"],
+        "https://baton.example.com/orchestrations/payroll-run#reviews"
+    );
+    assert_eq!(
+        body["text"],
+        "The review of Payroll run is overdue: it was due by 2026-12-31 (1 day ago)."
+    );
+    let key = olga[0].header("idempotency-key").to_owned();
+    assert!(key.starts_with("baton-review-notice-"), "{key}");
+    let finance = receiver.got("/finance");
+    assert_eq!(finance.len(), 1);
+    let text = finance[0].json()["text"].as_str().unwrap().to_owned();
+    assert!(
+        text.starts_with("The review of Invoice sync is overdue: it was due by 2026-12-31"),
+        "{text}"
+    );
+
+    // Told once: later rounds, hours and days on, send nothing more.
+    for hours in [1, 2, 30] {
+        app.clock.advance(TimeDelta::hours(hours));
+        assert_eq!(alerts_round(&app).await.review_notices, 0);
+    }
+    assert_eq!(receiver.count(), 2);
+    let audit = get(&app, &token, "/api/v1/audit?action=review.overdue_noticed").await;
+    assert_eq!(audit["total"], 2, "{audit}");
+    let noticed: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject_label"].as_str().unwrap())
+        .collect();
+    assert!(noticed.contains(&"Payroll run") && noticed.contains(&"Invoice sync"));
+    let stored = app
+        .store
+        .review_notices(
+            app.store
+                .orchestration_by_slug("payroll-run")
+                .await
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].state.as_str(), stored[0].attempts), ("sent", 1));
 }

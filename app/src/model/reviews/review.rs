@@ -269,6 +269,24 @@ impl ActionItem {
     }
 }
 
+/// A notice that an orchestration's review is overdue, sent to one alert
+/// channel of its owner's (or team's), and retried like an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewNotice {
+    pub id: i64,
+    pub orchestration_id: i64,
+    /// The due date that passed.
+    pub due_on: NaiveDate,
+    pub channel_id: Option<i64>,
+    pub channel: String,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
 /// One checklist answer as submitted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

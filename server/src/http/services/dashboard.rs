@@ -19,7 +19,9 @@ use app::model::health::{CHART_DAYS, DayCounts, HealthState};
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::{LeverageReport, Ranked};
 use app::model::runbooks::Freshness;
-use app::services::{Attention, Dashboard, DashboardFilter, RunbookGap, ServiceError};
+use app::services::{
+    Attention, Dashboard, DashboardFilter, DashboardReviews, RunbookGap, ServiceError,
+};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use tokio::sync::broadcast;
 
@@ -371,6 +373,7 @@ impl Catalog {
             .filter_map(|id| people.get(&id).map(|n| (id, n.clone())))
             .collect();
         owners.sort_by_key(|o| o.1.to_lowercase());
+        let reviews = self.dashboard_reviews(&live).await?;
         let mut teams: Vec<(i64, String)> =
             team_names.into_iter().map(|t| (t.id, t.name)).collect();
         teams.sort_by_key(|t| t.1.to_lowercase());
@@ -412,9 +415,61 @@ impl Catalog {
             top_three,
             runbook_gaps,
             runbook_gap_count,
+            reviews,
             filter,
             teams,
             owners,
+        })
+    }
+
+    /// The current quarter's reviews of the orchestrations shown.
+    async fn dashboard_reviews(
+        &self,
+        live: &[&Orchestration],
+    ) -> Result<DashboardReviews, ServiceError> {
+        use app::model::reviews::{BoardFilter, BoardStatus};
+        let today = self.clock.now().date_naive();
+        let quarter = self.fiscal_calendar.quarter_of(today);
+        let board = crate::reviews::board(
+            &*self.store,
+            self.fiscal_calendar,
+            quarter,
+            today,
+            BoardFilter::default(),
+        )
+        .await
+        .map_err(unavailable)?;
+        let shown: HashMap<i64, &Orchestration> = live.iter().map(|o| (o.id, *o)).collect();
+        let rows: Vec<_> = board
+            .rows
+            .into_iter()
+            .filter(|r| shown.contains_key(&r.orchestration_id))
+            .collect();
+        let count = |status: BoardStatus| rows.iter().filter(|r| r.status == status).count() as u64;
+        let me = self.actor.id;
+        let mine = rows
+            .iter()
+            .filter(|r| !r.status.is_done())
+            .filter(|r| {
+                shown.get(&r.orchestration_id).is_some_and(|o| {
+                    o.fields.owner_id == Some(me) || o.fields.backup_owner_id == Some(me)
+                })
+            })
+            .cloned()
+            .collect();
+        let mut overdue_rows: Vec<_> = rows
+            .iter()
+            .filter(|r| r.status == BoardStatus::Overdue)
+            .cloned()
+            .collect();
+        overdue_rows.truncate(app::services::ATTENTION_SHOWN);
+        Ok(DashboardReviews {
+            quarter: Some(quarter),
+            overdue: count(BoardStatus::Overdue),
+            due: count(BoardStatus::Due),
+            done: count(BoardStatus::Done) + count(BoardStatus::DoneLate),
+            mine,
+            overdue_rows,
         })
     }
 }

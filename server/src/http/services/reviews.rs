@@ -4,8 +4,8 @@
 use app::model::forms::SaveOutcome;
 use app::model::reviews::{ActionDraft, BoardFilter, Quarter, ReviewDraft, ReviewReport};
 use app::services::{
-    BoxFuture, CatalogService, ReviewBoardScreen, ReviewHistory, ReviewScreen, ReviewService,
-    ServiceError,
+    BoxFuture, CatalogService, ReviewActions, ReviewBoardScreen, ReviewHistory, ReviewScreen,
+    ReviewService, ServiceError,
 };
 
 use super::{Catalog, unavailable};
@@ -117,6 +117,38 @@ impl ReviewService for Catalog {
                 orchestrations,
                 detail,
                 page,
+            }))
+        })
+    }
+
+    fn review_actions(
+        &self,
+        id: i64,
+    ) -> BoxFuture<'_, Result<Option<ReviewActions>, ServiceError>> {
+        Box::pin(async move {
+            let review = match self.store.review(id).await {
+                Ok(review) => review,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(other) => return Err(unavailable(other)),
+            };
+            let o = self
+                .store
+                .orchestration(review.orchestration_id)
+                .await
+                .map_err(unavailable)?;
+            let quarter =
+                reviews::quarter_of(self.fiscal_calendar, &review, self.clock.now().date_naive());
+            let (starts, _) = self.fiscal_calendar.bounds(quarter);
+            let (actions, carried) = reviews::actions_of(&*self.store, &review, starts)
+                .await
+                .map_err(unavailable)?;
+            let may_mark = crate::access::check_orchestration(&self.actor, &o).is_ok();
+            Ok(Some(ReviewActions {
+                actions,
+                carried,
+                can_add: may_mark && !review.is_signed(),
+                may_mark,
+                me: self.actor.may_create().then_some(self.actor.id),
             }))
         })
     }
