@@ -833,7 +833,7 @@ fn Report(report: ReviewReport) -> impl IntoView {
         <section class="card report-section" aria-labelledby="leverage-title">
             <h2 id="leverage-title">"Top leverage candidates"</h2>
             {if report.leverage.is_empty() {
-                view! { <p class="muted">"Nothing is catalogued yet."</p> }.into_any()
+                view! { <p class="muted">"No flow has a leverage score yet: say how many minutes each run saves and how often it runs."</p> }.into_any()
             } else {
                 view! {
                     <ol>
