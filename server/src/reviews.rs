@@ -369,6 +369,14 @@ pub async fn set_action_done(
 /// Every orchestration under review (all but the retired), as the board
 /// needs it.
 pub async fn subjects(store: &dyn Store) -> Result<Vec<Subject>, StoreError> {
+    subjects_of(store, &store.orchestrations().await?).await
+}
+
+/// [`subjects`] of these orchestrations, already read.
+pub async fn subjects_of(
+    store: &dyn Store,
+    orchestrations: &[Orchestration],
+) -> Result<Vec<Subject>, StoreError> {
     let people: HashMap<i64, String> = store.user_names().await?.into_iter().collect();
     let teams: HashMap<i64, String> = store
         .teams()
@@ -379,13 +387,11 @@ pub async fn subjects(store: &dyn Store) -> Result<Vec<Subject>, StoreError> {
     let cadences: HashMap<i64, Cadence> = store.review_cadences().await?.into_iter().collect();
     let last: HashMap<_, _> = store.last_reviews().await?.into_iter().collect();
     let drafts: HashMap<i64, i64> = store.draft_reviews().await?.into_iter().collect();
-    Ok(store
-        .orchestrations()
-        .await?
-        .into_iter()
+    Ok(orchestrations
+        .iter()
         .filter(|o| o.fields.lifecycle != Lifecycle::Retired)
         .map(|o| {
-            let f = o.fields;
+            let f = o.fields.clone();
             Subject {
                 id: o.id,
                 owner: f.owner_id.and_then(|id| people.get(&id).cloned()),

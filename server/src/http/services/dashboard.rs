@@ -97,6 +97,8 @@ pub struct Basis {
     leverage: LeverageReport,
     /// Each orchestration's runbook standing (absent: none written).
     runbooks: crate::leverage::Runbooks,
+    /// Every orchestration under review, with its cadence and last review.
+    review_subjects: Vec<app::model::reviews::Subject>,
 }
 
 impl Basis {
@@ -127,6 +129,7 @@ impl Basis {
             month: Month::of(&month.days, first),
             leverage: crate::leverage::report(store, now, stale_days).await?,
             runbooks: crate::runbooks::freshness(store, stale_days, now).await?,
+            review_subjects: crate::reviews::subjects_of(store, &orchestrations).await?,
             orchestrations,
             automations,
             states,
@@ -373,7 +376,9 @@ impl Catalog {
             .filter_map(|id| people.get(&id).map(|n| (id, n.clone())))
             .collect();
         owners.sort_by_key(|o| o.1.to_lowercase());
-        let reviews = self.dashboard_reviews(&live).await?;
+        let reviews = self
+            .dashboard_reviews(&basis.review_subjects, &live)
+            .await?;
         let mut teams: Vec<(i64, String)> =
             team_names.into_iter().map(|t| (t.id, t.name)).collect();
         teams.sort_by_key(|t| t.1.to_lowercase());
@@ -425,20 +430,27 @@ impl Catalog {
     /// The current quarter's reviews of the orchestrations shown.
     async fn dashboard_reviews(
         &self,
+        subjects: &[app::model::reviews::Subject],
         live: &[&Orchestration],
     ) -> Result<DashboardReviews, ServiceError> {
-        use app::model::reviews::{BoardFilter, BoardStatus};
+        use app::model::reviews::{BoardFilter, BoardStatus, ReviewBoard};
         let today = self.clock.now().date_naive();
-        let quarter = self.fiscal_calendar.quarter_of(today);
-        let board = crate::reviews::board(
-            &*self.store,
-            self.fiscal_calendar,
+        let calendar = self.fiscal_calendar;
+        let quarter = calendar.quarter_of(today);
+        let (starts, ends) = calendar.bounds(quarter);
+        let signed = self
+            .store
+            .signed_reviews(starts, ends)
+            .await
+            .map_err(unavailable)?;
+        let board = ReviewBoard::build(
+            calendar,
             quarter,
             today,
+            subjects,
+            &signed,
             BoardFilter::default(),
-        )
-        .await
-        .map_err(unavailable)?;
+        );
         let shown: HashMap<i64, &Orchestration> = live.iter().map(|o| (o.id, *o)).collect();
         let rows: Vec<_> = board
             .rows
