@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use app::model::accounts::Actor;
 use app::model::catalog::Orchestration;
 use app::model::health::{
-    DEFAULT_TARGET, DayCounts, Health, HealthState, Metrics, Pause, PauseDraft, automation_state,
-    orchestration_state,
+    CHART_DAYS, DEFAULT_TARGET, DayCounts, Health, HealthState, Metrics, Pause, PauseDraft,
+    automation_state, orchestration_state,
 };
 use app::model::inventory::{Automation, InventoryFilter};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -99,7 +99,9 @@ pub async fn automation_health(
         .rollups(
             RollupScope::Automation(automation.id),
             first_day(now, WINDOW_DAYS),
-            RollupParts::WithDurations,
+            RollupParts::WithDurations {
+                since: first_day(now, CHART_DAYS),
+            },
         )
         .await?;
     let metrics = metrics_of_all(&rollups, now.date_naive());
@@ -158,7 +160,9 @@ pub async fn orchestration_health(
         .rollups(
             RollupScope::Orchestration(o.id),
             first_day(now, WINDOW_DAYS),
-            RollupParts::WithDurations,
+            RollupParts::WithDurations {
+                since: first_day(now, CHART_DAYS),
+            },
         )
         .await?;
     let today = now.date_naive();

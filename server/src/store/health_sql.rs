@@ -131,13 +131,14 @@ macro_rules! health_queries {
                 return Ok(out);
             }
             let id = scope_id(scope);
-            let bind = |sql: String| {
+            let bind_from = |sql: String, since: chrono::NaiveDate| {
                 let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since);
                 match id {
                     None => query,
                     Some(id) => query.bind(id),
                 }
             };
+            let bind = |sql: String| bind_from(sql, since);
             // Row by row: a month of a large catalog is hundreds of
             // thousands of rows, far heavier as driver rows than as counts.
             let mut rows = bind(hsql::days(scope)).fetch(pool);
@@ -156,8 +157,8 @@ macro_rules! health_queries {
                 ));
             }
             drop(rows);
-            if matches!(parts, $crate::store::RollupParts::WithDurations) {
-                let mut rows = bind(hsql::durations(scope)).fetch(pool);
+            if let $crate::store::RollupParts::WithDurations { since: from } = parts {
+                let mut rows = bind_from(hsql::durations(scope), from.max(since)).fetch(pool);
                 while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
                     out.durations.push((
                         row.try_get("automation_id")?,

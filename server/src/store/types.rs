@@ -484,11 +484,12 @@ pub enum RollupScope<'a> {
 }
 
 /// Which rollups a read wants: states and leverage need only the counts
-/// and latest outcomes; the figures also need the duration histograms.
+/// and latest outcomes; the figures also need the duration histograms, which
+/// they read over a shorter span (from `since`) than the counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupParts {
     Counts,
-    WithDurations,
+    WithDurations { since: chrono::NaiveDate },
 }
 
 /// Rollups as stored, each row with its automation.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::model::accounts::Actor;
+use app::model::catalog::Orchestration;
 use app::model::dependencies::{Endpoint, NodeRef};
 use app::model::forms::{AutomationForm, OrchestrationForm, SaveOutcome};
 use app::model::health::HealthState;
@@ -66,6 +67,23 @@ struct Names {
 }
 
 impl Catalog {
+    /// [`Names`] for one orchestration's page: people and teams, and of
+    /// the orchestrations only `o` (its automations belong to it alone).
+    async fn names_around(&self, o: &Orchestration) -> Result<Names, StoreError> {
+        Ok(Names {
+            people: self.store.user_names().await?.into_iter().collect(),
+            teams: self
+                .store
+                .teams()
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect(),
+            tiers: HashMap::from([(o.id, o.fields.tier)]),
+            orchestrations: HashMap::from([(o.id, (o.fields.slug.clone(), o.fields.name.clone()))]),
+        })
+    }
+
     async fn names(&self) -> Result<Names, StoreError> {
         let orchestrations = self.store.orchestrations().await?;
         Ok(Names {
@@ -232,7 +250,10 @@ impl CatalogService for Catalog {
                 Err(StoreError::NotFound) => return Ok(None),
                 Err(other) => return Err(unavailable(other)),
             };
-            let names = self.names().await.map_err(unavailable)?;
+            let names = self
+                .names_around(&orchestration)
+                .await
+                .map_err(unavailable)?;
             let members = graph::members(&*self.store, orchestration.id)
                 .await
                 .map_err(unavailable)?;
