@@ -339,22 +339,43 @@ macro_rules! incident_queries {
             id: i64,
             outcome: &$crate::store::AlertTry,
         ) -> StoreResult<()> {
+            outbox_tried(
+                tx,
+                [
+                    incsql::ALERT_SENT,
+                    incsql::ALERT_RETRY,
+                    incsql::ALERT_FAILED,
+                ],
+                id,
+                outcome,
+            )
+            .await
+        }
+
+        /// Records one try of an outbox row (an alert, a review notice)
+        /// with its statements for sent, retried and failed, each binding
+        /// the id first.
+        pub async fn outbox_tried(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            [sent, retry, failed]: [&'static str; 3],
+            id: i64,
+            outcome: &$crate::store::AlertTry,
+        ) -> StoreResult<()> {
             use $crate::store::AlertTry;
             let query = match outcome {
-                AlertTry::Sent { at, payload } => sqlx::query(incsql::ALERT_SENT)
-                    .bind(id)
-                    .bind(*at)
-                    .bind(payload.as_str()),
+                AlertTry::Sent { at, payload } => {
+                    sqlx::query(sent).bind(id).bind(*at).bind(payload.as_str())
+                }
                 AlertTry::Retry {
                     next_at,
                     error,
                     payload,
-                } => sqlx::query(incsql::ALERT_RETRY)
+                } => sqlx::query(retry)
                     .bind(id)
                     .bind(*next_at)
                     .bind(error.as_str())
                     .bind(payload.as_str()),
-                AlertTry::Failed { error, payload } => sqlx::query(incsql::ALERT_FAILED)
+                AlertTry::Failed { error, payload } => sqlx::query(failed)
                     .bind(id)
                     .bind(error.as_str())
                     .bind(payload.as_str()),

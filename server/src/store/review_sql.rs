@@ -655,28 +655,17 @@ macro_rules! review_queries {
             id: i64,
             outcome: &$crate::store::AlertTry,
         ) -> StoreResult<()> {
-            use $crate::store::AlertTry;
-            let query = match outcome {
-                AlertTry::Sent { at, payload } => sqlx::query(rvsql::NOTICE_SENT)
-                    .bind(id)
-                    .bind(*at)
-                    .bind(payload.as_str()),
-                AlertTry::Retry {
-                    next_at,
-                    error,
-                    payload,
-                } => sqlx::query(rvsql::NOTICE_RETRY)
-                    .bind(id)
-                    .bind(*next_at)
-                    .bind(error.as_str())
-                    .bind(payload.as_str()),
-                AlertTry::Failed { error, payload } => sqlx::query(rvsql::NOTICE_FAILED)
-                    .bind(id)
-                    .bind(error.as_str())
-                    .bind(payload.as_str()),
-            };
-            query.execute(&mut **tx).await?;
-            Ok(())
+            outbox_tried(
+                tx,
+                [
+                    rvsql::NOTICE_SENT,
+                    rvsql::NOTICE_RETRY,
+                    rvsql::NOTICE_FAILED,
+                ],
+                id,
+                outcome,
+            )
+            .await
         }
     };
 }

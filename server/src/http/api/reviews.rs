@@ -118,6 +118,28 @@ pub async fn one(
     Ok(Json(detail(&state, id).await?))
 }
 
+/// Saves a draft, signing it off with `sign`, and answers with it.
+async fn write(
+    state: &AppState,
+    actor: &app::model::accounts::Actor,
+    id: i64,
+    draft: ReviewDraft,
+    sign: bool,
+) -> Result<Json<ReviewDetail>, AppError> {
+    let calendar = state.config.fiscal_calendar;
+    reviews::save(
+        &*state.store,
+        &*state.clock,
+        calendar,
+        actor,
+        id,
+        draft,
+        sign,
+    )
+    .await?;
+    Ok(Json(detail(state, id).await?))
+}
+
 /// `PUT /api/v1/reviews/{id}`: saves a draft (`version` names the one it
 /// was edited from: 409 with the current review when someone saved since).
 pub async fn save(
@@ -126,18 +148,7 @@ pub async fn save(
     Path(id): Path<i64>,
     JsonBody(draft): JsonBody<ReviewDraft>,
 ) -> Result<Json<ReviewDetail>, AppError> {
-    let calendar = state.config.fiscal_calendar;
-    reviews::save(
-        &*state.store,
-        &*state.clock,
-        calendar,
-        &actor,
-        id,
-        draft,
-        false,
-    )
-    .await?;
-    Ok(Json(detail(&state, id).await?))
+    write(&state, &actor, id, draft, false).await
 }
 
 /// `POST /api/v1/reviews/{id}/sign`: saves and signs off; 422 with what is
@@ -148,18 +159,7 @@ pub async fn sign(
     Path(id): Path<i64>,
     JsonBody(draft): JsonBody<ReviewDraft>,
 ) -> Result<Json<ReviewDetail>, AppError> {
-    let calendar = state.config.fiscal_calendar;
-    reviews::save(
-        &*state.store,
-        &*state.clock,
-        calendar,
-        &actor,
-        id,
-        draft,
-        true,
-    )
-    .await?;
-    Ok(Json(detail(&state, id).await?))
+    write(&state, &actor, id, draft, true).await
 }
 
 /// `DELETE /api/v1/reviews/{id}`: throws a draft away; 409 once signed.
