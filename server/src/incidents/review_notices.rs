@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::Settings;
 use super::job::Round;
-use super::send::{MAX_ATTEMPTS, Sender, backoff};
+use super::send::{Sender, settle};
 use crate::audit::Author;
 use crate::store::{AlertTry, Store, StoreResult};
 
@@ -186,31 +186,11 @@ async fn send_due(
         )
         .to_string();
         let key = format!("baton-review-notice-{}", notice.id);
-        let outcome = match sender.post_keyed(&channel, &key, &body).await {
-            Ok(()) => {
-                out.sent += 1;
-                AlertTry::Sent {
-                    at: now,
-                    payload: body,
-                }
-            }
-            Err(error) if notice.attempts + 1 >= MAX_ATTEMPTS => {
-                out.failed += 1;
-                tracing::warn!(notice = notice.id, %error, "review notice given up");
-                AlertTry::Failed {
-                    error,
-                    payload: body,
-                }
-            }
-            Err(error) => {
-                out.retried += 1;
-                AlertTry::Retry {
-                    next_at: now + backoff(notice.attempts + 1),
-                    error,
-                    payload: body,
-                }
-            }
-        };
+        let posted = sender.post_keyed(&channel, &key, &body).await;
+        let outcome = settle(posted, notice.attempts, body, now, out);
+        if let AlertTry::Failed { error, .. } = &outcome {
+            tracing::warn!(notice = notice.id, %error, "review notice given up");
+        }
         store.review_notice_tried(notice.id, &outcome).await?;
     }
     Ok(())

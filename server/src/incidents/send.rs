@@ -25,9 +25,39 @@ const LONGEST_WAIT: TimeDelta = TimeDelta::hours(1);
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long to wait after the `attempts`-th failed try.
-pub(crate) fn backoff(attempts: i32) -> TimeDelta {
+fn backoff(attempts: i32) -> TimeDelta {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(0);
     (FIRST_RETRY * 2_i32.pow(doublings)).min(LONGEST_WAIT)
+}
+
+/// What one try of an outbox row (an alert, a review notice) came to,
+/// counted in `out`: sent, to be tried again after the backoff, or given up
+/// after [`MAX_ATTEMPTS`] tries (`attempts` is how many came before).
+pub(crate) fn settle(
+    posted: Result<(), String>,
+    attempts: i32,
+    payload: String,
+    now: DateTime<Utc>,
+    out: &mut Round,
+) -> AlertTry {
+    match posted {
+        Ok(()) => {
+            out.sent += 1;
+            AlertTry::Sent { at: now, payload }
+        }
+        Err(error) if attempts + 1 >= MAX_ATTEMPTS => {
+            out.failed += 1;
+            AlertTry::Failed { error, payload }
+        }
+        Err(error) => {
+            out.retried += 1;
+            AlertTry::Retry {
+                next_at: now + backoff(attempts + 1),
+                error,
+                payload,
+            }
+        }
+    }
 }
 
 /// Posts alerts over HTTP(S).
@@ -150,31 +180,11 @@ impl Sender {
                 &settings.public_url,
             )
             .to_string();
-            let outcome = match self.post(&channel, alert.id, &body).await {
-                Ok(()) => {
-                    out.sent += 1;
-                    AlertTry::Sent {
-                        at: now,
-                        payload: body,
-                    }
-                }
-                Err(error) if alert.attempts + 1 >= MAX_ATTEMPTS => {
-                    out.failed += 1;
-                    tracing::warn!(alert = alert.id, %error, "alert given up");
-                    AlertTry::Failed {
-                        error,
-                        payload: body,
-                    }
-                }
-                Err(error) => {
-                    out.retried += 1;
-                    AlertTry::Retry {
-                        next_at: now + backoff(alert.attempts + 1),
-                        error,
-                        payload: body,
-                    }
-                }
-            };
+            let posted = self.post(&channel, alert.id, &body).await;
+            let outcome = settle(posted, alert.attempts, body, now, out);
+            if let AlertTry::Failed { error, .. } = &outcome {
+                tracing::warn!(alert = alert.id, %error, "alert given up");
+            }
             store.alert_tried(alert.id, &outcome).await?;
         }
         Ok(())
