@@ -294,6 +294,14 @@ async fn pg_database(name: &str) -> String {
 
 #[tokio::main]
 async fn main() {
+    // The allocator as `baton serve` sets it (this runtime's threads
+    // started already; the server's connections and tasks come later).
+    baton::allocator::tune();
+    // `BATON_BENCH_TRACE=1` logs what the server does (debug) beside the
+    // slow answers, on stderr.
+    if std::env::var_os("BATON_BENCH_TRACE").is_some() {
+        baton::telemetry::init("baton=debug,warn", baton::config::LogFormat::Text);
+    }
     let dir = tempfile::tempdir().unwrap();
     let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let pg_url = pg_database("baton_bench").await;

@@ -19,6 +19,9 @@ const QUEUE_CAPACITY: usize = 4096;
 /// batches, and background work should not take them for quiet.
 const BUSY_AFTER: Duration = Duration::from_millis(250);
 
+/// A batch that takes this long to commit is logged (at debug).
+const SLOW_BATCH: Duration = Duration::from_millis(5);
+
 struct Pending {
     delivery: NewDelivery,
     reply: oneshot::Sender<StoreResult<RecordedDelivery>>,
@@ -141,8 +144,17 @@ async fn write_batches(
         let (deliveries, replies): (Vec<_>, Vec<_>) =
             pending.drain(..).map(|p| (p.delivery, p.reply)).unzip();
         let size: usize = deliveries.iter().map(|d| d.body.len()).sum();
+        let began = Instant::now();
         match store.record_deliveries(&deliveries).await {
             Ok(receipts) => {
+                let took = began.elapsed();
+                if took >= SLOW_BATCH {
+                    tracing::debug!(
+                        ?took,
+                        deliveries = deliveries.len(),
+                        "a slow batch of deliveries"
+                    );
+                }
                 batches.fetch_add(1, Ordering::Relaxed);
                 bytes.fetch_add(u64::try_from(size).unwrap_or(u64::MAX), Ordering::Relaxed);
                 last_commit.store(millis_since(started), Ordering::Relaxed);

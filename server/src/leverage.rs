@@ -10,7 +10,7 @@ use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::{Gap, Leverage, LeverageInput, LeverageReport, Ranked, Suggestion};
 use app::model::runbooks::Freshness;
 
-use crate::store::{RollupScope, Store, StoreResult};
+use crate::store::{RollupScope, Rollups, Store, StoreResult};
 
 /// What runs showed of each automation over the last 30 days: finished
 /// runs a week, and the share that failed (or were missed).
@@ -29,19 +29,24 @@ pub async fn observe(
     scope: RollupScope<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> StoreResult<Observed> {
-    Ok(crate::health::recent_metrics(store, scope, now)
-        .await?
-        .into_iter()
-        .map(|(id, m)| {
-            (
-                id,
-                Observation {
-                    runs_per_week: m.runs_per_week(),
-                    failure_rate: m.failure_rate(),
-                },
-            )
-        })
-        .collect())
+    let mut rollups = crate::health::recent_rollups(store, scope, now).await?;
+    Ok(observed_in(&mut rollups, now.date_naive()))
+}
+
+/// What `rollups` (of the last [`crate::health::RECENT_DAYS`] at least)
+/// show, by automation.
+pub fn observed_in(rollups: &mut Rollups, today: chrono::NaiveDate) -> Observed {
+    let mut observed = Observed::new();
+    crate::health::each_automation(rollups, today, |id, m| {
+        observed.insert(
+            id,
+            Observation {
+                runs_per_week: m.runs_per_week(),
+                failure_rate: m.failure_rate(),
+            },
+        );
+    });
+    observed
 }
 
 /// The most grouping suggestions offered at once.
@@ -98,18 +103,18 @@ pub fn automation_leverage(a: &Automation, tier: Option<i32>, observed: &Observe
 
 /// An orchestration's leverage, given its automations. Its failure rate is
 /// its automations' together.
-pub fn orchestration_leverage(
+pub fn orchestration_leverage<A: std::borrow::Borrow<Automation>>(
     o: &Orchestration,
-    members: &[Automation],
+    members: &[A],
     observed: &Observed,
     runbook: Freshness,
 ) -> Leverage {
     let parts: f64 = members
         .iter()
-        .map(|a| automation_leverage(a, None, observed).minutes_per_week)
+        .map(|a| automation_leverage(a.borrow(), None, observed).minutes_per_week)
         .sum();
     let (mut failures, mut counted) = (0.0, 0.0);
-    for seen in members.iter().filter_map(|a| observed.get(&a.id)) {
+    for seen in members.iter().filter_map(|a| observed.get(&a.borrow().id)) {
         if let (Some(rate), Some(runs)) = (seen.failure_rate, seen.runs_per_week) {
             failures += rate * runs;
             counted += runs;
@@ -172,10 +177,10 @@ pub fn rank(
     observed: &Observed,
     runbooks: &Runbooks,
 ) -> LeverageReport {
-    let mut members: HashMap<i64, Vec<Automation>> = HashMap::new();
+    let mut members: HashMap<i64, Vec<&Automation>> = HashMap::new();
     for a in automations {
         if let Some(o) = a.fields.orchestration_id {
-            members.entry(o).or_default().push(a.clone());
+            members.entry(o).or_default().push(a);
         }
     }
     let tiers: HashMap<i64, i32> = orchestrations
@@ -340,6 +345,21 @@ pub async fn report(
     let automations = store
         .automations(&InventoryFilter::default(), u32::MAX, 0)
         .await?;
+    let observed = observe(store, RollupScope::All, now).await?;
+    let runbooks = crate::runbooks::freshness(store, runbook_stale_days, now).await?;
+    report_of(store, &orchestrations, &automations, &observed, &runbooks).await
+}
+
+/// [`report`] of a catalog the caller has already read (every
+/// orchestration and every automation), with what runs showed and the
+/// runbooks' standing.
+pub async fn report_of(
+    store: &dyn Store,
+    orchestrations: &[Orchestration],
+    automations: &[Automation],
+    observed: &Observed,
+    runbooks: &Runbooks,
+) -> StoreResult<LeverageReport> {
     let edges: Vec<(NodeRef, NodeRef)> = store
         .dependencies()
         .await?
@@ -347,15 +367,13 @@ pub async fn report(
         .map(|d| (d.upstream.node, d.downstream.node))
         .collect();
     let names: HashMap<i64, String> = store.user_names().await?.into_iter().collect();
-    let observed = observe(store, RollupScope::All, now).await?;
-    let runbooks = crate::runbooks::freshness(store, runbook_stale_days, now).await?;
     Ok(rank(
-        &orchestrations,
-        &automations,
+        orchestrations,
+        automations,
         &edges,
         &names,
-        &observed,
-        &runbooks,
+        observed,
+        runbooks,
     ))
 }
 

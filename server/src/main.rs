@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         }
     };
     baton::telemetry::init(&cli.options.log, cli.options.log_format);
+    // Before the runtime starts its threads, which would each take an arena.
+    baton::allocator::tune();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -234,8 +234,9 @@ async fn checkpoint_periodically(
         }
         last = std::time::Instant::now();
         bytes_then = writer.bytes_committed();
-        if let Err(err) = store.checkpoint().await {
-            tracing::warn!(%err, "cannot checkpoint the database");
+        match store.checkpoint().await {
+            Ok(()) => tracing::debug!(took = ?last.elapsed(), "database checkpointed"),
+            Err(err) => tracing::warn!(%err, "cannot checkpoint the database"),
         }
     }
 }

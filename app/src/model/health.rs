@@ -108,7 +108,8 @@ impl DayCounts {
         self.succeeded + self.failed + self.missed + self.other
     }
 
-    fn add(&mut self, other: &DayCounts) {
+    /// Adds `other`'s counts (not its day) to these.
+    pub fn add(&mut self, other: &DayCounts) {
         self.succeeded += other.succeeded;
         self.failed += other.failed;
         self.missed += other.missed;

@@ -22,7 +22,13 @@ struct Tally {
     /// Marks of the requests answered 2xx.
     accepted: Vec<String>,
     refused: u64,
+    /// Answers slower than [`SLOW`]: when each was due (wall clock, to
+    /// match the server's log) and how long it took.
+    slow: Vec<(chrono::DateTime<chrono::Utc>, Duration)>,
 }
+
+/// An answer this slow is listed with `BATON_BENCH_TRACE=1`.
+const SLOW: Duration = Duration::from_millis(10);
 
 /// Makes request `n` of connection `c` in run `run`: its bytes and mark.
 /// Requests go in fours, and a connection stops only after a fourth.
@@ -164,7 +170,12 @@ async fn load(
                     }
                     let (bytes, mark) = requests(run, c, n);
                     let status = exchange(&mut tcp, &mut buf, &bytes).await;
-                    tally.latencies.push(due.elapsed());
+                    let took = due.elapsed();
+                    tally.latencies.push(took);
+                    if took >= SLOW {
+                        let late = chrono::TimeDelta::from_std(took).unwrap_or_default();
+                        tally.slow.push((chrono::Utc::now() - late, took));
+                    }
                     if (200..300).contains(&status) {
                         tally.accepted.push(mark);
                     } else {
@@ -187,6 +198,7 @@ async fn load(
         all.latencies.extend(tally.latencies);
         all.accepted.extend(tally.accepted);
         all.refused += tally.refused;
+        all.slow.extend(tally.slow);
     }
     (all, started.elapsed())
 }
@@ -215,6 +227,20 @@ pub async fn run(
     let run = rand::random::<u32>();
     let (mut tally, took) = load(addr, requests, connections, duration, interval, run).await;
     tally.latencies.sort();
+    if std::env::var_os("BATON_BENCH_TRACE").is_some() {
+        tally.slow.sort();
+        eprintln!(
+            "{} answers of {} took {SLOW:?} or more:",
+            tally.slow.len(),
+            tally.latencies.len()
+        );
+        for (due, took) in &tally.slow {
+            eprintln!(
+                "  slow answer due {} took {took:.1?}",
+                due.format("%H:%M:%S%.3f")
+            );
+        }
+    }
     let kept = kept_marks(store).await;
     let missing = tally.accepted.iter().filter(|m| !kept.contains(*m)).count();
     Figures {

@@ -32,34 +32,61 @@ fn first_day(now: DateTime<Utc>, days: i64) -> NaiveDate {
     now.date_naive() - TimeDelta::days(days - 1)
 }
 
-/// Each automation's figures, from rollups covering several.
-fn metrics_by_automation(rollups: &Rollups, today: NaiveDate) -> HashMap<i64, Metrics> {
-    let mut days: HashMap<i64, Vec<_>> = HashMap::new();
-    for (a, d) in &rollups.days {
-        days.entry(*a).or_default().push(*d);
-    }
-    let mut durations: HashMap<i64, Vec<_>> = HashMap::new();
-    for (a, day, b, n) in &rollups.durations {
-        durations.entry(*a).or_default().push((*day, *b, *n));
-    }
-    let mut states: HashMap<i64, Vec<_>> = HashMap::new();
-    for (a, s) in &rollups.states {
-        states.entry(*a).or_default().push(s.clone());
-    }
-    let mut ids: Vec<i64> = days.keys().chain(states.keys()).copied().collect();
+/// Each automation's figures in `rollups` (which cover several), handed to
+/// `f` one automation at a time: only one automation's days are copied at
+/// once, so a month of the whole catalog costs no more than its rows.
+/// Sorts `rollups` by automation.
+pub(crate) fn each_automation(
+    rollups: &mut Rollups,
+    today: NaiveDate,
+    mut f: impl FnMut(i64, Metrics),
+) {
+    rollups.days.sort_unstable_by_key(|(a, d)| (*a, d.day));
+    rollups
+        .durations
+        .sort_unstable_by_key(|(a, day, ..)| (*a, *day));
+    rollups.states.sort_unstable_by_key(|(a, _)| *a);
+    let mut ids: Vec<i64> = rollups
+        .days
+        .iter()
+        .map(|(a, _)| *a)
+        .chain(rollups.states.iter().map(|(a, _)| *a))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    ids.into_iter()
-        .map(|id| {
-            let m = Metrics::from_rollups(
-                days.get(&id).map_or(&[][..], Vec::as_slice),
-                durations.get(&id).map_or(&[][..], Vec::as_slice),
-                states.get(&id).map_or(&[][..], Vec::as_slice),
-                today,
-            );
-            (id, m)
-        })
-        .collect()
+    /// The rows of automation `id` in rows sorted by automation.
+    fn of<T>(rows: &[T], id: i64, key: impl Fn(&T) -> i64) -> &[T] {
+        let start = rows.partition_point(|r| key(r) < id);
+        let end = start + rows[start..].partition_point(|r| key(r) == id);
+        &rows[start..end]
+    }
+    let (mut days, mut durations, mut states) = (Vec::new(), Vec::new(), Vec::new());
+    for id in ids {
+        days.clear();
+        days.extend(of(&rollups.days, id, |r| r.0).iter().map(|(_, d)| *d));
+        durations.clear();
+        durations.extend(
+            of(&rollups.durations, id, |r| r.0)
+                .iter()
+                .map(|(_, day, b, n)| (*day, *b, *n)),
+        );
+        states.clear();
+        states.extend(
+            of(&rollups.states, id, |r| r.0)
+                .iter()
+                .map(|(_, s)| s.clone()),
+        );
+        f(id, Metrics::from_rollups(&days, &durations, &states, today));
+    }
+}
+
+/// Each automation's figures, from rollups covering several.
+fn metrics_by_automation(rollups: &mut Rollups, today: NaiveDate) -> HashMap<i64, Metrics> {
+    let mut out = HashMap::new();
+    each_automation(rollups, today, |id, m| {
+        out.insert(id, m);
+    });
+    out
 }
 
 /// Figures over everything in `rollups` together.
@@ -156,7 +183,7 @@ pub async fn orchestration_health(
     members: &[Automation],
     now: DateTime<Utc>,
 ) -> StoreResult<(Health, Vec<MemberHealth>)> {
-    let rollups = store
+    let mut rollups = store
         .rollups(
             RollupScope::Orchestration(o.id),
             first_day(now, WINDOW_DAYS),
@@ -166,7 +193,7 @@ pub async fn orchestration_health(
         )
         .await?;
     let today = now.date_naive();
-    let by_member = metrics_by_automation(&rollups, today);
+    let by_member = metrics_by_automation(&mut rollups, today);
     // Its own pauses and its automations' (each automation's query would
     // include the orchestration's too).
     let all = store.pauses(RollupScope::All, now).await?;
@@ -222,17 +249,20 @@ pub struct HealthCounts {
     pub orchestrations: BTreeMap<&'static str, u64>,
 }
 
-/// The figures over the last 30 days (for leverage: runs a week and
-/// failure rate) of each automation `scope` covers.
-pub async fn recent_metrics(
+/// The days of recent figures (for leverage: runs a week and failure
+/// rate), today included.
+pub const RECENT_DAYS: i64 = 30;
+
+/// The rollups of the last [`RECENT_DAYS`] of each automation `scope`
+/// covers, without duration histograms.
+pub async fn recent_rollups(
     store: &dyn Store,
     scope: RollupScope<'_>,
     now: DateTime<Utc>,
-) -> StoreResult<HashMap<i64, Metrics>> {
-    let rollups = store
-        .rollups(scope, first_day(now, 30), RollupParts::Counts)
-        .await?;
-    Ok(metrics_by_automation(&rollups, now.date_naive()))
+) -> StoreResult<Rollups> {
+    store
+        .rollups(scope, first_day(now, RECENT_DAYS), RollupParts::Counts)
+        .await
 }
 
 /// Each automation's and each orchestration's state at a moment, with why.
@@ -282,34 +312,41 @@ impl States {
     }
 }
 
-/// The states of `automations` at `now`, from their figures (of the last
+/// The states of `automations` at `now`, from their rollups (of the last
 /// week at least) and the pauses.
 fn automation_states(
     automations: &[Automation],
-    orchestrations: &HashMap<i64, Orchestration>,
-    metrics: &HashMap<i64, Metrics>,
+    orchestrations: &HashMap<i64, &Orchestration>,
+    rollups: &mut Rollups,
     pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> HashMap<i64, (HealthState, String)> {
+    let state_of = |a: &Automation, figures: &Metrics| {
+        let o = a
+            .fields
+            .orchestration_id
+            .and_then(|id| orchestrations.get(&id).copied());
+        let paused = paused_at(
+            pauses,
+            a.id,
+            a.fields.orchestration_id,
+            lifecycle_of(o),
+            now,
+        );
+        automation_state(figures, target_of(o), paused)
+    };
+    let by_id: HashMap<i64, &Automation> = automations.iter().map(|a| (a.id, a)).collect();
+    let mut states = HashMap::with_capacity(automations.len());
+    each_automation(rollups, now.date_naive(), |id, figures| {
+        if let Some(a) = by_id.get(&id) {
+            states.insert(id, state_of(a, &figures));
+        }
+    });
     let empty = Metrics::from_rollups(&[], &[], &[], now.date_naive());
-    automations
-        .iter()
-        .map(|a| {
-            let o = a
-                .fields
-                .orchestration_id
-                .and_then(|id| orchestrations.get(&id));
-            let paused = paused_at(
-                pauses,
-                a.id,
-                a.fields.orchestration_id,
-                lifecycle_of(o),
-                now,
-            );
-            let figures = metrics.get(&a.id).unwrap_or(&empty);
-            (a.id, automation_state(figures, target_of(o), paused))
-        })
-        .collect()
+    for a in automations {
+        states.entry(a.id).or_insert_with(|| state_of(a, &empty));
+    }
+    states
 }
 
 async fn orchestrations_by_id(store: &dyn Store) -> StoreResult<HashMap<i64, Orchestration>> {
@@ -339,17 +376,26 @@ pub async fn states_of_catalog(
     automations: &[Automation],
     now: DateTime<Utc>,
 ) -> StoreResult<States> {
-    let orchestrations: HashMap<i64, Orchestration> =
-        orchestrations.iter().map(|o| (o.id, o.clone())).collect();
-    let rollups = store
+    let mut rollups = store
         .rollups(RollupScope::All, first_day(now, 7), RollupParts::Counts)
         .await?;
+    states_from_rollups(store, orchestrations, automations, &mut rollups, now).await
+}
+
+/// [`states_of_catalog`] from rollups the caller has already read, of the
+/// whole catalog over the last week at least.
+pub async fn states_from_rollups(
+    store: &dyn Store,
+    orchestrations: &[Orchestration],
+    automations: &[Automation],
+    rollups: &mut Rollups,
+    now: DateTime<Utc>,
+) -> StoreResult<States> {
+    let by_id: HashMap<i64, &Orchestration> = orchestrations.iter().map(|o| (o.id, o)).collect();
     let pauses = store.pauses(RollupScope::All, now).await?;
     let today = now.date_naive();
-    let by_automation = metrics_by_automation(&rollups, today);
-    let automation_states =
-        automation_states(automations, &orchestrations, &by_automation, &pauses, now);
-    // Each orchestration's members' states and days, in one pass each.
+    let automation_states = automation_states(automations, &by_id, rollups, &pauses, now);
+    // Each orchestration's members' states, and their runs summed by day.
     let orchestration_of: HashMap<i64, i64> = automations
         .iter()
         .filter_map(|a| a.fields.orchestration_id.map(|o| (a.id, o)))
@@ -360,21 +406,30 @@ pub async fn states_of_catalog(
             members.entry(*o).or_default().push(*state);
         }
     }
-    let mut days: HashMap<i64, Vec<DayCounts>> = HashMap::new();
+    let mut days: HashMap<i64, BTreeMap<NaiveDate, DayCounts>> = HashMap::new();
     for (a, d) in &rollups.days {
         if let Some(o) = orchestration_of.get(a) {
-            days.entry(*o).or_default().push(*d);
+            days.entry(*o)
+                .or_default()
+                .entry(d.day)
+                .or_insert(DayCounts {
+                    day: d.day,
+                    ..DayCounts::default()
+                })
+                .add(d);
         }
     }
+    let mut summed = Vec::new();
     let orchestration_states = orchestrations
-        .values()
+        .iter()
         .map(|o| {
-            let together = Metrics::from_rollups(
-                days.get(&o.id).map_or(&[][..], Vec::as_slice),
-                &[],
-                &[],
-                today,
+            summed.clear();
+            summed.extend(
+                days.get(&o.id)
+                    .into_iter()
+                    .flat_map(|d| d.values().copied()),
             );
+            let together = Metrics::from_rollups(&summed, &[], &[], today);
             let state = orchestration_state(
                 members.get(&o.id).map_or(&[][..], Vec::as_slice),
                 &together,
@@ -395,7 +450,7 @@ pub async fn states_of_catalog(
         automations: automation_states,
         orchestrations: orchestration_states,
         retired: orchestrations
-            .values()
+            .iter()
             .filter(|o| o.fields.lifecycle.as_str() == "retired")
             .map(|o| o.id)
             .collect(),
@@ -409,7 +464,7 @@ pub async fn states_of(
     now: DateTime<Utc>,
 ) -> StoreResult<HashMap<i64, (HealthState, String)>> {
     let ids: Vec<i64> = automations.iter().map(|a| a.id).collect();
-    let rollups = store
+    let mut rollups = store
         .rollups(
             RollupScope::Several(&ids),
             first_day(now, 7),
@@ -417,12 +472,13 @@ pub async fn states_of(
         )
         .await?;
     let orchestrations = orchestrations_by_id(store).await?;
+    let by_id: HashMap<i64, &Orchestration> =
+        orchestrations.iter().map(|(id, o)| (*id, o)).collect();
     let pauses = store.pauses(RollupScope::All, now).await?;
-    let metrics = metrics_by_automation(&rollups, now.date_naive());
     Ok(automation_states(
         automations,
-        &orchestrations,
-        &metrics,
+        &by_id,
+        &mut rollups,
         &pauses,
         now,
     ))
@@ -535,4 +591,58 @@ pub async fn end_pause(
         .end_pause(id, (!planned).then_some(now), &audit)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use app::model::health::RunState;
+
+    use super::*;
+
+    fn day(d: u32, succeeded: i64, failed: i64) -> DayCounts {
+        DayCounts {
+            day: NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default(),
+            succeeded,
+            failed,
+            ..DayCounts::default()
+        }
+    }
+
+    #[test]
+    fn each_automation_hands_over_each_one_with_only_its_own_rows() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default();
+        let at = Utc::now();
+        let state = |status: &str| RunState {
+            last_status: status.to_owned(),
+            last_at: at,
+            last_success_at: None,
+            down_since: None,
+        };
+        // Interleaved, as a database may return them; automation 3 has a
+        // state but no days, automation 1 days but no state.
+        let mut rollups = Rollups {
+            days: vec![(2, day(26, 4, 0)), (1, day(27, 1, 1)), (2, day(27, 2, 2))],
+            durations: vec![(2, today, 5, 6), (1, today, 3, 1)],
+            states: vec![(3, state("failed")), (2, state("succeeded"))],
+        };
+        let mut seen = Vec::new();
+        each_automation(&mut rollups, today, |id, m| seen.push((id, m)));
+        let ids: Vec<i64> = seen.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        let expected =
+            |days: &[DayCounts], durations: &[(NaiveDate, i32, i64)], states: &[RunState]| {
+                Metrics::from_rollups(days, durations, states, today)
+            };
+        assert_eq!(seen[0].1, expected(&[day(27, 1, 1)], &[(today, 3, 1)], &[]));
+        assert_eq!(
+            seen[1].1,
+            expected(
+                &[day(26, 4, 0), day(27, 2, 2)],
+                &[(today, 5, 6)],
+                &[state("succeeded")]
+            )
+        );
+        assert_eq!(seen[2].1, expected(&[], &[], &[state("failed")]));
+        assert_eq!(seen[1].1.rate(7), Some(75.0));
+    }
 }

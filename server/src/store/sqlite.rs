@@ -142,9 +142,11 @@ crate::store::impl_store::impl_store!(SqliteStore, {
     }
 
     async fn checkpoint(&self) -> StoreResult<()> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&self.pool)
+        // (busy, frames in the log, frames copied to the database)
+        let (_, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&self.pool)
             .await?;
+        tracing::debug!(log, copied, "SQLite log copied to the database");
         Ok(())
     }
 

@@ -26,7 +26,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use tokio::sync::broadcast;
 
 use super::{Catalog, unavailable};
-use crate::health::States;
+use crate::health::{RECENT_DAYS, States};
 use crate::store::{Change, RollupParts, RollupScope, Store, StoreResult};
 
 /// The longest a basis is used without looking again.
@@ -112,12 +112,30 @@ impl Basis {
         let automations = store
             .automations(&InventoryFilter::default(), u32::MAX, 0)
             .await?;
-        let states =
-            crate::health::states_of_catalog(store, &orchestrations, &automations, now).await?;
-        let first = now.date_naive() - TimeDelta::days(CHART_DAYS - 1);
-        let month = store
+        // One read of the recent rollups for the states (which need the
+        // last week), the chart and the leverage.
+        let first = now.date_naive() - TimeDelta::days(CHART_DAYS.max(RECENT_DAYS) - 1);
+        let mut recent = store
             .rollups(RollupScope::All, first, RollupParts::Counts)
             .await?;
+        let states = crate::health::states_from_rollups(
+            store,
+            &orchestrations,
+            &automations,
+            &mut recent,
+            now,
+        )
+        .await?;
+        let observed = crate::leverage::observed_in(&mut recent, now.date_naive());
+        let month = Month::of(
+            &recent.days,
+            now.date_naive() - TimeDelta::days(CHART_DAYS - 1),
+        );
+        drop(recent);
+        let runbooks = crate::runbooks::freshness(store, stale_days, now).await?;
+        let leverage =
+            crate::leverage::report_of(store, &orchestrations, &automations, &observed, &runbooks)
+                .await?;
         let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
         for (a, o) in &states.orchestration_of {
             members.entry(*o).or_default().push(*a);
@@ -126,9 +144,9 @@ impl Basis {
             built_at: now,
             mark,
             last_success: states.last_success_by_orchestration(),
-            month: Month::of(&month.days, first),
-            leverage: crate::leverage::report(store, now, stale_days).await?,
-            runbooks: crate::runbooks::freshness(store, stale_days, now).await?,
+            month,
+            leverage,
+            runbooks,
             review_subjects: crate::reviews::subjects_of(store, &orchestrations).await?,
             orchestrations,
             automations,
