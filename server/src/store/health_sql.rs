@@ -91,6 +91,12 @@ pub const DELETE_OLD_RUNS: &str = "\
 DELETE FROM runs WHERE id IN (
     SELECT r.id FROM automations a JOIN runs r ON r.automation_id = a.id AND r.at < $1
     LIMIT $2)";
+/// Whether [`DELETE_OLD_RUNS`] or [`DELETE_OLD_JOBS`] would delete
+/// anything before `$1`: read first, so that the write (and, on SQLite, the
+/// write lock) is taken only when there is something to delete.
+pub const ANY_OLD_RUNS: &str = "\
+SELECT EXISTS (SELECT 1 FROM automations a JOIN runs r ON r.automation_id = a.id AND r.at < $1)
+    OR EXISTS (SELECT 1 FROM jobs WHERE updated_at < $1)";
 /// Jobs of runs that old.
 pub const DELETE_OLD_JOBS: &str = "\
 DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE updated_at < $1 LIMIT $2)";
@@ -258,6 +264,13 @@ macro_rules! health_queries {
                 return Err($crate::store::StoreError::NotFound);
             }
             Ok(())
+        }
+
+        pub async fn any_old_runs(pool: &$pool, before: DateTime<Utc>) -> StoreResult<bool> {
+            Ok(sqlx::query_scalar(hsql::ANY_OLD_RUNS)
+                .bind(before)
+                .fetch_one(pool)
+                .await?)
         }
 
         pub async fn delete_old_runs(

@@ -343,6 +343,12 @@ async fn rollups_give_the_figures_of_the_raw_runs(#[case] backend: Backend) {
     let left = app.store.runs(id, 10_000).await.unwrap();
     assert!(gone > 0 && left.len() + gone as usize == changed.len());
     assert!(left.iter().all(|r| r.at >= now - TimeDelta::days(7)));
+    let again = baton::health::look(&*app.store, now, TimeDelta::days(7))
+        .await
+        .unwrap()
+        .deleted;
+    assert_eq!(again, 0, "nothing older is left to delete");
+    assert_eq!(app.store.runs(id, 10_000).await.unwrap().len(), left.len());
     let after = app.get_json(&health_path).await;
     assert_eq!(after["metrics"], health["metrics"], "rollups kept");
     assert_eq!(look(&app).await.missed, 0, "nothing missed again");
