@@ -292,15 +292,24 @@ async fn pg_database(name: &str) -> String {
     format!("postgres://root@127.0.0.1:5432/{name}")
 }
 
+/// What `BATON_BENCH_TRACE=1` logs: the writers, not every request.
+const TRACE_WRITERS: &str =
+    "baton::ingest=debug,baton::deliveries=debug,baton::startup=debug,baton::store=debug,warn";
+
 #[tokio::main]
 async fn main() {
     // The allocator as `baton serve` sets it (this runtime's threads
     // started already; the server's connections and tasks come later).
     baton::allocator::tune();
-    // `BATON_BENCH_TRACE=1` logs what the server does (debug) beside the
-    // slow answers, on stderr.
-    if std::env::var_os("BATON_BENCH_TRACE").is_some() {
-        baton::telemetry::init("baton=debug,warn", baton::config::LogFormat::Text);
+    // `BATON_BENCH_TRACE=1` logs, on stderr beside the slow answers, what
+    // the server's writers do (debug): delivery batches, processing,
+    // checkpoints. Any other value is the log filter itself.
+    if let Some(trace) = std::env::var_os("BATON_BENCH_TRACE") {
+        let filter = match trace.to_str() {
+            Some("1") | None => TRACE_WRITERS,
+            Some(filter) => filter,
+        };
+        baton::telemetry::init(filter, baton::config::LogFormat::Text);
     }
     let dir = tempfile::tempdir().unwrap();
     let sqlite_url = format!("sqlite://{}", dir.path().join("bench.db").display());

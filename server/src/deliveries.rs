@@ -36,8 +36,6 @@ pub struct DeliveryWriter {
     writing: Arc<AtomicBool>,
     /// When the last batch was committed, in milliseconds after `started`.
     last_commit: Arc<AtomicU64>,
-    /// Bytes of bodies committed so far.
-    bytes: Arc<AtomicU64>,
     started: Instant,
 }
 
@@ -50,7 +48,6 @@ impl DeliveryWriter {
         let started = Instant::now();
         // Never committed: as long ago as can be.
         let last_commit = Arc::new(AtomicU64::new(u64::MAX));
-        let bytes = Arc::new(AtomicU64::new(0));
         tokio::spawn(write_batches(
             store,
             rx,
@@ -59,7 +56,6 @@ impl DeliveryWriter {
                 batches: batches.clone(),
                 writing: writing.clone(),
                 last_commit: last_commit.clone(),
-                bytes: bytes.clone(),
                 started,
             },
         ));
@@ -68,7 +64,6 @@ impl DeliveryWriter {
             batches,
             writing,
             last_commit,
-            bytes,
             started,
         }
     }
@@ -96,12 +91,6 @@ impl DeliveryWriter {
         last != u64::MAX && millis_since(self.started) < last.saturating_add(millis(BUSY_AFTER))
     }
 
-    /// Bytes of delivery bodies committed so far: how fast the database's
-    /// log grows.
-    pub fn bytes_committed(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
-    }
-
     /// Transactions committed so far (for metrics and tests).
     pub fn batches_committed(&self) -> u64 {
         self.batches.load(Ordering::Relaxed)
@@ -121,7 +110,6 @@ struct Progress {
     batches: Arc<AtomicU64>,
     writing: Arc<AtomicBool>,
     last_commit: Arc<AtomicU64>,
-    bytes: Arc<AtomicU64>,
     started: Instant,
 }
 
@@ -135,7 +123,6 @@ async fn write_batches(
         batches,
         writing,
         last_commit,
-        bytes,
         started,
     } = progress;
     let mut pending = Vec::with_capacity(max_batch);
@@ -143,7 +130,6 @@ async fn write_batches(
         writing.store(true, Ordering::Relaxed);
         let (deliveries, replies): (Vec<_>, Vec<_>) =
             pending.drain(..).map(|p| (p.delivery, p.reply)).unzip();
-        let size: usize = deliveries.iter().map(|d| d.body.len()).sum();
         let began = Instant::now();
         match store.record_deliveries(&deliveries).await {
             Ok(receipts) => {
@@ -156,7 +142,6 @@ async fn write_batches(
                     );
                 }
                 batches.fetch_add(1, Ordering::Relaxed);
-                bytes.fetch_add(u64::try_from(size).unwrap_or(u64::MAX), Ordering::Relaxed);
                 last_commit.store(millis_since(started), Ordering::Relaxed);
                 let fresh = receipts.iter().filter(|r| !r.is_duplicate());
                 let (count, last) = fresh.fold((0u32, None), |(n, last), r| {

@@ -206,34 +206,34 @@ impl Application {
     }
 }
 
-/// Runs the store's checkpoint every second until shutdown, but not while
-/// pings are being written: a checkpoint flushes the database file, and the
-/// disk it keeps busy is the one every ping's commit waits on. Under a long
-/// steady load it runs at least every [`CHECKPOINT_AT_LEAST`] all the same,
-/// so the write-ahead log does not grow without end.
+/// Runs the store's checkpoint every second until shutdown, and every
+/// [`CHECKPOINT_BUSY`] while deliveries are being written. Each checkpoint
+/// holds the write turn for as long as it copies (see
+/// [`crate::store::Store::checkpoint`]); under load, checkpoints close
+/// together each copy little, and the log never grows long: a commit then
+/// writes over blocks the log already has instead of growing it, and no
+/// single checkpoint has much to flush to the disk every ping's commit
+/// waits on.
 async fn checkpoint_periodically(
     store: SharedStore,
     writer: DeliveryWriter,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut last = std::time::Instant::now();
-    let mut bytes_then = writer.bytes_committed();
     loop {
         tokio::select! {
-            () = tokio::time::sleep(CHECKPOINT_LOOK) => {}
+            () = tokio::time::sleep(CHECKPOINT_BUSY) => {}
             _ = stop.wait_for(|stopping| *stopping) => return,
         }
-        let grown = writer.bytes_committed().saturating_sub(bytes_then);
-        let due = if writer.busy() {
-            last.elapsed() >= CHECKPOINT_AT_LEAST || grown >= CHECKPOINT_BYTES
+        let every = if writer.busy() {
+            CHECKPOINT_BUSY
         } else {
-            last.elapsed() >= std::time::Duration::from_secs(1)
+            CHECKPOINT_QUIET
         };
-        if !due {
+        if last.elapsed() < every {
             continue;
         }
         last = std::time::Instant::now();
-        bytes_then = writer.bytes_committed();
         match store.checkpoint().await {
             Ok(()) => tracing::debug!(took = ?last.elapsed(), "database checkpointed"),
             Err(err) => tracing::warn!(%err, "cannot checkpoint the database"),
@@ -241,14 +241,10 @@ async fn checkpoint_periodically(
     }
 }
 
-/// How often the checkpointer looks.
-const CHECKPOINT_LOOK: std::time::Duration = std::time::Duration::from_millis(250);
-/// The longest a busy Baton goes without a checkpoint.
-const CHECKPOINT_AT_LEAST: std::time::Duration = std::time::Duration::from_secs(30);
-/// A busy Baton checkpoints after this many bytes of bodies as well: large
-/// webhooks fill the log fast, and a checkpoint of a short log is short,
-/// where SQLite's own (at about 400 MB) would stall the commit that runs it.
-const CHECKPOINT_BYTES: u64 = 32 * 1024 * 1024;
+/// How often a busy Baton checkpoints.
+const CHECKPOINT_BUSY: std::time::Duration = std::time::Duration::from_millis(200);
+/// How often a quiet one does.
+const CHECKPOINT_QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Completes on the first SIGTERM or SIGINT (Ctrl-C).
 pub async fn shutdown_signal() {

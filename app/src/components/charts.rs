@@ -53,6 +53,23 @@ fn describe(days: &[DayCounts]) -> String {
     text
 }
 
+/// A count short enough for the axis's margin: `9999`, `12k`, `120k`, `1.2M`.
+/// The chart's description and each bar's title give the exact figures.
+fn axis_count(n: i64) -> String {
+    match n {
+        ..10_000 => n.to_string(),
+        10_000..1_000_000 => format!("{}k", n / 1_000),
+        _ => {
+            let tenths = n / 100_000;
+            if tenths % 10 == 0 || tenths >= 100 {
+                format!("{}M", tenths / 10)
+            } else {
+                format!("{}.{}M", tenths / 10, tenths % 10)
+            }
+        }
+    }
+}
+
 /// Runs per day by outcome, as stacked bars, with `id` unique on the page.
 pub fn runs_svg(id: &str, title: &str, days: &[DayCounts]) -> String {
     let most = days
@@ -76,9 +93,10 @@ pub fn runs_svg(id: &str, title: &str, days: &[DayCounts]) -> String {
     let base = HEIGHT - BOTTOM;
     let _ = write!(
         svg,
-        r#"<line x1="{LEFT}" y1="{base}" x2="{WIDTH}" y2="{base}" class="chart__axis"/><text x="{}" y="{}" class="chart__label" text-anchor="end">{most}</text><text x="{}" y="{base}" class="chart__label" text-anchor="end">0</text>"#,
+        r#"<line x1="{LEFT}" y1="{base}" x2="{WIDTH}" y2="{base}" class="chart__axis"/><text x="{}" y="{}" class="chart__label" text-anchor="end">{}</text><text x="{}" y="{base}" class="chart__label" text-anchor="end">0</text>"#,
         LEFT - 4.0,
         TOP + 8.0,
+        axis_count(most),
         LEFT - 4.0,
     );
     for (k, d) in days.iter().enumerate() {
@@ -402,6 +420,22 @@ mod tests {
         let empty = durations_svg("d2", "None", &[on(1, 0, None, None)]);
         assert!(empty.contains("No finished run with a duration in these 1 days."));
         assert!(!empty.contains("<circle"));
+    }
+
+    #[test]
+    fn the_busiest_day_fits_the_axis_margin_at_any_size() {
+        assert_eq!(axis_count(0), "0");
+        assert_eq!(axis_count(9_999), "9999");
+        assert_eq!(axis_count(10_000), "10k");
+        assert_eq!(axis_count(120_456), "120k");
+        assert_eq!(axis_count(999_999), "999k");
+        assert_eq!(axis_count(1_000_000), "1M");
+        assert_eq!(axis_count(1_250_000), "1.2M");
+        assert_eq!(axis_count(12_345_678), "12M");
+        let svg = runs_svg("c", "Runs", &[day(1, 120_456, 0, 0)]);
+        assert!(svg.contains(r#"text-anchor="end">120k</text>"#), "{svg}");
+        // The exact figure is still in the words.
+        assert!(svg.contains("120456 succeeded"), "{svg}");
     }
 
     #[test]

@@ -64,9 +64,10 @@ pub trait Store: Send + Sync + 'static {
     /// A real round trip to the database, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
 
-    /// Housekeeping to run every second or so: on SQLite, copies the
-    /// write-ahead log into the database file without holding up writers
-    /// (so no commit ever pays for a checkpoint); nothing on PostgreSQL.
+    /// Housekeeping to run every second or so (more often under load): on
+    /// SQLite, copies the write-ahead log into the database file between
+    /// two commits, so that the log starts over and stays short; nothing on
+    /// PostgreSQL.
     async fn checkpoint(&self) -> StoreResult<()>;
 
     /// Takes or renews the lease `name` for `holder` until `now + ttl`.

@@ -94,6 +94,8 @@ pub struct Basis {
     /// Each orchestration's automations.
     members: HashMap<i64, Vec<i64>>,
     month: Month,
+    /// The chart of every automation: what an unfiltered dashboard draws.
+    all_days: Vec<DayCounts>,
     leverage: LeverageReport,
     /// Each orchestration's runbook standing (absent: none written).
     runbooks: crate::leverage::Runbooks,
@@ -132,6 +134,7 @@ impl Basis {
             now.date_naive() - TimeDelta::days(CHART_DAYS - 1),
         );
         drop(recent);
+        let all_days = month.chart(automations.iter().map(|a| &a.id));
         let runbooks = crate::runbooks::freshness(store, stale_days, now).await?;
         let leverage =
             crate::leverage::report_of(store, &orchestrations, &automations, &observed, &runbooks)
@@ -145,6 +148,7 @@ impl Basis {
             mark,
             last_success: states.last_success_by_orchestration(),
             month,
+            all_days,
             leverage,
             runbooks,
             review_subjects: crate::reviews::subjects_of(store, &orchestrations).await?,
@@ -286,9 +290,10 @@ impl Catalog {
             .collect();
         let chosen_a: HashSet<i64> = chosen.iter().map(|a| a.id).collect();
 
+        // Worst first, then the longest without a success, then by name;
+        // only the ones shown get their sparkline.
         let last_success = &basis.last_success;
-        let no_members = Vec::new();
-        let mut attention: Vec<Attention> = live
+        let mut urgent: Vec<(&Orchestration, HealthState, &String)> = live
             .iter()
             .filter_map(|o| {
                 let (state, why) = states.orchestrations.get(&o.id)?;
@@ -296,29 +301,33 @@ impl Catalog {
                     state,
                     HealthState::Failing | HealthState::Silent | HealthState::Degraded
                 )
-                .then(|| Attention {
-                    slug: o.fields.slug.clone(),
-                    name: o.fields.name.clone(),
-                    state: *state,
-                    why: why.clone(),
-                    owner: o.fields.owner_id.and_then(|id| people.get(&id).cloned()),
-                    last_success_at: last_success.get(&o.id).copied(),
-                    per_day: basis
-                        .month
-                        .chart(basis.members.get(&o.id).unwrap_or(&no_members).iter()),
-                })
+                .then_some((*o, *state, why))
             })
             .collect();
-        attention.sort_by(|a, b| {
-            b.state
-                .severity()
-                .cmp(&a.state.severity())
-                .then_with(|| a.last_success_at.cmp(&b.last_success_at))
-                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        urgent.sort_by_cached_key(|(o, state, _)| {
+            (
+                std::cmp::Reverse(state.severity()),
+                last_success.get(&o.id).copied(),
+                o.fields.name.to_lowercase(),
+            )
         });
-
-        let attention_count = attention.len() as u64;
-        attention.truncate(app::services::ATTENTION_SHOWN);
+        let attention_count = urgent.len() as u64;
+        urgent.truncate(app::services::ATTENTION_SHOWN);
+        let no_members = Vec::new();
+        let attention: Vec<Attention> = urgent
+            .into_iter()
+            .map(|(o, state, why)| Attention {
+                slug: o.fields.slug.clone(),
+                name: o.fields.name.clone(),
+                state,
+                why: why.clone(),
+                owner: o.fields.owner_id.and_then(|id| people.get(&id).cloned()),
+                last_success_at: last_success.get(&o.id).copied(),
+                per_day: basis
+                    .month
+                    .chart(basis.members.get(&o.id).unwrap_or(&no_members).iter()),
+            })
+            .collect();
 
         let mut open_incidents: Vec<_> = store
             .open_incidents()
@@ -372,16 +381,13 @@ impl Catalog {
             })
             .collect();
         // Stale ones first (they were relied on), then by tier and name.
-        runbook_gaps.sort_by(|a, b| {
-            let rank = |f: Freshness| match f {
+        runbook_gaps.sort_by_cached_key(|g| {
+            let rank = match g.freshness {
                 Freshness::Stale => 0,
                 Freshness::Unverified => 1,
                 _ => 2,
             };
-            rank(a.freshness)
-                .cmp(&rank(b.freshness))
-                .then(a.tier.cmp(&b.tier))
-                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            (rank, g.tier, g.name.to_lowercase())
         });
         let runbook_gap_count = runbook_gaps.len() as u64;
         runbook_gaps.truncate(app::services::ATTENTION_SHOWN);
@@ -393,16 +399,20 @@ impl Catalog {
             .into_iter()
             .filter_map(|id| people.get(&id).map(|n| (id, n.clone())))
             .collect();
-        owners.sort_by_key(|o| o.1.to_lowercase());
+        owners.sort_by_cached_key(|o| o.1.to_lowercase());
         let reviews = self
             .dashboard_reviews(&basis.review_subjects, &live)
             .await?;
         let mut teams: Vec<(i64, String)> =
             team_names.into_iter().map(|t| (t.id, t.name)).collect();
-        teams.sort_by_key(|t| t.1.to_lowercase());
+        teams.sort_by_cached_key(|t| t.1.to_lowercase());
         Ok(Dashboard {
             as_of: basis.built_at,
-            per_day: basis.month.chart(chosen_a.iter()),
+            per_day: if filter.is_empty() {
+                basis.all_days.clone()
+            } else {
+                basis.month.chart(chosen_a.iter())
+            },
             orchestrations_by_state: by_state(
                 live.iter()
                     .filter_map(|o| states.orchestrations.get(&o.id).map(|(s, _)| s)),
