@@ -11,6 +11,7 @@ mod live;
 pub mod routes;
 mod services;
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::Router;
@@ -18,7 +19,7 @@ use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response, StatusCode};
 use axum::routing::{any, get};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -62,6 +63,14 @@ fn account_routes() -> Routes {
         .add(Method::POST, "/setup", Access::Open, auth::set_up)
 }
 
+/// The pages' routes, found by running the app once, once per process.
+/// While that run lasts, Leptos holds back every resource's first poll
+/// process-wide (a global flag), and a resource first polled meanwhile never
+/// loads: a page rendering for one `Application` while another was being
+/// built (as tests do) hung until its client gave up.
+static PAGE_ROUTES: LazyLock<Vec<AxumRouteListing>> =
+    LazyLock::new(|| generate_route_list(app::App));
+
 /// Builds every route with its layers.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
@@ -96,15 +105,10 @@ pub fn router(state: AppState) -> Router {
     let pages = account_routes()
         .into_parts()
         .0
-        .leptos_routes_with_context(
-            &state,
-            generate_route_list(app::App),
-            provide_state.clone(),
-            {
-                let options = leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, PAGE_ROUTES.clone(), provide_state.clone(), {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

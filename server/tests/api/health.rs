@@ -107,6 +107,35 @@ async fn machine_prefixes_answer_json_404s(#[case] backend: Backend) {
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_while_another_baton_starts_in_the_same_process(#[case] backend: Backend) {
+    // Finding the pages' routes runs the app once, and while that lasts
+    // Leptos holds back resources process-wide; a page rendering then
+    // used to hang until its client gave up.
+    let app = spawn_app(backend).await;
+    let building = tokio::spawn(async move {
+        for _ in 0..6 {
+            drop(spawn_app(backend).await);
+        }
+    });
+    let mut pages = 0;
+    while !building.is_finished() || pages == 0 {
+        let page = tokio::time::timeout(Duration::from_secs(10), async {
+            let res = app.get("/").await;
+            (res.status(), res.text().await.unwrap_or_default())
+        })
+        .await;
+        let (status, html) = page.expect("the dashboard finished within 10 s");
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("<h1>Dashboard</h1>"), "{html}");
+        pages += 1;
+    }
+    building.await.unwrap();
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
 async fn pages_render_on_the_server_and_unknown_ones_are_404(#[case] backend: Backend) {
     let app = spawn_app(backend).await;
