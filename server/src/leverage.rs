@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use app::model::catalog::{Lifecycle, Orchestration};
 use app::model::dependencies::{Endpoint, NodeKind, NodeRef};
+use app::model::health::Metrics;
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::{Gap, Leverage, LeverageInput, LeverageReport, Ranked, Suggestion};
 use app::model::runbooks::Freshness;
@@ -38,15 +39,19 @@ pub async fn observe(
 pub fn observed_in(rollups: &mut Rollups, today: chrono::NaiveDate) -> Observed {
     let mut observed = Observed::new();
     crate::health::each_automation(rollups, today, |id, m| {
-        observed.insert(
-            id,
-            Observation {
-                runs_per_week: m.runs_per_week(),
-                failure_rate: m.failure_rate(),
-            },
-        );
+        observed.insert(id, Observation::of(&m));
     });
     observed
+}
+
+impl Observation {
+    /// What an automation's figures show (over their last 30 days).
+    pub fn of(metrics: &Metrics) -> Self {
+        Self {
+            runs_per_week: metrics.runs_per_week(),
+            failure_rate: metrics.failure_rate(),
+        }
+    }
 }
 
 /// The most grouping suggestions offered at once.

@@ -183,6 +183,18 @@ pub async fn orchestration_health(
     members: &[Automation],
     now: DateTime<Utc>,
 ) -> StoreResult<(Health, Vec<MemberHealth>)> {
+    let (health, member_health, _) = orchestration_figures(store, o, members, now).await?;
+    Ok((health, member_health))
+}
+
+/// [`orchestration_health`], with each automation's figures as well (what
+/// leverage reads), from the same read of the rollups.
+pub async fn orchestration_figures(
+    store: &dyn Store,
+    o: &Orchestration,
+    members: &[Automation],
+    now: DateTime<Utc>,
+) -> StoreResult<(Health, Vec<MemberHealth>, HashMap<i64, Metrics>)> {
     let mut rollups = store
         .rollups(
             RollupScope::Orchestration(o.id),
@@ -239,6 +251,7 @@ pub async fn orchestration_health(
             as_of: now,
         },
         member_health,
+        by_member,
     ))
 }
 

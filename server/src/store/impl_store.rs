@@ -1124,6 +1124,13 @@ macro_rules! impl_store {
                 queries::ping_key(&self.pool, automation).await
             }
 
+            async fn orchestration_ping_keys(
+                &self,
+                orchestration: i64,
+            ) -> $crate::store::StoreResult<Vec<(i64, String)>> {
+                queries::orchestration_ping_keys(&self.pool, orchestration).await
+            }
+
             async fn automation_by_ping_key(
                 &self,
                 key: &str,

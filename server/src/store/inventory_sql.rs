@@ -102,6 +102,10 @@ pub const INSERT_PING_KEY: &str =
     "INSERT INTO ping_keys (key, automation_id, created_at) VALUES ($1, $2, $3)";
 pub const CURRENT_PING_KEY: &str =
     "SELECT key FROM ping_keys WHERE automation_id = $1 AND expires_at IS NULL";
+pub const ORCHESTRATION_PING_KEYS: &str = "\
+SELECT a.id, k.key FROM automations a
+JOIN ping_keys k ON k.automation_id = a.id AND k.expires_at IS NULL
+WHERE a.orchestration_id = $1";
 pub const AUTOMATION_BY_PING_KEY: &str = "\
 SELECT automation_id FROM ping_keys WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)";
 /// The current key starts its overlap: accepted until `$2`.
@@ -163,6 +167,17 @@ macro_rules! inventory_queries {
             Ok(sqlx::query_scalar(isql::CURRENT_PING_KEY)
                 .bind(automation)
                 .fetch_optional(pool)
+                .await?)
+        }
+
+        /// The current ping keys of the orchestration's automations.
+        pub async fn orchestration_ping_keys(
+            pool: &$pool,
+            orchestration: i64,
+        ) -> StoreResult<Vec<(i64, String)>> {
+            Ok(sqlx::query_as(isql::ORCHESTRATION_PING_KEYS)
+                .bind(orchestration)
+                .fetch_all(pool)
                 .await?)
         }
 

@@ -824,6 +824,10 @@ pub trait Store: Send + Sync + 'static {
     /// The automation's current ping key (every automation has one).
     async fn ping_key(&self, automation: i64) -> StoreResult<Option<String>>;
 
+    /// The current ping keys of an orchestration's automations, by
+    /// automation: one query for a page that shows them all.
+    async fn orchestration_ping_keys(&self, orchestration: i64) -> StoreResult<Vec<(i64, String)>>;
+
     /// The automation a ping key opens at `now`: the current key, or a
     /// rotated one until its overlap ends.
     async fn automation_by_ping_key(

@@ -85,6 +85,14 @@ impl SqliteStore {
     }
 }
 
+/// A passive checkpoint: (frames in the log, frames copied to the database).
+async fn wal_checkpoint(pool: &SqlitePool) -> StoreResult<(i64, i64)> {
+    let (_busy, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(pool)
+        .await?;
+    Ok((log, copied))
+}
+
 fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
     let meta = std::fs::metadata(path)?;
     Ok((meta.dev(), meta.ino()))
@@ -142,18 +150,26 @@ crate::store::impl_store::impl_store!(SqliteStore, {
     }
 
     async fn checkpoint(&self) -> StoreResult<()> {
-        // In a turn of its own, so that no commit of Baton's adds to the log
-        // while it is copied: the whole log gets copied (unless a reader
-        // still needs part of it), and the next commit starts the log over
-        // from its beginning. Commits then write over blocks the log file
-        // already has, which the disk syncs faster than a growing file (on
-        // ext4 each sync of a grown file also commits the journal).
+        // Twice. First beside Baton's commits: most of the log is copied
+        // and the database file synced while pings go on being kept.
+        let (log, copied) = wal_checkpoint(&self.pool).await?;
+        // Then in a turn of its own, for what was committed meanwhile (a few
+        // milliseconds' worth), so that no commit adds to the log while it is
+        // copied: the whole log gets copied (unless a reader still needs
+        // part of it), and the next commit starts the log over from its
+        // beginning. Commits then write over blocks the log file already
+        // has, which the disk syncs faster than a growing file (on ext4 each
+        // sync of a grown file also commits the journal). Copying the whole
+        // log in the turn made every commit behind it wait for all of it.
         let _turn = self.turns.take().await;
-        // (busy, frames in the log, frames copied to the database)
-        let (_, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(&self.pool)
-            .await?;
-        tracing::debug!(log, copied, "SQLite log copied to the database");
+        let (rest, rest_copied) = wal_checkpoint(&self.pool).await?;
+        tracing::debug!(
+            log,
+            copied,
+            rest,
+            rest_copied,
+            "SQLite log copied to the database"
+        );
         Ok(())
     }
 

@@ -128,4 +128,61 @@ async fn automations_get_ping_urls_and_keys_rotate_with_an_overlap(#[case] backe
         .post_json("/api/v1/automations/999/ping-key", &json!({}))
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // An orchestration's page shows its automations' current keys (read
+    // together): the rotated key, not the one in its overlap.
+    let o = app
+        .add_orchestration(json!({"name": "Backups", "purpose": "Keep copies"}))
+        .await;
+    let put = app
+        .put_json(
+            &format!("/api/v1/automations/{id}"),
+            &json!({"tool": "cron", "external_id": "backup.sh", "name": "Nightly backup",
+                    "orchestration_id": o["id"], "version": shown["version"]}),
+        )
+        .await;
+    assert_eq!(put.status(), StatusCode::OK);
+    let other = app
+        .add_automation(
+            json!({"tool": "cron", "external_id": "verify.sh", "name": "Verify",
+                               "orchestration_id": o["id"]}),
+        )
+        .await;
+    let other_key = other["ping"]["key"].as_str().unwrap().to_owned();
+    let mut keys = app
+        .store
+        .orchestration_ping_keys(o["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    keys.sort();
+    let other_id = other["id"].as_i64().unwrap();
+    assert_eq!(
+        keys,
+        vec![(id, new_key.clone()), (other_id, other_key.clone())]
+    );
+    assert_eq!(
+        app.store.orchestration_ping_keys(999).await.unwrap(),
+        vec![]
+    );
+    let page = app
+        .client
+        .post(app.url("/rpc/orchestrations/page"))
+        .form(&[("slug", o["slug"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page: Value = page.json().await.unwrap();
+    let shown_keys: Vec<(i64, String)> = page["ingestion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let key = m["ping"]["key"].as_str().unwrap().to_owned();
+            (m["automation_id"].as_i64().unwrap(), key)
+        })
+        .collect();
+    assert_eq!(shown_keys.len(), 2);
+    assert!(shown_keys.contains(&(id, new_key)));
+    assert!(shown_keys.contains(&(other_id, other_key)));
 }

@@ -212,6 +212,9 @@ impl DashboardCache {
         if let Some(basis) = kept.as_ref().filter(|b| !heard && b.fresh(now, mark)) {
             return Ok(basis.clone());
         }
+        // The old basis goes first: kept while the new one is built, both
+        // would be in memory at once (a request still using it keeps it).
+        kept.take();
         let basis = Arc::new(Basis::build(store, now, mark, self.stale_days).await?);
         *kept = Some(basis.clone());
         Ok(basis)

@@ -264,13 +264,15 @@ impl CatalogService for Catalog {
                     other => unavailable(anyhow::anyhow!("{other}")),
                 })?;
             let now = self.clock.now();
-            let observed = leverage::observe(
-                &*self.store,
-                RollupScope::Orchestration(orchestration.id),
-                now,
-            )
-            .await
-            .map_err(unavailable)?;
+            // One read of the rollups for its health and its leverage.
+            let (health, member_health, figures) =
+                crate::health::orchestration_figures(&*self.store, &orchestration, &members, now)
+                    .await
+                    .map_err(unavailable)?;
+            let observed: leverage::Observed = figures
+                .iter()
+                .map(|(id, m)| (*id, leverage::Observation::of(m)))
+                .collect();
             let runbook = crate::runbooks::current(
                 &*self.store,
                 orchestration.id,
@@ -286,10 +288,6 @@ impl CatalogService for Catalog {
                     .map_err(unavailable)?;
             let leverage =
                 leverage::for_orchestration(&orchestration, &members, &observed, runbook.freshness);
-            let (health, member_health) =
-                crate::health::orchestration_health(&*self.store, &orchestration, &members, now)
-                    .await
-                    .map_err(unavailable)?;
             let member_states: HashMap<i64, (HealthState, String)> = member_health
                 .into_iter()
                 .map(|m| (m.id, (m.state, m.why)))
@@ -299,15 +297,23 @@ impl CatalogService for Catalog {
                 .await
                 .map_err(unavailable)?;
             let can_edit = crate::access::may_edit_orchestration(&self.actor, &orchestration);
-            let mut ingestion = Vec::with_capacity(members.len());
-            for member in &members {
-                let key = self.store.ping_key(member.id).await.map_err(unavailable)?;
-                ingestion.push(MemberIngestion {
+            let keys: HashMap<i64, String> = self
+                .store
+                .orchestration_ping_keys(orchestration.id)
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .collect();
+            let ingestion = members
+                .iter()
+                .map(|member| MemberIngestion {
                     automation_id: member.id,
                     name: member.fields.name.clone(),
-                    ping: key.map(|key| app::model::ping::PingUrls::new(&self.public_url, &key)),
-                });
-            }
+                    ping: keys
+                        .get(&member.id)
+                        .map(|key| app::model::ping::PingUrls::new(&self.public_url, key)),
+                })
+                .collect();
             let f = &orchestration.fields;
             let person = |id: Option<i64>| id.and_then(|id| names.people.get(&id).cloned());
             Ok(Some(OrchestrationPage {
