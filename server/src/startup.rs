@@ -208,12 +208,12 @@ impl Application {
 
 /// Runs the store's checkpoint every second until shutdown, and every
 /// [`CHECKPOINT_BUSY`] while deliveries are being written. Each checkpoint
-/// holds the write turn for as long as it copies (see
-/// [`crate::store::Store::checkpoint`]); under load, checkpoints close
-/// together each copy little, and the log never grows long: a commit then
-/// writes over blocks the log already has instead of growing it, and no
-/// single checkpoint has much to flush to the disk every ping's commit
-/// waits on.
+/// copies the log beside the commits, then holds the write turn only to
+/// copy what came in meanwhile (see [`crate::store::Store::checkpoint`]);
+/// under load, checkpoints close together each copy little, and the log
+/// never grows long: a commit then writes over blocks the log already has
+/// instead of growing it, and no single checkpoint has much to flush to
+/// the disk every ping's commit waits on.
 async fn checkpoint_periodically(
     store: SharedStore,
     writer: DeliveryWriter,
