@@ -26,7 +26,7 @@ export default defineConfig({
     {
       name: 'screens',
       dependencies: ['first-run'],
-      testIgnore: [/first-run\.setup\.ts/, /(live|history|runbooks|reviews)\.spec\.ts/],
+      testIgnore: [/first-run\.setup\.ts/, /(live|history|runbooks|reviews|hostile)\.spec\.ts/],
       use: { storageState: '.auth/admin.json' },
     },
     // These fill the catalog with orchestrations, runs and incidents: they
@@ -34,7 +34,7 @@ export default defineConfig({
     {
       name: 'filled',
       dependencies: ['screens'],
-      testMatch: /(live|history|runbooks|reviews)\.spec\.ts/,
+      testMatch: /(live|history|runbooks|reviews|hostile)\.spec\.ts/,
       use: { storageState: '.auth/admin.json' },
     },
   ],
@@ -75,6 +75,8 @@ export default defineConfig({
       BATON_INCIDENT_LOOK_SECONDS: '1',
       // Recovery notices at once (the cooldown has its own API tests).
       BATON_ALERT_COOLDOWN_MINUTES: '0',
+      // The tests' alert receivers listen on 127.0.0.1.
+      BATON_ALLOW_PRIVATE_TARGETS: 'true',
     },
   },
 });

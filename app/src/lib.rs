@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod components;
+pub mod escape;
 pub mod model;
 pub mod pages;
 pub mod sections;
@@ -76,7 +77,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="baton" href="/pkg/baton.css"/>
         <Title formatter=|page: String| {
-            if page.is_empty() { "Baton".to_owned() } else { format!("{page} · Baton") }
+            escape::title_text(
+                if page.is_empty() { "Baton".to_owned() } else { format!("{page} · Baton") },
+            )
         }/>
         <Router>
             <Layout>

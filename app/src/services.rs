@@ -103,8 +103,12 @@ pub struct OrchestrationPage {
 pub struct MemberIngestion {
     pub automation_id: i64,
     pub name: String,
-    /// `None` for an automation reported by webhook only (no ping key).
+    /// `None` for an automation reported by webhook only (no ping key), or
+    /// when its ping URLs are hidden from the person asking.
     pub ping: Option<crate::model::ping::PingUrls>,
+    /// It has ping URLs, but they are write credentials: shown only to
+    /// those who may change it.
+    pub ping_hidden: bool,
 }
 
 /// Everything the automation page shows.
@@ -116,8 +120,12 @@ pub struct AutomationPage {
     pub leverage: Ranked,
     /// Whether the person asking may change it.
     pub can_edit: bool,
-    /// Where its job reports its runs.
+    /// Where its job reports its runs; `None` without a ping key, or when
+    /// the person asking may not see it (`ping_hidden`).
     pub ping: Option<crate::model::ping::PingUrls>,
+    /// It has ping URLs, but they are write credentials: shown only to
+    /// those who may change it.
+    pub ping_hidden: bool,
     /// Its newest runs.
     pub runs: Vec<crate::model::ingestion::Run>,
     /// The source and slug naming it (`/ping/<source-key>/<slug>`):

@@ -112,7 +112,8 @@ pub async fn check_joining(
     }
 }
 
-/// Whether `actor` may change this end of an edge (`false` when it is gone).
+/// Whether `actor` may change this end of an edge (`true` when it is gone:
+/// the caller reports a missing end as the form's error).
 async fn may_edit_node(
     store: &dyn Store,
     actor: &Actor,
@@ -121,18 +122,21 @@ async fn may_edit_node(
     match node.kind {
         NodeKind::Orchestration => match store.orchestration(node.id).await {
             Ok(o) => Ok(may_edit_orchestration(actor, &o)),
-            Err(StoreError::NotFound) => Ok(false),
+            Err(StoreError::NotFound) => Ok(true),
             Err(other) => Err(other),
         },
         NodeKind::Automation => match store.automation(node.id).await {
             Ok(a) => may_edit_automation(store, actor, &a).await,
-            Err(StoreError::NotFound) => Ok(false),
+            Err(StoreError::NotFound) => Ok(true),
             Err(other) => Err(other),
         },
     }
 }
 
-/// An edge may be added or removed by whoever may change either end.
+/// An edge may be added or removed only by someone who may change both
+/// ends (or an admin): an edge holds the downstream's alerts back while the
+/// upstream fails, so its downstream's owner must be the one to rely on it,
+/// and the upstream's owner must agree to be relied on.
 pub async fn check_edge(
     store: &dyn Store,
     actor: &Actor,
@@ -141,13 +145,14 @@ pub async fn check_edge(
 ) -> Result<(), CatalogError> {
     require_editor(actor)?;
     if actor.is_admin()
-        || may_edit_node(store, actor, upstream).await?
-        || may_edit_node(store, actor, downstream).await?
+        || (may_edit_node(store, actor, upstream).await?
+            && may_edit_node(store, actor, downstream).await?)
     {
         Ok(())
     } else {
         Err(CatalogError::Forbidden(
-            "only someone who may change one of its ends may add or remove a dependency".to_owned(),
+            "only someone who may change both of its ends, or an administrator, may add or remove a dependency"
+                .to_owned(),
         ))
     }
 }

@@ -329,6 +329,20 @@ pub struct Options {
     )]
     pub delivery_batch: usize,
 
+    /// Let alert channels post to addresses inside the network (loopback,
+    /// private, link-local): off, a channel may reach public addresses only
+    #[arg(
+        long,
+        env = "BATON_ALLOW_PRIVATE_TARGETS",
+        default_value_t = false,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub allow_private_targets: bool,
+
     /// Log filter, in tracing's EnvFilter syntax (e.g. info,baton=debug)
     #[arg(long, env = "BATON_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -487,6 +501,8 @@ pub struct Config {
     pub runbook_stale_days: u32,
     /// The fiscal calendar reviews follow.
     pub fiscal_calendar: app::model::reviews::FiscalCalendar,
+    /// Whether alert channels may reach addresses inside the network.
+    pub allow_private_targets: bool,
 }
 
 impl Config {
@@ -558,6 +574,7 @@ impl Config {
                 options.alert_cooldown_minutes.min(24 * 60),
             )),
             runbook_stale_days: options.runbook_stale_days.clamp(1, 3_660),
+            allow_private_targets: options.allow_private_targets,
             fiscal_calendar: app::model::reviews::FiscalCalendar::new(options.fiscal_year_start)
                 .unwrap_or_default(),
         })

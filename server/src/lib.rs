@@ -22,6 +22,7 @@ pub mod runbooks;
 pub mod runs;
 pub mod schedule;
 pub mod sources;
+pub mod spreadsheet;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -603,17 +603,11 @@ pub async fn report(
 /// The report's board as CSV: one line per review of the quarter.
 pub fn report_csv(report: &ReviewReport) -> String {
     fn field(text: &str) -> String {
-        // Cells starting like a formula are quoted with a leading
-        // apostrophe, so a spreadsheet shows them as text.
-        let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{text}")
-        } else {
-            text.to_owned()
-        };
+        let text = crate::spreadsheet::guarded(text);
         if text.contains([',', '"', '\n', '\r']) {
             format!("\"{}\"", text.replace('"', "\"\""))
         } else {
-            text
+            text.into_owned()
         }
     }
     let rate = |r: Option<f64>| r.map(|r| format!("{:.1}", r * 100.0)).unwrap_or_default();

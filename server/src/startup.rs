@@ -155,6 +155,7 @@ impl Application {
                     cooldown: self.state.config.alert_cooldown,
                     send_budget: self.state.config.incident_look_every,
                     fiscal_calendar: self.state.config.fiscal_calendar,
+                    allow_private_targets: self.state.config.allow_private_targets,
                 },
                 self.state.config.incident_look_every,
                 self.state.shutting_down.clone(),

@@ -144,11 +144,12 @@ impl Columns {
         Ok(Columns(found))
     }
 
-    /// The cell of `column`, trimmed; `None` when the file has no such column.
+    /// The cell of `column`, trimmed and with a spreadsheet's guard taken
+    /// off; `None` when the file has no such column.
     fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
         self.0
             .get(column)
-            .map(|&at| record.get(at).unwrap_or("").trim())
+            .map(|&at| crate::spreadsheet::unguarded(record.get(at).unwrap_or("").trim()))
     }
 }
 
@@ -457,7 +458,12 @@ fn csv_bytes(
     let failed = |err: csv::Error| TransferError::Store(StoreError::Other(err.into()));
     writer.write_record(header).map_err(failed)?;
     for row in rows {
-        writer.write_record(&row).map_err(failed)?;
+        writer
+            .write_record(
+                row.iter()
+                    .map(|cell| crate::spreadsheet::guarded(cell).into_owned()),
+            )
+            .map_err(failed)?;
     }
     writer
         .into_inner()

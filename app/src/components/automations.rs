@@ -38,7 +38,8 @@ fn AutomationLine(row: InventoryRow) -> impl IntoView {
     let safe = !unowned && !loose && !row.no_failure_mode;
     let name =
         view! { <a class="table__name" href=format!("/automations/{}", row.id)>{row.name}</a> };
-    let external = (!row.url.is_empty()).then(|| {
+    // Only http(s) becomes a link, whatever a tool's webhook sent.
+    let external = crate::model::catalog::is_http_url(&row.url).then(|| {
         view! { <a class="table__sub" href=row.url rel="noopener">"Open in its tool ↗"</a> }
     });
     view! {

@@ -7,6 +7,20 @@ use leptos_router::hooks::use_navigate;
 use crate::model::errors::FieldErrors;
 use crate::model::forms::{FieldChange, SaveOutcome};
 
+/// A click handler that asks `question` first and stops the click on a
+/// no. (An inline `onclick` attribute would be refused by the pages'
+/// Content-Security-Policy, which runs no script written in the markup.)
+pub fn confirm_first(question: &'static str) -> impl Fn(leptos::ev::MouseEvent) + Clone + 'static {
+    move |ev| {
+        #[cfg(feature = "hydrate")]
+        if !window().confirm_with_message(question).unwrap_or(false) {
+            ev.prevent_default();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, question);
+    }
+}
+
 /// The field errors in an outcome, if it is one.
 pub fn errors_of(outcome: Option<&Result<SaveOutcome, ServerFnError>>) -> FieldErrors {
     match outcome {
@@ -128,7 +142,7 @@ pub fn TextField(
     let control = if multiline {
         view! {
             <textarea id=id.clone() name=name rows="3" required=required
-                aria-invalid=invalid aria-describedby=describe>{value}</textarea>
+                aria-invalid=invalid aria-describedby=describe>{crate::escape::textarea_text(value)}</textarea>
         }
         .into_any()
     } else {

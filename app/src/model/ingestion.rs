@@ -455,20 +455,47 @@ pub struct DeliveryFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// Hides all but the first characters of every key in a ping URL path, for
-/// people who may see the log but not use the keys.
+/// Hides all but the first characters of the key in an ingestion URL's
+/// path, for people who may see the log but not use the keys, and for the
+/// request log. The key is the first non-empty segment after the family's
+/// prefix (after the tool's name for `/hooks/`), so empty segments
+/// (`/ping//<key>`) hide nothing.
 pub fn mask_keys(uri: &str) -> String {
     let (path, query) = uri
         .split_once('?')
         .map_or((uri, None), |(p, q)| (p, Some(q)));
     let mut parts: Vec<String> = path.split('/').map(str::to_owned).collect();
-    // "", "ping" | "p" | "api", key … or "", "api", "push", key
-    let key_at = match parts.get(1).map(String::as_str) {
+    let segment = |i: usize| parts.get(i).map(String::as_str);
+    let key_from = match segment(1) {
         Some("ping" | "p") => Some(2),
-        Some("hooks") => Some(3),
-        Some("api") if parts.get(2).map(String::as_str) == Some("push") => Some(3),
+        Some("hooks") => {
+            let named_tool = parts
+                .iter()
+                .skip(2)
+                .find(|s| !s.is_empty())
+                .is_some_and(|s| SourceTool::ALL.iter().any(|t| t.as_str() == s));
+            // The key comes after the tool's name; without one, the first
+            // segment may be the key itself.
+            Some(if named_tool {
+                parts
+                    .iter()
+                    .skip(2)
+                    .position(|s| !s.is_empty())
+                    .map_or(2, |p| p + 3)
+            } else {
+                2
+            })
+        }
+        Some("api") if segment(2) == Some("push") => Some(3),
         _ => None,
     };
+    let key_at = key_from.and_then(|from| {
+        parts
+            .iter()
+            .skip(from)
+            .position(|s| !s.is_empty())
+            .map(|p| p + from)
+    });
     if let Some(key) = key_at.and_then(|i| parts.get_mut(i)) {
         let shown: String = key.chars().take(4).collect();
         *key = format!("{shown}…");
@@ -502,7 +529,18 @@ mod tests {
             mask_keys("/hooks/github/0123456789abcdef"),
             "/hooks/github/0123…"
         );
-        assert_eq!(mask_keys("/hooks/other"), "/hooks/other");
+        assert_eq!(mask_keys("/hooks/other"), "/hooks/othe…");
+        assert_eq!(mask_keys("/hooks/0123456789abcdef"), "/hooks/0123…");
+        assert_eq!(
+            mask_keys("/hooks//github//0123456789abcdef"),
+            "/hooks//github//0123…"
+        );
+        assert_eq!(
+            mask_keys("/ping//0123456789abcdef/nightly"),
+            "/ping//0123…/nightly"
+        );
+        assert_eq!(mask_keys("/ping/"), "/ping/");
+        assert_eq!(mask_keys("/orchestrations/ping"), "/orchestrations/ping");
     }
 
     #[test]

@@ -110,7 +110,15 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
                     <dt>"Tool"</dt><dd>{f.tool.label()}</dd>
                     <dt>"External id"</dt><dd class="mono">{f.external_id.clone()}</dd>
                     <dt>"Address"</dt>
-                    <dd>{if f.url.is_empty() { view! { <span class="muted">"—"</span> }.into_any() } else { view! { <a href=f.url.clone() rel="noopener">{f.url.clone()}</a> }.into_any() }}</dd>
+                    <dd>{if f.url.is_empty() {
+                        view! { <span class="muted">"—"</span> }.into_any()
+                    } else if crate::model::catalog::is_http_url(&f.url) {
+                        view! { <a href=f.url.clone() rel="noopener">{f.url.clone()}</a> }.into_any()
+                    } else {
+                        // Only http(s) becomes a link: a tool's webhook may
+                        // have sent anything (`javascript:` included).
+                        view! { <span class="mono">{f.url.clone()}</span> }.into_any()
+                    }}</dd>
                     <dt>"Owner"</dt><dd>{row.owner.clone().unwrap_or_else(|| "—".to_owned())}</dd>
                     <dt>"Team"</dt><dd>{row.team.clone().unwrap_or_else(|| "—".to_owned())}</dd>
                     <dt>"Orchestration"</dt>
@@ -130,6 +138,12 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
         <RunsCard runs=page.runs id=a.id/>
         <ScheduleCard id=a.id schedule=page.schedule can_edit=page.can_edit changed/>
         {page.ping.map(|ping| view! { <PingCard ping id=a.id can_edit=page.can_edit changed/> })}
+        {page.ping_hidden.then(|| view! {
+            <section class="card" aria-labelledby="ping-title">
+                <h2 id="ping-title">"Ping URLs"</h2>
+                <p class="muted">"Its job reports runs through ping URLs. Whoever holds one can report runs for it, so they are shown only to its owners and administrators."</p>
+            </section>
+        })}
         <SlugCard id=a.id slug=page.slug sources=page.sources can_edit=page.can_edit changed/>
         <section class="card" aria-labelledby="deps-title">
             <h2 id="deps-title">"Dependencies"</h2>
@@ -143,7 +157,7 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
                 <input type="hidden" name="id" value=a.id/>
                 <SaveMessages outcome=delete.value().into()/>
                 <button type="submit" class="button button--danger"
-                    onclick="return confirm('Delete this automation for good?')">"Delete for good"</button>
+                    on:click=crate::components::form::confirm_first("Delete this automation for good?")>"Delete for good"</button>
             </ActionForm>
         </section>
         })}
@@ -296,7 +310,7 @@ fn PingCard(ping: PingUrls, id: i64, can_edit: bool, changed: Callback<()>) -> i
                     <input type="hidden" name="id" value=id/>
                     <SaveMessages outcome=rotate.value().into()/>
                     <button type="submit" class="button"
-                        onclick="return confirm('Make a new key? The old one keeps working for 24 hours (the server setting), then stops.')">"Rotate the key"</button>
+                        on:click=crate::components::form::confirm_first("Make a new key? The old one keeps working for 24 hours (the server setting), then stops.")>"Rotate the key"</button>
                 </ActionForm>
             })}
         </section>

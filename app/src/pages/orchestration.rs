@@ -329,9 +329,10 @@ fn Ingestion(members: Vec<MemberIngestion>) -> impl IntoView {
                                 {members.into_iter().map(|m| view! {
                                     <tr>
                                         <th scope="row"><a href=format!("/automations/{}", m.automation_id)>{m.name.clone()}</a></th>
-                                        <td data-label="Ping URL">{match m.ping {
-                                            Some(ping) => view! { <code class="mono">{ping.success}</code> }.into_any(),
-                                            None => view! { <span class="muted">"Reported by webhook"</span> }.into_any(),
+                                        <td data-label="Ping URL">{match (m.ping, m.ping_hidden) {
+                                            (Some(ping), _) => view! { <code class="mono">{ping.success}</code> }.into_any(),
+                                            (None, true) => view! { <span class="muted">"Shown to those who may change it"</span> }.into_any(),
+                                            (None, false) => view! { <span class="muted">"Reported by webhook"</span> }.into_any(),
                                         }}</td>
                                         <td data-label="Deliveries">
                                             <a href=format!("/deliveries?automation_id={}", m.automation_id)>{format!("{}'s deliveries", m.name)}</a>

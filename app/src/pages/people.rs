@@ -249,7 +249,7 @@ fn PersonRow(person: PersonView, actions: Actions) -> impl IntoView {
                         view! {
                             <button type="submit" class="button button--small button--danger"
                                 aria-label=deactivate_label.clone()
-                                onclick="return confirm('Deactivate them? They can no longer sign in, and what they own becomes unowned.')">"Deactivate"</button>
+                                on:click=crate::components::form::confirm_first("Deactivate them? They can no longer sign in, and what they own becomes unowned.")>"Deactivate"</button>
                         }.into_any()
                     } else {
                         view! {

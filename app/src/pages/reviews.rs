@@ -467,7 +467,7 @@ fn ReviewForm(
                         </div>
                         <label class="field">
                             <span>"Note"</span>
-                            <textarea name=format!("draft[answers][{key}][note]") rows="2">{note}</textarea>
+                            <textarea name=format!("draft[answers][{key}][note]") rows="2">{crate::escape::textarea_text(note)}</textarea>
                         </label>
                         {move || error(field.clone()).map(|e| view! { <p class="field__error">{e}</p> })}
                     </fieldset>
@@ -496,7 +496,7 @@ fn ReviewForm(
             </fieldset>
             <label class="field" id="field-notes">
                 <span>"Notes"</span>
-                <textarea name="draft[notes]" rows="4">{r.notes.clone()}</textarea>
+                <textarea name="draft[notes]" rows="4">{crate::escape::textarea_text(r.notes.clone())}</textarea>
             </label>
             <div class="form__footer">
                 <button type="submit" name="sign" value="false" class="button" disabled=move || save.pending().get()>"Save draft"</button>

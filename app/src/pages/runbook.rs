@@ -280,7 +280,7 @@ fn Editor(editor: RunbookEditor) -> impl IntoView {
                         aria-invalid=move || field_error("body").is_some().then_some("true")
                         prop:value=move || body.get()
                         on:input=move |ev| typed(event_target_value(&ev))
-                    >{editor.body.clone()}</textarea>
+                    >{crate::escape::textarea_text(editor.body.clone())}</textarea>
                     <p id="field-body-hint" class="field__hint">"Headings, lists, tables, links and code work as in most markdown editors. Scripts and styles are removed when it is shown."</p>
                     <p id="field-body-message" class="field__error" role="status">{move || field_error("body")}</p>
                 </div>

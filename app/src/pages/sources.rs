@@ -195,13 +195,13 @@ fn SourceCard(
                 <ActionForm action=rotate>
                     <input type="hidden" name="id" value=id/>
                     <button type="submit" class="button"
-                        onclick="return confirm('Make a new key? The old one keeps working for the overlap the server is set to (24 hours by default), then stops.')">"Rotate the key"</button>
+                        on:click=crate::components::form::confirm_first("Make a new key? The old one keeps working for the overlap the server is set to (24 hours by default), then stops.")>"Rotate the key"</button>
                 </ActionForm>
                 {tool.signs().then(|| view! {
                     <ActionForm action=rotate_secret>
                         <input type="hidden" name="id" value=id/>
                         <button type="submit" class="button"
-                            onclick="return confirm('Make a new secret? Deliveries signed with the old one are still taken for the overlap the server is set to (24 hours by default): paste the new one into the tool before then.')">"Rotate the secret"</button>
+                            on:click=crate::components::form::confirm_first("Make a new secret? Deliveries signed with the old one are still taken for the overlap the server is set to (24 hours by default): paste the new one into the tool before then.")>"Rotate the secret"</button>
                     </ActionForm>
                 })}
             </div>

@@ -2,6 +2,12 @@
 //! own [`Store`], so sessions sit in the same SQLite file or PostgreSQL
 //! database as everything else, are shared by every instance, and can be
 //! revoked. Expiry is read from Baton's [`Clock`].
+//!
+//! The store keeps a session under the SHA-256 of its id, and its record
+//! without the id, so reading the database (or a backup of it) yields no
+//! cookie that signs anyone in. A save only updates a session that is still
+//! there: a request that was in flight when its session was ended (signed
+//! out, its person deactivated) cannot write it back.
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -84,13 +90,17 @@ impl BatonSessions {
     }
 
     fn stored(&self, record: &Record) -> Result<StoredSession> {
+        let without_id = Record {
+            id: Id(0),
+            ..record.clone()
+        };
         Ok(StoredSession {
-            id: record.id.to_string(),
+            id: stored_id(&record.id),
             user_id: record
                 .data
                 .get(USER_KEY)
                 .and_then(serde_json::Value::as_i64),
-            record: serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?,
+            record: serde_json::to_string(&without_id).map_err(|e| Error::Encode(e.to_string()))?,
             expires_at: self.expires_at(record)?,
         })
     }
@@ -99,6 +109,11 @@ impl BatonSessions {
     pub async fn delete_expired(&self) -> crate::store::StoreResult<u64> {
         self.store.delete_expired_sessions(self.clock.now()).await
     }
+}
+
+/// What the store knows a session by: the SHA-256 of its id, in hex.
+pub fn stored_id(id: &Id) -> String {
+    crate::accounts::tokens::hash(&id.to_string())
 }
 
 fn backend(err: impl std::fmt::Display) -> Error {
@@ -132,20 +147,20 @@ impl SessionStore for BatonSessions {
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let Some(text) = self
             .store
-            .load_session(&id.to_string(), self.clock.now())
+            .load_session(&stored_id(id), self.clock.now())
             .await
             .map_err(backend)?
         else {
             return Ok(None);
         };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::Decode(e.to_string()))
+        let record: Record =
+            serde_json::from_str(&text).map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *id, ..record }))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
         self.store
-            .delete_session(&id.to_string())
+            .delete_session(&stored_id(id))
             .await
             .map_err(backend)
     }

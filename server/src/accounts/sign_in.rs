@@ -1,6 +1,6 @@
 //! Signing in: a password checked against its account, with the same work
 //! done whether the account exists or not, and guessing slowed down per
-//! account and per client address.
+//! account at each client address, and per client address.
 
 use std::net::IpAddr;
 
@@ -15,7 +15,8 @@ use crate::store::{Person, Store, StoreError};
 
 /// How far back failed attempts count.
 pub const WINDOW: TimeDelta = TimeDelta::minutes(5);
-/// Failures within [`WINDOW`] after which an account waits.
+/// Failures within [`WINDOW`] after which an account waits, at the address
+/// they came from (elsewhere its owner may still sign in).
 pub const ACCOUNT_LIMIT: u64 = 5;
 /// Failures within [`WINDOW`] after which a client address waits (higher:
 /// an office behind one address holds many people).
@@ -54,6 +55,12 @@ pub fn actor(person: Person) -> Option<Actor> {
 /// Checks `password` for `email`, from `client`. Every attempt that is not
 /// throttled verifies a hash, a dummy one when there is no such account, so
 /// the answer's timing does not tell which emails have accounts.
+///
+/// The attempt is noted as a failure before the password is checked, and
+/// the counts read after: of many attempts made at once, each counts every
+/// one noted before it, so no more than the limit get to guess (counted
+/// after the check, they all read the count before any was noted). A
+/// success takes its note back.
 pub async fn sign_in(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -64,10 +71,11 @@ pub async fn sign_in(
     let email = super::normalise_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
     let client = client.to_string();
     let now = clock.now();
+    store.record_sign_in_failure(&email, &client, now).await?;
     let (by_account, by_address) = store
         .sign_in_failures(&email, &client, now - WINDOW)
         .await?;
-    if by_account >= ACCOUNT_LIMIT || by_address >= ADDRESS_LIMIT {
+    if by_account > ACCOUNT_LIMIT || by_address > ADDRESS_LIMIT {
         let audit = Author::typed(&email)
             .did(now, "user.sign_in_throttled", "user", None, &email)
             .from_client(&client);
@@ -86,7 +94,7 @@ pub async fn sign_in(
     };
     match signed_in {
         Some(actor) => {
-            store.forget_account_failures(&email).await?;
+            store.forget_sign_in_failures(&email, &client).await?;
             let audit = Author::of(&actor)
                 .did(now, "user.signed_in", "user", Some(actor.id), &email)
                 .from_client(&client);
@@ -94,7 +102,6 @@ pub async fn sign_in(
             Ok(actor)
         }
         None => {
-            store.record_sign_in_failure(&email, &client, now).await?;
             let audit = Author::typed(&email)
                 .did(now, "user.sign_in_failed", "user", id, &email)
                 .from_client(&client);

@@ -135,7 +135,7 @@ pub async fn authenticate(
 }
 
 /// The token of an `Authorization: Bearer …` header, if one is sent.
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -300,13 +300,51 @@ fn encode(text: &str) -> String {
 }
 
 /// Where to go after signing in: a path on this site, never elsewhere.
+/// Anything else goes to `/`: another host however spelled (`//host`,
+/// `/\\host`, a tab or newline that browsers drop, the same once
+/// percent-decoded), and anything a `Location` header cannot carry as is.
 fn local_target(next: Option<&str>) -> String {
     match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
+        Some(next)
+            if next.chars().all(|c| c.is_ascii_graphic())
+                && is_local_path(next)
+                && is_local_path(&percent_decoded(next)) =>
+        {
             next.to_owned()
         }
         _ => "/".to_owned(),
     }
+}
+
+/// A path that starts at this site's root and names no other host.
+fn is_local_path(path: &str) -> bool {
+    let mut rest = path.chars();
+    rest.next() == Some('/')
+        && !matches!(rest.next(), Some('/' | '\\'))
+        && !path.chars().any(|c| c.is_control() || c == '\\')
+}
+
+/// `text` with `%XX` escapes decoded as bytes (invalid ones kept as they
+/// are); bytes that are not UTF-8 become U+FFFD, which no local path holds.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let value = hex(h).unwrap_or_default() * 16 + hex(l).unwrap_or_default();
+                out.push(u8::try_from(value).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Scripts and tests ask for JSON answers; forms get redirects.
@@ -565,9 +603,28 @@ mod tests {
             local_target(Some("/orchestrations?x=1")),
             "/orchestrations?x=1"
         );
-        for elsewhere in ["https://evil.example", "//evil.example", "/\\evil", "evil"] {
-            assert_eq!(local_target(Some(elsewhere)), "/", "{elsewhere}");
+        for elsewhere in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/caf\u{e9}",
+            "/%00",
+            "",
+        ] {
+            assert_eq!(local_target(Some(elsewhere)), "/", "{elsewhere:?}");
         }
+        assert_eq!(
+            local_target(Some("/orchestrations/a%20b?q=x%2Fy")),
+            "/orchestrations/a%20b?q=x%2Fy"
+        );
         assert_eq!(local_target(None), "/");
     }
 

@@ -8,16 +8,22 @@
 //! happened meanwhile: `{"runs": <settled deliveries, missed or flagged
 //! runs>, "incidents": <bool>, "lagged": <bool>}`. A comment every 15
 //! seconds keeps proxies from closing a quiet stream. It ends when Baton
-//! shuts down; browsers then reconnect on their own.
+//! shuts down (browsers then reconnect on their own), and within
+//! [`RECHECK`] of its sign-in ending: the session signed out, timed out or
+//! its person deactivated, or the API token revoked.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
+use tower_sessions::Session;
+use tower_sessions::session::Id;
 
 use crate::startup::AppState;
 use crate::store::Change;
@@ -27,15 +33,39 @@ const THROTTLE: Duration = Duration::from_secs(1);
 /// How long a browser waits before reconnecting.
 const RETRY: Duration = Duration::from_secs(2);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often an open stream checks that its sign-in still holds.
+const RECHECK: Duration = Duration::from_secs(3);
+
+/// What signed the stream's caller in.
+enum SignedInBy {
+    Session(Id),
+    Token(String),
+}
 
 /// `GET /api/v1/events`.
 pub async fn events(
     State(state): State<AppState>,
+    Extension(actor): Extension<app::model::accounts::Actor>,
+    session: Session,
+    headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let by = match (super::auth::bearer(&headers), session.id()) {
+        (Some(token), _) => Some(SignedInBy::Token(token)),
+        (None, Some(id)) => Some(SignedInBy::Session(id)),
+        (None, None) => None,
+    };
+    let mut recheck = tokio::time::interval_at(Instant::now() + RECHECK, RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let listening = Listening {
         changes: state.store.subscribe(),
         stop: state.shutting_down.clone(),
         last_sent: None,
+        holder: Holder {
+            state: state.clone(),
+            by,
+            person: actor.id,
+        },
+        recheck,
     };
     let stream = futures::stream::unfold(listening, |mut listening| async move {
         let event = listening.next().await?;
@@ -49,6 +79,41 @@ struct Listening {
     stop: watch::Receiver<bool>,
     /// When the last event went; `None` before `ready`.
     last_sent: Option<Instant>,
+    holder: Holder,
+    recheck: tokio::time::Interval,
+}
+
+/// Whose stream it is, to check that their sign-in still holds.
+struct Holder {
+    state: AppState,
+    /// `None` only if the caller got in without either (not possible
+    /// through the sign-in layer): then the stream ends at the first check.
+    by: Option<SignedInBy>,
+    person: i64,
+}
+
+impl Holder {
+    /// Whether the sign-in that opened the stream still holds. A store
+    /// that cannot answer ends the stream too: the browser reconnects,
+    /// and is signed in again or not.
+    async fn still_signed_in(&self) -> bool {
+        let store = &*self.state.store;
+        let now = self.state.clock.now();
+        match &self.by {
+            Some(SignedInBy::Session(id)) => {
+                let kept = store
+                    .load_session(&crate::accounts::sessions::stored_id(id), now)
+                    .await;
+                let person = store.person(self.person).await;
+                matches!(kept, Ok(Some(_))) && matches!(person, Ok(Some(p)) if p.active)
+            }
+            Some(SignedInBy::Token(token)) => matches!(
+                crate::accounts::tokens::authenticate(store, &*self.state.clock, token).await,
+                Ok(Some(_))
+            ),
+            None => false,
+        }
+    }
 }
 
 /// What happened since the last event.
@@ -93,6 +158,7 @@ impl Listening {
         let mut gathered = Gathered::default();
         // Wait for something the screens show…
         loop {
+            let mut recheck = false;
             tokio::select! {
                 heard = self.changes.recv() => match heard {
                     Ok(change) => if gathered.add(&change) { break },
@@ -103,11 +169,16 @@ impl Listening {
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 _ = self.stop.wait_for(|stopping| *stopping) => return None,
+                _ = self.recheck.tick() => recheck = true,
+            }
+            if recheck && !self.holder.still_signed_in().await {
+                return None;
             }
         }
         // …then gather what else comes until a second after the last event.
         let until = last_sent + THROTTLE;
         loop {
+            let mut recheck = false;
             tokio::select! {
                 heard = self.changes.recv() => match heard {
                     Ok(change) => { gathered.add(&change); }
@@ -116,6 +187,10 @@ impl Listening {
                 },
                 () = tokio::time::sleep_until(until) => break,
                 _ = self.stop.wait_for(|stopping| *stopping) => return None,
+                _ = self.recheck.tick() => recheck = true,
+            }
+            if recheck && !self.holder.still_signed_in().await {
+                return None;
             }
         }
         self.last_sent = Some(Instant::now());

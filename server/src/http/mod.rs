@@ -9,6 +9,7 @@ mod health;
 mod ingest;
 mod live;
 pub mod routes;
+pub mod security;
 mod services;
 
 use std::sync::LazyLock;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         move || {
             leptos::prelude::provide_context(state.clone());
             leptos::prelude::provide_context(services.clone());
+            security::set_page_policy();
         }
     };
 
@@ -141,6 +143,10 @@ pub fn router(state: AppState) -> Router {
     bounded
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::from_fn_with_state(
+                    security::Https(config.https()),
+                    security::security_headers,
+                ))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(axum::middleware::from_fn_with_state(
                     TrustedProxies::new(config.trusted_proxies.clone()),
@@ -154,7 +160,8 @@ pub fn router(state: AppState) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(CompressionLayer::new()),
+                .layer(CompressionLayer::new())
+                .layer(axum::middleware::from_fn(security::normalise_path)),
         )
         .with_state(state)
 }
@@ -174,10 +181,13 @@ fn request_span(request: &Request<Body>) -> Span {
         .get::<ClientIp>()
         .map(|ClientIp(ip)| ip.to_string())
         .unwrap_or_default();
+    // Ingestion paths carry their key: the log shows only its first
+    // characters, so reading the log gives nobody a key.
+    let path = app::model::ingestion::mask_keys(request.uri().path());
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %path,
         route = route.as_deref().unwrap_or_default(),
         request_id,
         client,

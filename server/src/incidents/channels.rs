@@ -1,7 +1,13 @@
 //! Alert channels: a person's or a team's. Anyone may add and remove their
-//! own; team channels, and anyone else's, are for administrators. A webhook
+//! own; an editor, their teams'; administrators, anyone's. A webhook
 //! channel gets a Standard Webhooks secret, so its receiver can check that
-//! an alert comes from Baton.
+//! an alert comes from Baton. A channel's address must be public unless the
+//! operator allows private targets ([`super::targets`]). An address often
+//! carries a token (Slack's do): only administrators see addresses whole;
+//! everyone else sees them cut to scheme and host, their own included. A
+//! webhook's signing secret is shown whole to administrators and to the
+//! person whose channel it is (their receiver checks signatures with it),
+//! and masked to anyone else.
 
 use app::model::accounts::Actor;
 use app::model::errors::FieldErrors;
@@ -13,7 +19,8 @@ use crate::audit::Author;
 use crate::catalog::CatalogError;
 use crate::store::{NewChannel, Store};
 
-/// The channels `actor` may see: all for an administrator, else their own.
+/// The channels `actor` may see: all for an administrator, else their own,
+/// masked.
 pub async fn visible_channels(
     store: &dyn Store,
     actor: &Actor,
@@ -22,7 +29,55 @@ pub async fn visible_channels(
     Ok(all
         .into_iter()
         .filter(|c| actor.is_admin() || c.user_id == Some(actor.id))
+        .map(|c| masked_for(actor, c))
         .collect())
+}
+
+/// The channel as `actor` may see it: whole for an administrator; else its
+/// address cut to scheme and host, and its secret whole only if it is the
+/// actor's own channel.
+pub fn masked_for(actor: &Actor, mut channel: Channel) -> Channel {
+    if actor.is_admin() {
+        return channel;
+    }
+    channel.url = mask_url(&channel.url);
+    if channel.user_id != Some(actor.id) {
+        channel.secret = channel
+            .secret
+            .map(|s| format!("{}…", s.chars().take(10).collect::<String>()));
+    }
+    channel
+}
+
+/// `scheme://host[:port]/…`: where alerts go, without the path and query
+/// that hold its token.
+pub fn mask_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => {
+            let host = parsed.host_str().unwrap_or_default();
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}://{host}{port}/…", parsed.scheme())
+        }
+        Err(_) => "…".to_owned(),
+    }
+}
+
+/// Whether `actor` may add or remove a channel of this person or team:
+/// their own; as an editor, a team's they are a member of; as an admin,
+/// anyone's.
+async fn may_manage(
+    store: &dyn Store,
+    actor: &Actor,
+    user: Option<i64>,
+    team: Option<i64>,
+) -> Result<bool, CatalogError> {
+    if actor.is_admin() || (user.is_some() && user == Some(actor.id)) {
+        return Ok(true);
+    }
+    let Some(team) = team.filter(|_| actor.may_create()) else {
+        return Ok(false);
+    };
+    Ok(store.team_members().await?.contains(&(team, actor.id)))
 }
 
 fn new_secret() -> String {
@@ -40,14 +95,20 @@ pub async fn add_channel(
     actor: &Actor,
     draft: ChannelDraft,
     now: DateTime<Utc>,
+    allow_private: bool,
 ) -> Result<Channel, CatalogError> {
     let kind = draft.check().map_err(CatalogError::Invalid)?;
-    if !actor.is_admin() && draft.user_id != Some(actor.id) {
+    if !may_manage(store, actor, draft.user_id, draft.team_id).await? {
         return Err(CatalogError::Forbidden(
-            "only an administrator may add a channel for a team or for someone else".to_owned(),
+            "you may add channels for yourself, and as an editor for your own teams; \
+             only an administrator may add one for another team or someone else"
+                .to_owned(),
         ));
     }
     let mut errors = FieldErrors::default();
+    if let Some(why) = super::targets::refusal(draft.url.trim(), allow_private).await {
+        errors.add("url", why);
+    }
     let belongs_to = if let Some(user) = draft.user_id {
         let people = store.people().await?;
         match people.iter().find(|p| p.id == user && p.active) {
@@ -94,7 +155,7 @@ pub async fn add_channel(
             "team_id": channel.team_id,
         }));
     let id = store.add_channel(&channel, &audit).await?;
-    Ok(store.channel(id).await?)
+    Ok(masked_for(actor, store.channel(id).await?))
 }
 
 /// Removes a channel; alerts already queued to it fail with why.
@@ -105,9 +166,11 @@ pub async fn delete_channel(
     now: DateTime<Utc>,
 ) -> Result<(), CatalogError> {
     let channel = store.channel(id).await?;
-    if !actor.is_admin() && channel.user_id != Some(actor.id) {
+    if !may_manage(store, actor, channel.user_id, channel.team_id).await? {
         return Err(CatalogError::Forbidden(
-            "only an administrator may remove a team's or someone else's channel".to_owned(),
+            "you may remove your own channels, and as an editor your teams'; \
+             only an administrator may remove another team's or someone else's"
+                .to_owned(),
         ));
     }
     let audit = Author::of(actor).did(

@@ -628,7 +628,7 @@ pub async fn watch(
 ) {
     let holder = format!("baton-{}-{}", std::process::id(), rand::random::<u32>());
     let ttl = TimeDelta::from_std(every * 3).unwrap_or(TimeDelta::seconds(30));
-    let sender = Sender::new();
+    let sender = Sender::new(settings.allow_private_targets);
     let mut held: bool;
     loop {
         let now = clock.now();

@@ -17,12 +17,13 @@ mod channels;
 mod job;
 mod review_notices;
 mod send;
+pub mod targets;
 
 use app::model::accounts::Actor;
 use app::model::incidents::{Incident, IncidentDetail};
 use chrono::{DateTime, TimeDelta, Utc};
 
-pub use channels::{add_channel, delete_channel, visible_channels};
+pub use channels::{add_channel, delete_channel, mask_url, masked_for, visible_channels};
 pub use job::{LEASE, Round, round, watch};
 pub use send::{Sender, payload};
 
@@ -51,6 +52,8 @@ pub struct Settings {
     pub send_budget: std::time::Duration,
     /// The fiscal calendar reviews follow, for overdue review notices.
     pub fiscal_calendar: app::model::reviews::FiscalCalendar,
+    /// Whether alerts may go to addresses inside the network.
+    pub allow_private_targets: bool,
 }
 
 /// An incident with its timeline and alerts.

@@ -127,7 +127,10 @@ pub fn payload(
     );
     match kind {
         ChannelKind::Slack => json!({
-            "text": format!("{text}\n<{page}|Start the review> · <{board}|Review board>")
+            "text": format!(
+                "{}\n<{page}|Start the review> · <{board}|Review board>",
+                super::send::slack_text(&text)
+            )
         }),
         ChannelKind::Webhook => json!({
             "type": "review.overdue",

@@ -60,27 +60,32 @@ pub(crate) fn settle(
     }
 }
 
-/// Posts alerts over HTTP(S).
+/// Posts alerts over HTTP(S): to public addresses only, unless private
+/// targets are allowed (see [`super::targets`]).
 #[derive(Debug, Clone)]
 pub struct Sender {
     client: reqwest::Client,
-}
-
-impl Default for Sender {
-    fn default() -> Self {
-        Self::new()
-    }
+    allow_private: bool,
 }
 
 impl Sender {
-    pub fn new() -> Self {
-        let client = reqwest::Client::builder()
+    pub fn new(allow_private: bool) -> Self {
+        let mut builder = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        Self { client }
+            .redirect(reqwest::redirect::Policy::none());
+        if !allow_private {
+            // Every connection resolves its name through this, so a name
+            // that now leads inside is refused whatever it led to before.
+            builder = builder
+                .dns_resolver(std::sync::Arc::new(super::targets::PublicOnly))
+                .no_proxy();
+        }
+        let client = builder.build().unwrap_or_default();
+        Self {
+            client,
+            allow_private,
+        }
     }
 
     /// Posts one alert's body; `Err` says why it did not arrive.
@@ -97,9 +102,14 @@ impl Sender {
         id: &str,
         body: &str,
     ) -> Result<(), String> {
+        let url = reqwest::Url::parse(&channel.url)
+            .map_err(|_| "the channel's address is not a URL".to_owned())?;
+        if !self.allow_private && super::targets::literal_is_internal(&url) {
+            return Err("the channel's address is inside Baton's network: refused".to_owned());
+        }
         let mut request = self
             .client
-            .post(&channel.url)
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", id)
             .body(body.to_owned());
@@ -116,24 +126,35 @@ impl Sender {
                 .header("webhook-timestamp", timestamp.to_string())
                 .header("webhook-signature", signature);
         }
+        // What is kept of a failure is its kind and status: never the
+        // answer's body nor the address (either may carry secrets, or what
+        // an address inside the network said).
         let response = request.send().await.map_err(|err| {
             if err.is_timeout() {
                 format!("no answer within {} s", TIMEOUT.as_secs())
             } else if err.is_connect() {
-                "could not connect to the channel's address".to_owned()
+                let mut cause: Option<&dyn std::error::Error> = Some(&err);
+                let mut inside = false;
+                while let Some(c) = cause {
+                    inside |= c.to_string().contains("inside the network");
+                    cause = c.source();
+                }
+                if inside {
+                    "the channel's address resolves only inside Baton's network: refused".to_owned()
+                } else {
+                    "could not connect to the channel's address".to_owned()
+                }
+            } else if err.is_request() {
+                "the request could not be sent".to_owned()
             } else {
-                format!("the request failed: {err}")
+                "the request failed".to_owned()
             }
         })?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
         }
-        let text = response.text().await.unwrap_or_default();
-        let excerpt: String = text.chars().take(200).collect();
-        Err(format!("answered {status}: {excerpt}")
-            .trim_end()
-            .to_owned())
+        Err(format!("answered {status}"))
     }
 
     /// Tries each due alert once, for at most the settings' send budget.
@@ -218,6 +239,13 @@ fn words(alert: &Alert, incident: &Incident, orchestration: Option<&Orchestratio
     }
 }
 
+/// Text for a Slack-compatible message: `&`, `<` and `>` escaped as Slack
+/// asks, so a stored name can neither mention everyone (`<!channel>`) nor
+/// make a link of its own (`<https://…|…>`); everything else is literal.
+pub(crate) fn slack_text(text: &str) -> String {
+    app::escape::entities(text)
+}
+
 /// What an alert posts: Baton's JSON for a webhook channel, a message for a
 /// Slack-compatible one. Links start with `public_url`.
 pub fn payload(
@@ -243,16 +271,16 @@ pub fn payload(
     let text = words(alert, incident, orchestration);
     match kind {
         ChannelKind::Slack => {
-            let mut lines = vec![text];
+            let mut lines = vec![slack_text(&text)];
             if !failure_mode.is_empty() && alert.kind != AlertKind::Recovered {
-                lines.push(format!("*Failure mode:* {failure_mode}"));
+                lines.push(format!("*Failure mode:* {}", slack_text(failure_mode)));
             }
             let mut refs = vec![
                 format!("<{incident_url}|Incident #{}>", incident.id),
-                format!("<{automation_url}|{}>", automation.fields.name),
+                format!("<{automation_url}|{}>", slack_text(&automation.fields.name)),
             ];
             if let Some((o, url, runbook)) = &links {
-                refs.push(format!("<{url}|{}>", o.fields.name));
+                refs.push(format!("<{url}|{}>", slack_text(&o.fields.name)));
                 refs.push(format!("<{runbook}|Runbook>"));
             }
             lines.push(refs.join(" · "));
@@ -296,6 +324,15 @@ pub fn payload(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slack_text_cannot_mention_or_link() {
+        assert_eq!(
+            slack_text("<!channel> & <https://evil.example|click>"),
+            "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;"
+        );
+        assert_eq!(slack_text("Nightly *export*"), "Nightly *export*");
+    }
 
     #[test]
     fn retries_wait_longer_each_time_up_to_an_hour() {

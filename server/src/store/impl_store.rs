@@ -942,8 +942,12 @@ macro_rules! impl_store {
                 queries::sign_in_failures(&self.pool, email, client, since).await
             }
 
-            async fn forget_account_failures(&self, email: &str) -> $crate::store::StoreResult<()> {
-                queries::forget_account_failures(&self.pool, email).await
+            async fn forget_sign_in_failures(
+                &self,
+                email: &str,
+                client: &str,
+            ) -> $crate::store::StoreResult<()> {
+                queries::forget_sign_in_failures(&self.pool, email, client).await
             }
 
             async fn forget_old_failures(

@@ -635,7 +635,8 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
 
-    /// Failed sign-ins after `since`: as `email`, and from `client`.
+    /// Failed sign-ins after `since`: as `email` from `client`, and from
+    /// `client` as anyone.
     async fn sign_in_failures(
         &self,
         email: &str,
@@ -643,8 +644,9 @@ pub trait Store: Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> StoreResult<(u64, u64)>;
 
-    /// Clears an account's failures once its owner signs in.
-    async fn forget_account_failures(&self, email: &str) -> StoreResult<()>;
+    /// Clears an account's failures from `client` once its owner signs in
+    /// from there.
+    async fn forget_sign_in_failures(&self, email: &str, client: &str) -> StoreResult<()>;
 
     /// Forgets failures noted at or before `before`; how many.
     async fn forget_old_failures(&self, before: DateTime<Utc>) -> StoreResult<u64>;

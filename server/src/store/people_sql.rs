@@ -1,6 +1,6 @@
 //! People and teams administration's SQL, shared by both backends like
 //! [`super::sql`]: roles, deactivation (which releases what the person
-//! owned and ends their sessions), teams and their members.
+//! owned, ends their sessions and revokes their API tokens), teams and their members.
 
 pub const SET_ROLE: &str = "UPDATE users SET role = $2 WHERE id = $1";
 pub const DEACTIVATE: &str =
@@ -17,6 +17,10 @@ pub const RELEASE_OWNED_AUTOMATIONS: &str = "\
 UPDATE automations SET owner_id = NULL, version = version + 1, updated_at = $2
 WHERE owner_id = $1";
 pub const END_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
+/// A deactivated person's tokens are revoked for good: reactivating them
+/// does not bring the tokens back.
+pub const REVOKE_TOKENS: &str =
+    "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";
 pub const COUNT_ACTIVE_ADMINS: &str =
     "SELECT count(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL";
 pub const ADD_MEMBER: &str = "\
@@ -72,11 +76,13 @@ macro_rules! people_queries {
                 changed(tx, psql::RELEASE_BACKED_UP_ORCHESTRATIONS, id, Some(now)).await?;
             let automations = changed(tx, psql::RELEASE_OWNED_AUTOMATIONS, id, Some(now)).await?;
             let sessions = changed(tx, psql::END_SESSIONS, id, None).await?;
+            let tokens = changed(tx, psql::REVOKE_TOKENS, id, Some(now)).await?;
             Ok(Some($crate::store::Released {
                 orchestrations_owned: owned,
                 orchestrations_backed_up: backed_up,
                 automations_owned: automations,
                 sessions_ended: sessions,
+                tokens_revoked: tokens,
             }))
         }
 

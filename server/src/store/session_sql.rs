@@ -7,10 +7,9 @@ pub const INSERT_SESSION: &str = "\
 INSERT INTO sessions (id, user_id, record, expires_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (id) DO NOTHING";
 
-pub const SAVE_SESSION: &str = "\
-INSERT INTO sessions (id, user_id, record, expires_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, record = excluded.record,
-    expires_at = excluded.expires_at";
+/// Updates only: a session ended meanwhile stays ended.
+pub const SAVE_SESSION: &str =
+    "UPDATE sessions SET user_id = $2, record = $3, expires_at = $4 WHERE id = $1";
 
 pub const LOAD_SESSION: &str = "SELECT record FROM sessions WHERE id = $1 AND expires_at > $2";
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id = $1";
@@ -23,12 +22,15 @@ SELECT id, email, display_name, role, deactivated_at IS NULL AS active FROM user
 pub const RECORD_SIGN_IN_FAILURE: &str =
     "INSERT INTO sign_in_failures (email, client, at) VALUES ($1, $2, $3)";
 
-/// Failures since `$3` for the account `$1` and for the address `$2`.
+/// Failures since `$3` for the account `$1` from the address `$2`, and for
+/// the address `$2` as anyone. An account is throttled per address, so
+/// someone guessing from one place cannot lock its owner out elsewhere.
 pub const SIGN_IN_FAILURES: &str = "\
-SELECT (SELECT count(*) FROM sign_in_failures WHERE email = $1 AND at > $3),
+SELECT (SELECT count(*) FROM sign_in_failures WHERE email = $1 AND client = $2 AND at > $3),
        (SELECT count(*) FROM sign_in_failures WHERE client = $2 AND at > $3)";
 
-pub const FORGET_ACCOUNT_FAILURES: &str = "DELETE FROM sign_in_failures WHERE email = $1";
+pub const FORGET_SIGN_IN_FAILURES: &str =
+    "DELETE FROM sign_in_failures WHERE email = $1 AND client = $2";
 pub const FORGET_OLD_FAILURES: &str = "DELETE FROM sign_in_failures WHERE at <= $1";
 
 pub const CLAIM_FIRST_RUN: &str =
@@ -163,9 +165,14 @@ macro_rules! session_queries {
             ))
         }
 
-        pub async fn forget_account_failures(pool: &$pool, email: &str) -> StoreResult<()> {
-            sqlx::query(ssql::FORGET_ACCOUNT_FAILURES)
+        pub async fn forget_sign_in_failures(
+            pool: &$pool,
+            email: &str,
+            client: &str,
+        ) -> StoreResult<()> {
+            sqlx::query(ssql::FORGET_SIGN_IN_FAILURES)
                 .bind(email)
+                .bind(client)
                 .execute(pool)
                 .await?;
             Ok(())

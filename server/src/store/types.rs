@@ -440,6 +440,7 @@ pub struct Released {
     pub orchestrations_backed_up: u64,
     pub automations_owned: u64,
     pub sessions_ended: u64,
+    pub tokens_revoked: u64,
 }
 
 /// What checking a presented token needs: which token, whose, what it may

@@ -214,6 +214,33 @@ impl TestDb {
         }
     }
 
+    /// Every text value `sql` selects (one column), read from the database
+    /// directly, as an operator (or someone holding a backup) would.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .unwrap();
+                let found = sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                found
+            }
+            TestDb::Postgres { name } => {
+                let pool = sqlx::PgPool::connect(&pg_url_for(name)).await.unwrap();
+                let found = sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                found
+            }
+        }
+    }
+
     /// Undoes [`TestDb::make_unreachable`].
     pub async fn restore(&self) {
         match self {
@@ -292,6 +319,11 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The folder Baton serves its site (bundle, styles, icons) from.
+    pub fn site(&self) -> &std::path::Path {
+        self._site.path()
     }
 
     /// A client as a browser on Baton's pages is: it keeps cookies and says
@@ -457,6 +489,14 @@ async fn start(backend: Backend, options: &[&str]) -> TestApp {
         "--max-body",
         "1048576",
     ];
+    // The tests' alert receivers listen on 127.0.0.1: private targets are
+    // allowed unless a test says otherwise.
+    if !options
+        .iter()
+        .any(|o| o.starts_with("--allow-private-targets"))
+    {
+        args.push("--allow-private-targets");
+    }
     args.extend_from_slice(options);
     let config = config(&args);
     let clock = Arc::new(ManualClock::new(
@@ -488,6 +528,8 @@ async fn start(backend: Backend, options: &[&str]) -> TestApp {
 pub struct Process {
     pub child: std::process::Child,
     pub addr: std::net::SocketAddr,
+    /// Every line it has logged to stderr so far.
+    pub log: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Process {
@@ -506,8 +548,14 @@ pub fn serve(database_url: &str, site: &std::path::Path) -> Process {
 /// [`serve`] with more command-line options.
 pub fn serve_with(database_url: &str, site: &std::path::Path, options: &[&str]) -> Process {
     use std::io::BufRead as _;
+    // Its alert receivers, as the tests' own, listen on 127.0.0.1.
+    let private = (!options
+        .iter()
+        .any(|o| o.starts_with("--allow-private-targets")))
+    .then_some("--allow-private-targets");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "text"])
+        .args(private)
         .args(options)
         .arg("--database-url")
         .arg(database_url)
@@ -522,12 +570,15 @@ pub fn serve_with(database_url: &str, site: &std::path::Path, options: &[&str]) 
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
     std::thread::spawn(move || {
         let mut sent = false;
         for line in std::io::BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
         {
+            kept.lock().unwrap().push(line.clone());
             if !sent && let Some(rest) = line.split("listening on http://").nth(1) {
                 let addr: std::net::SocketAddr =
                     rest.split_whitespace().next().unwrap().parse().unwrap();
@@ -539,5 +590,5 @@ pub fn serve_with(database_url: &str, site: &std::path::Path, options: &[&str]) 
     let addr = rx
         .recv_timeout(std::time::Duration::from_secs(30))
         .expect("baton did not start");
-    Process { child, addr }
+    Process { child, addr, log }
 }

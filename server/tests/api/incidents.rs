@@ -130,6 +130,7 @@ fn settings() -> Settings {
         cooldown: TimeDelta::zero(),
         send_budget: std::time::Duration::from_secs(600),
         fiscal_calendar: Default::default(),
+        allow_private_targets: true,
     }
 }
 
@@ -138,7 +139,7 @@ async fn round(app: &TestApp) -> Round {
 }
 
 async fn round_with(app: &TestApp, settings: &Settings) -> Round {
-    baton::incidents::round(&*app.store, &Sender::new(), settings, app.clock.now())
+    baton::incidents::round(&*app.store, &Sender::new(true), settings, app.clock.now())
         .await
         .unwrap()
 }

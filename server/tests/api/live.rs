@@ -134,10 +134,12 @@ async fn a_screen_hears_of_runs_and_incidents_until_baton_stops(#[case] backend:
         cooldown: TimeDelta::zero(),
         send_budget: Duration::from_secs(10),
         fiscal_calendar: Default::default(),
+        allow_private_targets: true,
     };
-    let round = baton::incidents::round(&*app.store, &Sender::new(), &settings, app.clock.now())
-        .await
-        .unwrap();
+    let round =
+        baton::incidents::round(&*app.store, &Sender::new(true), &settings, app.clock.now())
+            .await
+            .unwrap();
     assert_eq!(round.opened, 1);
     let open = app.get_json("/api/v1/incidents?state=open").await;
     let ack = format!(
@@ -245,4 +247,70 @@ async fn the_dashboard_is_kept_until_something_changes(#[case] backend: Backend)
     app.clock.advance(TimeDelta::seconds(31));
     let after = dashboard(&app).await;
     assert_ne!(after["as_of"], before["as_of"]);
+}
+
+/// Reads the stream until it ends; `false` if it was still open after 10 s.
+async fn ends_within_ten_seconds(response: &mut reqwest::Response) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Err(_) => return false,
+            Ok(Ok(None) | Err(_)) => return true,
+            Ok(Ok(Some(_))) => {}
+        }
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_stream_closes_when_its_sign_in_ends(#[case] backend: Backend) {
+    let app = spawn_app_with(backend, &["--incident-look-seconds", "3600"]).await;
+
+    // Signed out: the open stream ends with the session.
+    let (ada, _) = app
+        .as_new("ada@example.com", app::model::accounts::Role::Viewer)
+        .await;
+    let mut stream = ada.get(app.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(stream.chunk().await.unwrap().is_some(), "ready");
+    let res = ada
+        .post(app.url("/sign-out"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(ends_within_ten_seconds(&mut stream).await, "still open");
+
+    // A revoked token: its stream ends too.
+    let made: Value = app
+        .post_json(
+            "/api/v1/tokens",
+            &json!({"name": "wallboard", "scope": "read"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut stream = plain_client()
+        .get(app.url("/api/v1/events"))
+        .bearer_auth(made["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(stream.chunk().await.unwrap().is_some(), "ready");
+    let res = app.delete(&format!("/api/v1/tokens/{}", made["id"])).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(ends_within_ten_seconds(&mut stream).await, "still open");
+
+    // A stream whose sign-in holds stays open (keep-alives only).
+    let mut stream = app.get("/api/v1/events").await;
+    assert!(stream.chunk().await.unwrap().is_some(), "ready");
+    assert!(
+        !ends_within_ten_seconds(&mut stream).await,
+        "a stream ended while its session held"
+    );
 }

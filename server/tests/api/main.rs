@@ -31,6 +31,7 @@ mod reviews;
 mod runbooks;
 mod schedules;
 mod screens;
+mod security;
 mod sessions;
 mod shutdown;
 mod store_contract;

@@ -137,7 +137,7 @@ async fn deactivating_keeps_history_releases_ownership_and_ends_access(#[case] b
     let body: Value = res.json().await.unwrap();
     assert_eq!(
         body["released"],
-        json!({"orchestrations_owned": 1, "orchestrations_backed_up": 1, "automations_owned": 1, "sessions_ended": 1})
+        json!({"orchestrations_owned": 1, "orchestrations_backed_up": 1, "automations_owned": 1, "sessions_ended": 1, "tokens_revoked": 1})
     );
 
     // What they owned is unowned now, and flagged so.
@@ -227,6 +227,15 @@ async fn deactivating_keeps_history_releases_ownership_and_ends_access(#[case] b
         app.get_json("/api/v1/orchestrations/billing").await["owner_id"],
         Value::Null
     );
+    // Their old token stays revoked: reactivation gives back the person,
+    // not the keys they held.
+    let res = crate::helpers::plain_client()
+        .get(app.url("/api/v1/orchestrations"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[rstest]

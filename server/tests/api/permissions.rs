@@ -81,6 +81,8 @@ struct Objects {
     target: i64,
     gone: i64,
     team: i64,
+    /// A team the owning editor is in, with `channel`.
+    owners_team: i64,
     owner: i64,
     /// A source, an automation a ping put in the claim queue, and a
     /// delivery turned into a run.
@@ -231,6 +233,20 @@ impl World {
             .set_team_membership(team, target, true, &audit)
             .await
             .unwrap();
+        // A team the owning editor is in: its channels are theirs to manage.
+        let owners_team = store
+            .create_team(
+                &format!("owners-team-{n}"),
+                &format!("Owner's team {n}"),
+                chrono::Utc::now(),
+                &audit,
+            )
+            .await
+            .unwrap();
+        store
+            .set_team_membership(owners_team, self.owner, true, &audit)
+            .await
+            .unwrap();
         let audit = author.did(now, "source.created", "source", None, "source");
         let key = baton::store::new_ping_key();
         let source = store
@@ -285,7 +301,7 @@ impl World {
             .post_json(
                 "/api/v1/channels",
                 &json!({"name": format!("Team room {n}"), "kind": "slack",
-                        "url": "http://127.0.0.1:9/hook", "team_id": team}),
+                        "url": "http://127.0.0.1:9/hook", "team_id": owners_team}),
             )
             .await;
         assert_eq!(channel.status(), StatusCode::CREATED);
@@ -375,6 +391,7 @@ impl World {
             target,
             gone,
             team,
+            owners_team,
             owner: self.owner,
             token: token.details.id,
             slug: o["slug"].as_str().unwrap().to_owned(),
@@ -689,7 +706,7 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
         ("POST", "/api/v1/channels") => (
             path.to_owned(),
             Body::Json(json!({"name": "Another room", "kind": "slack",
-                              "url": "http://127.0.0.1:9/other", "team_id": x.team})),
+                              "url": "http://127.0.0.1:9/other", "team_id": x.owners_team})),
         ),
         ("DELETE", "/api/v1/channels/{id}") => {
             (path.replace("{id}", &x.channel.to_string()), Body::None)

@@ -759,10 +759,11 @@ async fn alerts_round(app: &TestApp) -> baton::incidents::Round {
         cooldown: TimeDelta::zero(),
         send_budget: std::time::Duration::from_secs(60),
         fiscal_calendar: Default::default(),
+        allow_private_targets: true,
     };
     baton::incidents::round(
         &*app.store,
-        &baton::incidents::Sender::new(),
+        &baton::incidents::Sender::new(true),
         &settings,
         app.clock.now(),
     )

@@ -69,10 +69,30 @@ async fn sessions_are_kept_shared_expired_and_revoked(#[case] backend: Backend) 
         "changed"
     );
 
+    // The database holds no id a cookie could carry: rows are keyed by the
+    // id's hash, and records leave the id out.
+    let ids = db.texts("SELECT id FROM sessions").await;
+    let records = db.texts("SELECT record FROM sessions").await;
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for live in [kept.id.to_string(), collides.id.to_string()] {
+        assert!(!ids.contains(&live), "{live} kept as it is: {ids:?}");
+        assert!(
+            records.iter().all(|r| !r.contains(&live)),
+            "{live} in a record: {records:?}"
+        );
+    }
+
     // Revoking Ada's sessions ends hers and leaves Grace's.
     assert_eq!(store.delete_user_sessions(ada).await.unwrap(), 1);
     assert_eq!(sessions.load(&kept.id).await.unwrap(), None);
     assert!(sessions.load(&collides.id).await.unwrap().is_some());
+
+    // A request that was in flight when it ended saves it afterwards (its
+    // last use noted): the session stays ended.
+    kept.data.insert("seen_at".into(), json!(start.timestamp()));
+    sessions.save(&kept).await.unwrap();
+    assert_eq!(sessions.load(&kept.id).await.unwrap(), None);
+    assert_eq!(db.texts("SELECT id FROM sessions").await.len(), 1);
 
     // Expiry follows the clock; expired sessions are then forgotten.
     let mut anonymous = record(None, start + TimeDelta::hours(1));

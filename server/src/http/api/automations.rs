@@ -1,16 +1,18 @@
 //! `/api/v1/automations`: the inventory — add, list with filters, read,
 //! change, delete.
 
+use app::model::accounts::{Actor, TokenScope};
 use app::model::inventory::{Automation, AutomationDraft, InventoryFilter, InventorySort, Tool};
 use app::model::ping::PingUrls;
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header::LOCATION};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use super::json::JsonBody;
 use super::orchestrations::Versioned;
+use crate::http::auth::TokenAuth;
 use crate::http::error::{AppError, Caller};
 use crate::inventory;
 use crate::startup::AppState;
@@ -19,7 +21,8 @@ const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 
 /// An automation as the API shows it: its fields and its risk flags, and
-/// (when shown alone) its ping URLs.
+/// (when shown alone, to someone who may change it, through a session or a
+/// read-write token) its ping URLs: they are write credentials.
 #[derive(Debug, Serialize)]
 pub struct AutomationView {
     #[serde(flatten)]
@@ -44,9 +47,21 @@ impl From<Automation> for AutomationView {
 }
 
 impl AutomationView {
-    /// The view with its ping URLs.
-    async fn with_ping(automation: Automation, state: &AppState) -> Result<Self, AppError> {
-        let key = state.store.ping_key(automation.id).await?;
+    /// The view, with its ping URLs if `caller` may have them.
+    async fn with_ping(
+        automation: Automation,
+        state: &AppState,
+        caller: &Actor,
+        token: Option<TokenAuth>,
+    ) -> Result<Self, AppError> {
+        let writes = !matches!(token, Some(TokenAuth(TokenScope::Read)));
+        let shown = writes
+            && crate::access::may_edit_automation(&*state.store, caller, &automation).await?;
+        let key = if shown {
+            state.store.ping_key(automation.id).await?
+        } else {
+            None
+        };
         let mut view = Self::from(automation);
         view.ping = key.map(|key| PingUrls::new(&state.config.public_url, &key));
         Ok(view)
@@ -113,15 +128,21 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
+    Caller(actor): Caller,
+    token: Option<Extension<TokenAuth>>,
     Path(id): Path<String>,
 ) -> Result<Json<AutomationView>, AppError> {
     let automation = state.store.automation(automation_id(&id)?).await?;
-    Ok(Json(AutomationView::with_ping(automation, &state).await?))
+    let token = token.map(|Extension(t)| t);
+    Ok(Json(
+        AutomationView::with_ping(automation, &state, &actor, token).await?,
+    ))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     Caller(actor): Caller,
+    token: Option<Extension<TokenAuth>>,
     JsonBody(draft): JsonBody<AutomationDraft>,
 ) -> Result<(StatusCode, HeaderMap, Json<AutomationView>), AppError> {
     let created = inventory::create_automation(&*state.store, &*state.clock, &actor, draft).await?;
@@ -132,7 +153,9 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         headers,
-        Json(AutomationView::with_ping(created, &state).await?),
+        Json(
+            AutomationView::with_ping(created, &state, &actor, token.map(|Extension(t)| t)).await?,
+        ),
     ))
 }
 

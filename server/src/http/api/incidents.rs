@@ -120,31 +120,39 @@ pub async fn channels(
     ))
 }
 
-/// `POST /api/v1/channels`: a channel for anyone or any team (admins).
+/// Adds a channel as `actor`: 201 with it, as they may see it.
+async fn added(
+    state: &AppState,
+    actor: &app::model::accounts::Actor,
+    draft: ChannelDraft,
+) -> Result<(StatusCode, Json<Channel>), AppError> {
+    let channel = incidents::add_channel(
+        &*state.store,
+        actor,
+        draft,
+        state.clock.now(),
+        state.config.allow_private_targets,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(channel)))
+}
+
+/// `POST /api/v1/channels`: a channel for anyone or any team (admins), or
+/// for a team of the caller's (editors).
 pub async fn add_channel(
     State(state): State<AppState>,
     Caller(actor): Caller,
     JsonBody(draft): JsonBody<ChannelDraft>,
 ) -> Result<(StatusCode, Json<Channel>), AppError> {
-    crate::access::require_admin(
-        &actor,
-        "add a channel here; add your own under /api/v1/account/channels",
-    )?;
-    let now = state.clock.now();
-    let channel = incidents::add_channel(&*state.store, &actor, draft, now).await?;
-    Ok((StatusCode::CREATED, Json(channel)))
+    added(&state, &actor, draft).await
 }
 
-/// `DELETE /api/v1/channels/{id}` (admins).
+/// `DELETE /api/v1/channels/{id}`: admins, and editors for their teams'.
 pub async fn delete_channel(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(channel): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    crate::access::require_admin(
-        &actor,
-        "remove a channel here; remove your own under /api/v1/account/channels",
-    )?;
     let now = state.clock.now();
     incidents::delete_channel(&*state.store, &actor, id(&channel)?, now).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -167,6 +175,7 @@ pub async fn own_channels(
     Ok(Json(
         all.into_iter()
             .filter(|c| c.user_id == Some(actor.id))
+            .map(|c| incidents::masked_for(&actor, c))
             .collect(),
     ))
 }
@@ -184,9 +193,7 @@ pub async fn add_own_channel(
         user_id: Some(actor.id),
         team_id: None,
     };
-    let now = state.clock.now();
-    let channel = incidents::add_channel(&*state.store, &actor, draft, now).await?;
-    Ok((StatusCode::CREATED, Json(channel)))
+    added(&state, &actor, draft).await
 }
 
 /// `DELETE /api/v1/account/channels/{id}`: one of the caller's own; 404

@@ -256,16 +256,17 @@ pub fn routes() -> Routes {
             incidents::failed_alerts,
         )
         .add(GET, "/api/v1/channels", Access::Admin, incidents::channels)
+        // A team's channels: its member editors, and admins.
         .add(
             POST,
             "/api/v1/channels",
-            Access::Admin,
+            Access::Owner,
             incidents::add_channel,
         )
         .add(
             DELETE,
             "/api/v1/channels/{id}",
-            Access::Admin,
+            Access::Owner,
             incidents::delete_channel,
         )
         .add(

@@ -172,11 +172,12 @@ impl Catalog {
         let can_edit = crate::access::may_edit_automation(&*self.store, &self.actor, &automation)
             .await
             .map_err(unavailable)?;
-        let ping = self
-            .store
-            .ping_key(id)
-            .await
-            .map_err(unavailable)?
+        // A ping key lets anyone report runs: only those who may change the
+        // automation see it.
+        let key = self.store.ping_key(id).await.map_err(unavailable)?;
+        let ping_hidden = key.is_some() && !can_edit;
+        let ping = key
+            .filter(|_| can_edit)
             .map(|key| app::model::ping::PingUrls::new(&self.public_url, &key));
         let runs = self.store.runs(id, 20).await.map_err(unavailable)?;
         let sources: Vec<(i64, String)> = crate::sources::source_names(&*self.store)
@@ -221,6 +222,7 @@ impl Catalog {
             health,
             can_edit,
             ping,
+            ping_hidden,
             runs,
             slug,
             sources,

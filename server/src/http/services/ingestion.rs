@@ -26,6 +26,8 @@ pub(super) struct Ingestion {
     pub(super) actor: Actor,
     pub(super) public_url: Arc<str>,
     pub(super) key_overlap: chrono::TimeDelta,
+    /// Whether alert channels may reach addresses inside the network.
+    pub(super) allow_private_targets: bool,
 }
 
 /// A change as the screen shows it: saved (the screen reloads `path`),
@@ -61,9 +63,15 @@ impl Ingestion {
     ) -> Result<SaveOutcome, ServiceError> {
         let now = self.clock.now();
         settle(
-            crate::incidents::add_channel(&*self.store, &self.actor, draft, now)
-                .await
-                .map(|_| ()),
+            crate::incidents::add_channel(
+                &*self.store,
+                &self.actor,
+                draft,
+                now,
+                self.allow_private_targets,
+            )
+            .await
+            .map(|_| ()),
             back,
         )
     }
@@ -436,6 +444,7 @@ impl IngestionService for Ingestion {
                 .map_err(unavailable)?
                 .into_iter()
                 .filter(|c| c.user_id == Some(self.actor.id))
+                .map(|c| crate::incidents::masked_for(&self.actor, c))
                 .collect())
         })
     }

@@ -304,14 +304,23 @@ impl CatalogService for Catalog {
                 .map_err(unavailable)?
                 .into_iter()
                 .collect();
+            // Ping keys are write credentials: each is shown only to those
+            // who may change its automation (through the orchestration,
+            // or as the automation's own owner).
             let ingestion = members
                 .iter()
-                .map(|member| MemberIngestion {
-                    automation_id: member.id,
-                    name: member.fields.name.clone(),
-                    ping: keys
-                        .get(&member.id)
-                        .map(|key| app::model::ping::PingUrls::new(&self.public_url, key)),
+                .map(|member| {
+                    let shown =
+                        can_edit || self.actor.may_edit_owned([member.fields.owner_id, None]);
+                    let key = keys.get(&member.id);
+                    MemberIngestion {
+                        automation_id: member.id,
+                        name: member.fields.name.clone(),
+                        ping: key
+                            .filter(|_| shown)
+                            .map(|key| app::model::ping::PingUrls::new(&self.public_url, key)),
+                        ping_hidden: key.is_some() && !shown,
+                    }
                 })
                 .collect();
             let f = &orchestration.fields;
@@ -438,6 +447,7 @@ pub fn services(
     let ingestion_url: Arc<str> = config.public_url.as_str().into();
     let public_url: Arc<str> = config.public_url.as_str().into();
     let key_overlap = config.key_overlap;
+    let allow_private_targets = config.allow_private_targets;
     let runbook_stale_days = config.runbook_stale_days;
     let fiscal_calendar = config.fiscal_calendar;
     let dashboard = Arc::new(dashboard::DashboardCache::new(&*store, runbook_stale_days));
@@ -496,6 +506,7 @@ pub fn services(
                 actor,
                 public_url: ingestion_url.clone(),
                 key_overlap,
+                allow_private_targets,
             })
         }),
     }
