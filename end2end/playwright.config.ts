@@ -34,7 +34,14 @@ export default defineConfig({
     {
       name: 'filled',
       dependencies: ['screens'],
-      testMatch: /(live|history|runbooks|reviews|hostile)\.spec\.ts/,
+      testMatch: /(live|history|runbooks|reviews)\.spec\.ts/,
+      use: { storageState: '.auth/admin.json' },
+    },
+    // Hostile names everywhere: last, so no other test meets them.
+    {
+      name: 'hostile',
+      dependencies: ['filled'],
+      testMatch: /hostile\.spec\.ts/,
       use: { storageState: '.auth/admin.json' },
     },
   ],

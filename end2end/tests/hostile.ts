@@ -216,8 +216,8 @@ async function readServed(page: Page, parser: Page, path: string, selectors: str
  * opened) before or after hydration, no markup came from stored text, the
  * title and form values are the stored text exactly both as served and
  * once hydrated, and the text reads as text. `parser` is a blank page of
- * the same browser context. Answers with Baton's own handlers that its
- * policy refused (not this check's subject, but worth telling).
+ * the same browser context. Answers with Baton's own scripts and handlers
+ * that its policy refused (each a control that stopped working).
  */
 export async function checkScreen(page: Page, parser: Page, watch: Watch, role: string, screen: Screen): Promise<string[]> {
   const where = `${role} ${screen.name} (${screen.path})`;

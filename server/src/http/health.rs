@@ -152,6 +152,13 @@ pub async fn metrics(
          baton_delivery_batches_total {}",
         state.ingest.writer().batches_committed()
     );
+    let _ = writeln!(
+        text,
+        "# HELP baton_deliveries_set_aside_total Deliveries whose effect the database refused, set aside as failed to apply, since this instance started.\n\
+         # TYPE baton_deliveries_set_aside_total counter\n\
+         baton_deliveries_set_aside_total {}",
+        crate::ingest::processor::SET_ASIDE.load(Ordering::Relaxed)
+    );
     let status = match state.store.count_pending_deliveries().await {
         Ok(pending) => {
             let _ = writeln!(

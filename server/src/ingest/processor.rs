@@ -88,18 +88,24 @@ pub fn interpret(delivery: &Delivery, sources: &HashMap<i64, Source>, log_limit:
     }
 }
 
+/// Text as a run keeps it: without NUL characters, which PostgreSQL cannot
+/// store in text (the delivery keeps its body as it came, bytes and all).
+fn storable(text: &str) -> String {
+    text.replace('\0', "")
+}
+
 fn event(automation_id: i64, delivery: &Delivery, reading: Reading, log_limit: usize) -> RunEvent {
     let log = match reading.message {
-        Some(message) => cut(&message, log_limit).to_owned(),
+        Some(message) => storable(cut(&message, log_limit)),
         None => {
             let body = &delivery.body[..delivery.body.len().min(log_limit)];
-            cut(&String::from_utf8_lossy(body), log_limit).to_owned()
+            storable(cut(&String::from_utf8_lossy(body), log_limit))
         }
     };
     RunEvent {
         automation_id,
         signal: reading.signal,
-        rid: reading.rid,
+        rid: reading.rid.map(|rid| storable(&rid)),
         at: reading.at.unwrap_or(delivery.received_at),
         exit_status: reading.exit_status,
         duration_ms: reading.duration_ms,
@@ -136,10 +142,65 @@ pub async fn process_batch(
         .iter()
         .map(|d| (d.id, interpret(d, &sources, log_limit)))
         .collect();
-    store
-        .apply_effects(&effects, log_limit, clock.now())
-        .await?;
-    Ok(effects.len())
+    match store.apply_effects(&effects, log_limit, clock.now()).await {
+        Ok(()) => Ok(effects.len()),
+        Err(err) if err.is_about_the_data() => {
+            apply_one_by_one(store, clock, log_limit, effects).await
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Tries of a delivery whose effect the database refuses, before it is
+/// set aside; the waits between them double from [`FIRST_WAIT`].
+const APPLY_TRIES: u32 = 3;
+const FIRST_WAIT: Duration = Duration::from_millis(100);
+
+/// Deliveries set aside as failed to apply since this instance started.
+pub static SET_ASIDE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A batch the database refused, applied one delivery at a time: the good
+/// ones as ever, and one it still refuses after [`APPLY_TRIES`] settled as
+/// failed with the reason (on the Deliveries screen, replayable by an
+/// admin), so it cannot hold up every delivery after it. An error that is
+/// the database's own state (unreachable, busy, full) leaves the rest
+/// pending, as before.
+async fn apply_one_by_one(
+    store: &SharedStore,
+    clock: &SharedClock,
+    log_limit: usize,
+    effects: Vec<(i64, Effect)>,
+) -> StoreResult<usize> {
+    let count = effects.len();
+    for (id, effect) in effects {
+        let one = [(id, effect)];
+        let mut wait = FIRST_WAIT;
+        let mut tries = 1;
+        loop {
+            match store.apply_effects(&one, log_limit, clock.now()).await {
+                Ok(()) => break,
+                Err(err) if !err.is_about_the_data() => return Err(err),
+                Err(_) if tries < APPLY_TRIES => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    tries += 1;
+                }
+                Err(err) => {
+                    tracing::error!(delivery = id, %err, "a delivery could not be applied: set aside");
+                    let why = format!(
+                        "failed to apply ({tries} tries): {}",
+                        cut(&err.to_string().replace('\0', ""), 500)
+                    );
+                    store
+                        .apply_effects(&[(id, Effect::Failed(why))], log_limit, clock.now())
+                        .await?;
+                    SET_ASIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(count)
 }
 
 /// The processing lease, renewed only when half of it has run out: each

@@ -214,6 +214,35 @@ impl TestDb {
         }
     }
 
+    /// Runs statements on the database directly, one after the other, as
+    /// an operator would (a test's own trigger, say).
+    pub async fn exec(&self, statements: &[&str]) {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .unwrap();
+                for sql in statements {
+                    sqlx::query(AssertSqlSafe(sql.to_string()))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+                pool.close().await;
+            }
+            TestDb::Postgres { name } => {
+                let pool = sqlx::PgPool::connect(&pg_url_for(name)).await.unwrap();
+                for sql in statements {
+                    sqlx::query(AssertSqlSafe(sql.to_string()))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+                pool.close().await;
+            }
+        }
+    }
+
     /// Every text value `sql` selects (one column), read from the database
     /// directly, as an operator (or someone holding a backup) would.
     pub async fn texts(&self, sql: &str) -> Vec<String> {

@@ -26,6 +26,7 @@ mod orchestrations;
 mod people;
 mod permissions;
 mod ping_keys;
+mod poison;
 mod review_flow;
 mod reviews;
 mod runbooks;
