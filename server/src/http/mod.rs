@@ -11,6 +11,7 @@ mod live;
 pub mod routes;
 pub mod security;
 mod services;
+mod unstorable;
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -127,8 +128,13 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(api::fallback())
         .merge(pages)
+        .layer(axum::middleware::from_fn(unstorable::refuse_nul))
         .layer(RequestBodyLimitLayer::new(config.max_body))
-        .merge(imports.layer(RequestBodyLimitLayer::new(config.max_import)))
+        .merge(
+            imports
+                .layer(axum::middleware::from_fn(unstorable::refuse_nul))
+                .layer(RequestBodyLimitLayer::new(config.max_import)),
+        )
         .layer(timeout())
         .merge(live_routes().into_parts().0)
         .layer(axum::middleware::from_fn_with_state(

@@ -185,6 +185,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_name_resolving_inside_gets_no_address_on_connecting() {
+        use reqwest::dns::Resolve as _;
+        // Checked again on every connection, whatever the name resolved
+        // to when the channel was added.
+        for name in ["localhost", "127.0.0.1"] {
+            let name: reqwest::dns::Name = name.parse().unwrap();
+            let refused = match PublicOnly.resolve(name).await {
+                Ok(_) => String::new(),
+                Err(err) => err.to_string(),
+            };
+            assert!(refused.contains("inside the network"), "{refused:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn public_addresses_and_bad_schemes() {
         for url in [
             "https://93.184.216.34/hook",

@@ -22,6 +22,7 @@ mod instances;
 mod inventory_plans;
 mod leverage;
 mod live;
+mod nul;
 mod orchestrations;
 mod people;
 mod permissions;
