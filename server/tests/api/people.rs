@@ -176,13 +176,7 @@ async fn deactivating_keeps_history_releases_ownership_and_ends_access(#[case] b
         .sign_in(&app.browser(), "bo@example.com", PASSWORD)
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let res = crate::helpers::plain_client()
-        .get(app.url("/api/v1/orchestrations"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(with_token(&app, &token).await, StatusCode::UNAUTHORIZED);
     // Nobody can choose them as an owner any more.
     let res = app
         .post_json(
@@ -229,13 +223,7 @@ async fn deactivating_keeps_history_releases_ownership_and_ends_access(#[case] b
     );
     // Their old token stays revoked: reactivation gives back the person,
     // not the keys they held.
-    let res = crate::helpers::plain_client()
-        .get(app.url("/api/v1/orchestrations"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(with_token(&app, &token).await, StatusCode::UNAUTHORIZED);
 }
 
 #[rstest]
@@ -335,4 +323,15 @@ async fn teams_have_members(#[case] backend: Backend) {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let added = app.get_json("/api/v1/audit?action=team.").await;
     assert_eq!(added["total"], 3);
+}
+
+/// What the API answers a read with `token`.
+async fn with_token(app: &crate::helpers::TestApp, token: &str) -> StatusCode {
+    crate::helpers::plain_client()
+        .get(app.url("/api/v1/orchestrations"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
