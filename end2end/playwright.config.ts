@@ -26,7 +26,7 @@ export default defineConfig({
     {
       name: 'screens',
       dependencies: ['first-run'],
-      testIgnore: [/first-run\.setup\.ts/, /(live|history|runbooks|reviews|hostile)\.spec\.ts/],
+      testIgnore: [/first-run\.setup\.ts/, /(live|history|runbooks|reviews|truth|hostile)\.spec\.ts/],
       use: { storageState: '.auth/admin.json' },
     },
     // These fill the catalog with orchestrations, runs and incidents: they
@@ -34,7 +34,7 @@ export default defineConfig({
     {
       name: 'filled',
       dependencies: ['screens'],
-      testMatch: /(live|history|runbooks|reviews)\.spec\.ts/,
+      testMatch: /(live|history|runbooks|reviews|truth)\.spec\.ts/,
       use: { storageState: '.auth/admin.json' },
     },
     // Hostile names everywhere: last, so no other test meets them.

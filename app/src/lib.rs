@@ -92,7 +92,7 @@ pub fn App() -> impl IntoView {
                     // so they read completely without JavaScript.
                     <Route path=path!("/inventory") view=InventoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations") view=OrchestrationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/inventory/import") view=ImportPage/>
+                    <Route path=path!("/inventory/import") view=ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations/new") view=NewOrchestrationPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations/:slug") view=OrchestrationPage ssr=SsrMode::Async/>
                     <Route path=path!("/orchestrations/:slug/edit") view=EditOrchestrationPage ssr=SsrMode::Async/>
@@ -113,7 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/incidents/:id") view=IncidentPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/sources") view=SourcesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/channels") view=ChannelsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/people") view=PeoplePage ssr=SsrMode::Async/>

@@ -30,6 +30,10 @@ pub struct OrchestrationSummary {
     pub health: HealthState,
     /// Why it is in that state.
     pub health_why: String,
+    #[serde(default)]
+    pub owner_id: Option<i64>,
+    #[serde(default)]
+    pub team_id: Option<i64>,
 }
 
 /// One line of the inventory.
@@ -96,6 +100,13 @@ pub struct OrchestrationPage {
     pub runbook: crate::model::runbooks::RunbookStatus,
     /// How often it is reviewed, and when the next review is due.
     pub review: crate::model::reviews::ReviewSchedule,
+    /// Who a failure would tell, before anything fails.
+    #[serde(default)]
+    pub alerting: crate::model::incidents::AlertPlan,
+    /// Its automations' open incidents, newest first, each with who was
+    /// told.
+    #[serde(default)]
+    pub open_incidents: Vec<crate::model::incidents::Incident>,
 }
 
 /// Where one automation of an orchestration reports its runs.
@@ -173,7 +184,11 @@ pub struct IncidentScreen {
 /// An orchestration that needs attention, as the dashboard lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attention {
+    /// The orchestration's slug; empty for a loose automation.
     pub slug: String,
+    /// A loose automation's id (then `slug` is empty).
+    #[serde(default)]
+    pub automation_id: Option<i64>,
     pub name: String,
     pub state: HealthState,
     pub why: String,
@@ -182,6 +197,20 @@ pub struct Attention {
     pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Its runs per day over the last 30 days, oldest first.
     pub per_day: Vec<crate::model::health::DayCounts>,
+    /// For an orchestration, its automations in trouble (failing, silent
+    /// or under target), worst first: `(id, name, state)`.
+    #[serde(default)]
+    pub troubled: Vec<(i64, String, crate::model::health::HealthState)>,
+}
+
+impl Attention {
+    /// Where it is looked at.
+    pub fn href(&self) -> String {
+        match self.automation_id {
+            Some(id) => format!("/automations/{id}"),
+            None => format!("/orchestrations/{}", self.slug),
+        }
+    }
 }
 
 /// An orchestration whose runbook cannot be relied on.
@@ -229,6 +258,30 @@ impl DashboardFilter {
 /// Orchestrations the dashboard lists as needing attention at most.
 pub const ATTENTION_SHOWN: usize = 20;
 
+/// A figure over the last 7 days, and over the 7 days before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekFigure<T> {
+    pub this_week: T,
+    pub last_week: T,
+}
+
+/// What changed over the last 7 days, within the dashboard's filter: what
+/// a leader who looks once a week needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThisWeek {
+    /// Incidents opened.
+    pub new_incidents: WeekFigure<u64>,
+    /// Incidents resolved.
+    pub resolved: WeekFigure<u64>,
+    /// The mean time from opening to resolution of those resolved, in
+    /// milliseconds; `None` when none was.
+    pub time_to_recover_ms: WeekFigure<Option<i64>>,
+    /// Reviews signed off.
+    pub reviews_signed: WeekFigure<u64>,
+    /// Runbooks verified.
+    pub runbooks_verified: WeekFigure<u64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub as_of: chrono::DateTime<chrono::Utc>,
@@ -255,6 +308,11 @@ pub struct Dashboard {
     /// written: `(slug, name)`.
     pub unowned_orchestrations: Vec<(String, String)>,
     pub orchestrations_without_failure_mode: Vec<(String, String)>,
+    /// Orchestrations (not retired) a failure of which would alert nobody:
+    /// one of their automations (or, with none, the orchestration itself)
+    /// has no owner, backup owner or team with an alert channel.
+    #[serde(default)]
+    pub unalerted_orchestrations: Vec<(String, String)>,
     pub top_three: Vec<crate::model::leverage::Ranked>,
     /// Orchestrations (not retired) whose runbook is missing, never
     /// verified or stale: stale first, then by tier; the first
@@ -266,6 +324,9 @@ pub struct Dashboard {
     /// Reviews of the current quarter, within the filter.
     #[serde(default)]
     pub reviews: DashboardReviews,
+    /// What changed over the last 7 days, beside the 7 before.
+    #[serde(default)]
+    pub this_week: ThisWeek,
     /// What it is narrowed to, and what it can be.
     pub filter: DashboardFilter,
     pub teams: Vec<(i64, String)>,
@@ -487,6 +548,10 @@ pub struct RunbookComparison {
     pub revisions: Vec<crate::model::runbooks::RevisionMeta>,
 }
 
+/// How a refusal's words begin when they reach a screen: the screen tells a
+/// refusal (the person may not) from a failure by it.
+pub const REFUSAL: &str = "Not allowed: ";
+
 /// Why the server did not do what a screen asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServiceError {
@@ -641,6 +706,10 @@ mod ports {
 
         /// Everyone and every team: for admins.
         fn directory(&self) -> BoxFuture<'_, Result<Directory, ServiceError>>;
+
+        /// The names of the active administrators: who can help someone
+        /// refused, shown to anyone signed in.
+        fn administrators(&self) -> BoxFuture<'_, Result<Vec<String>, ServiceError>>;
 
         /// Adds someone who can sign in (`role` by name).
         fn add_person(
@@ -804,6 +873,13 @@ mod ports {
 
         /// Removes any channel (admins).
         fn remove_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>>;
+
+        /// Sends a test message to a channel the person may manage: what
+        /// its receiver answered.
+        fn test_channel(
+            &self,
+            id: i64,
+        ) -> BoxFuture<'_, Result<crate::model::incidents::ChannelTest, ServiceError>>;
     }
 
     /// Runbooks, as the screens see and change them.

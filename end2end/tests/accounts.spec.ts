@@ -58,6 +58,24 @@ test.describe('a viewer', () => {
     await page.goto('/sign-in');
     await signIn(page, 'vera@example.com');
     await expectSignedInAs(page, 'Vera Viewer');
+    // No Admin in the navigation; typed in, the page says why not and who
+    // can help, and no raw error shows.
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' })).toHaveCount(0);
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents' })).toBeVisible();
+    for (const path of ['/admin', '/admin/people', '/admin/channels', '/admin/sources', '/admin/audit']) {
+      const answer = await page.goto(path);
+      expect(answer?.status(), path).toBe(403);
+      await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+      const refusal = page.locator('.not-allowed');
+      await expect(refusal, path).toContainText('Not open to you');
+      await expect(refusal, path).toContainText(/Only (administrators|an administrator) /);
+      await expect(refusal, path).toContainText('Ask an administrator: Avery Admin.');
+      await expect(page.locator('body'), path).not.toContainText('server function');
+      await expect(page.getByRole('button', { name: /Add|Create|Save/ }), path).toHaveCount(0);
+      if (path === '/admin/people') {
+        await page.screenshot({ path: 'screenshots/desktop-viewer-admin.png', fullPage: true });
+      }
+    }
 
     await hydrated(page, '/orchestrations');
     await expect(page.getByRole('link', { name: 'Month-end close' })).toBeVisible();

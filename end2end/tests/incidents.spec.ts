@@ -5,6 +5,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PASSWORD } from './accounts';
 
 async function hydrated(page: Page, path: string) {
   await page.goto(path);
@@ -40,6 +41,12 @@ test('an owner adds a channel, is alerted of a failure once, acknowledges it, an
     await card.getByRole('button', { name: 'Add the channel' }).click();
     await expect(card.getByRole('table')).toContainText('My desk');
     await expect(card.getByRole('table')).toContainText('Slack-compatible webhook');
+    // Send a test: the receiver's answer is shown, and the message arrived.
+    await card.getByRole('button', { name: 'Send a test to My desk' }).click();
+    await expect(card.locator('.test-answer')).toHaveText('Arrived: the receiver answered 204 No Content.');
+    await expect.poll(() => got.length).toBe(1);
+    expect(JSON.parse(got[0].body).text).toContain('Test from Baton');
+    got.length = 0;
 
     // An automation the administrator owns fails.
     const directory = await (await request.get('/api/v1/people')).json();
@@ -85,7 +92,8 @@ test('an owner adds a channel, is alerted of a failure once, acknowledges it, an
     await hydrated(page, '/incidents');
     const row = page.getByRole('row', { name: /Alerted export failed/ });
     await expect(row).toContainText('Open');
-    await expect(row).toContainText('the owner');
+    // Who was told: the channel the alert reached.
+    await expect(row.getByRole('cell').nth(2)).toContainText('My desk');
     await page.screenshot({ path: 'screenshots/desktop-incidents.png', fullPage: true });
     await row.getByRole('link', { name: /Alerted export failed/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Alerted export failed');
@@ -94,6 +102,14 @@ test('an owner adds a channel, is alerted of a failure once, acknowledges it, an
     await expect(timeline).toContainText('Opened');
     await expect(timeline).toContainText('failed (exit 3)');
     await expect(timeline).toContainText('Failed again');
+    await expect(page.locator('.told')).toContainText(/^Told “My desk \(.+\)” at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/);
+    await expect(page.locator('.told--nobody')).toHaveCount(0);
+    // Each failing run it took in, with its outcome and the delivery that
+    // told of it.
+    const failingRuns = page.getByRole('region', { name: 'Failing runs' });
+    await expect(failingRuns.locator('tbody tr')).toHaveCount(2);
+    await expect(failingRuns.locator('tbody tr').first()).toContainText('failed');
+    await expect(failingRuns.getByRole('link', { name: /^Delivery \d+, as received$/ })).toHaveCount(2);
     const alerts = page.getByRole('region', { name: 'Alerts' });
     await expect(alerts).toContainText('My desk');
     await expect(alerts).toContainText('Sent');
@@ -155,4 +171,69 @@ test('an admin adds a team channel, sees its secret, and removes it', async ({ p
   expect(audit.entries.map((e: { action: string }) => e.action)).toEqual(
     expect.arrayContaining(['channel.added', 'channel.removed']),
   );
+});
+
+// Nobody told is its own red state: an incident of an automation whose
+// owner, backup owner and team have no channel says so, with what to do,
+// on its page, in the list and on the dashboard; its orchestration's page
+// said so before anything failed.
+test('an incident nobody was told of says so in red, and its orchestration warned before', async ({ page, request }) => {
+  const person = await request.post('/api/v1/people', {
+    data: { email: 'unheard@example.com', display_name: 'Uma Unheard', role: 'editor', password: PASSWORD },
+  });
+  expect(person.status(), await person.text()).toBe(201);
+  const uma = await person.json();
+  const made = await request.post('/api/v1/orchestrations', {
+    data: { name: 'Unheard payroll', owner_id: uma.id, failure_mode: 'Nobody is paid' },
+  });
+  expect(made.status(), await made.text()).toBe(201);
+  const orchestration = await made.json();
+  const added = await request.post('/api/v1/automations', {
+    data: { tool: 'cron', external_id: 'unheard.sh', name: 'Unheard payroll run', orchestration_id: orchestration.id },
+  });
+  expect(added.status()).toBe(201);
+  const automation = await added.json();
+  try {
+    await hydrated(page, `/orchestrations/${orchestration.slug}`);
+    const alerting = page.getByRole('region', { name: 'Alerts' });
+    await expect(alerting).toContainText('No open incident.');
+    await expect(alerting.locator('.told--nobody')).toContainText('Nobody would be told');
+    await alerting.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'screenshots/desktop-orchestration-nobody-would-be-told.png', fullPage: true });
+
+    expect((await request.get(`/ping/${automation.ping.key}/fail`)).status()).toBe(200);
+    let id: number | undefined;
+    await expect
+      .poll(async () => {
+        const list = await (await request.get('/api/v1/incidents?state=open')).json();
+        id = list.incidents.find((i: { automation: string }) => i.automation === 'Unheard payroll run')?.id;
+        return id;
+      }, { timeout: 20_000 })
+      .toBeTruthy();
+    await hydrated(page, `/incidents/${id}`);
+    const nobody = page.locator('.told--nobody');
+    await expect(nobody).toContainText('Nobody was told: neither the owner, the backup owner nor the team has an alert channel.');
+    await expect(nobody).toContainText('Add an alert channel');
+    await expect(page.locator('.lede')).not.toContainText('has been told');
+    await page.screenshot({ path: 'screenshots/desktop-incident-nobody-told.png', fullPage: true });
+
+    await hydrated(page, '/incidents');
+    await expect(page.getByRole('row', { name: /Unheard payroll run/ }).getByRole('cell').nth(2).locator('.status--bad')).toHaveText('nobody: no channel');
+    await hydrated(page, '/');
+    await expect(page.getByRole('region', { name: /Open incidents/ })).toContainText('told: nobody: no channel');
+    const gaps = page.getByRole('region', { name: 'Gaps in the catalog' });
+    await expect(gaps.locator('.gap--bad')).toContainText('would alert nobody');
+    await expect(gaps.locator('.gap--bad').getByRole('link', { name: 'Unheard payroll' })).toBeVisible();
+
+    // It recovers: the incident closes, and the words stay true.
+    expect((await request.get(`/ping/${automation.ping.key}`)).status()).toBe(200);
+    await expect
+      .poll(async () => (await (await request.get(`/api/v1/incidents/${id}`)).json()).resolved_at, { timeout: 20_000 })
+      .toBeTruthy();
+    await hydrated(page, `/incidents/${id}`);
+    await expect(page.locator('.told--nobody')).toContainText('Nobody was told');
+  } finally {
+    await request.delete(`/api/v1/automations/${automation.id}`);
+    await request.delete(`/api/v1/orchestrations/${orchestration.slug}?confirm=${orchestration.slug}`);
+  }
 });

@@ -114,9 +114,11 @@ test('the orchestration page shows the product, its leverage and its graph', asy
   await expect(card).toContainText('Invoices stop and cash collection slips');
   await expect(card).toContainText('Finance runs the invoice export by hand');
   const leverage = page.getByRole('region', { name: 'Leverage' });
-  // 45 min × 5 runs × tier 1 (×3) × (1 + 0.5 no owner + 0.25 no backup + 0.25 no runbook).
-  await expect(leverage).toContainText('1350');
-  await expect(leverage).toContainText('no owner, no backup owner, no runbook');
+  // 45 min × 5 runs × tier 1 (×3) × (1 + 0.5 no owner + 0.25 no backup
+  // + 0.25 no runbook + 0.25 no run seen).
+  await expect(leverage).toContainText('1519');
+  await expect(leverage).toContainText('no owner, no backup owner, no runbook, no run seen in 30 days');
+  await expect(leverage).toContainText('(declared runs)');
   const deps = page.getByRole('region', { name: 'Dependencies' });
   await expect(deps.getByRole('img')).toBeVisible();
   await expect(deps).toContainText('Lead to CRM');

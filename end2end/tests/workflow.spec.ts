@@ -253,8 +253,10 @@ test('the leverage ranking says why, and an orchestration is retired, then anoth
   await expect(page.getByRole('heading', { level: 1, name: 'Leverage' })).toBeVisible();
   const top = page.getByRole('region', { name: 'The three flows that would unlock the most' });
   await expect(top.getByRole('link', { name: 'Payroll run' })).toBeVisible();
-  // 120 min × 1 run × tier 1 (×3) × (1 + 0.25 no runbook) = 450.
-  await expect(top.getByRole('listitem').filter({ hasText: 'Payroll run' })).toContainText('450');
+  // 120 min × 1 run × tier 1 (×3) × (1 + 0.25 no runbook + 0.25 no run
+  // seen) = 540.
+  await expect(top.getByRole('listitem').filter({ hasText: 'Payroll run' })).toContainText('540');
+  await expect(top.getByRole('listitem').filter({ hasText: 'Payroll run' })).toContainText('no run seen in 30 days');
   await expect(page.getByRole('table', { name: /Orchestrations by leverage/ })).toContainText('Payroll run');
   await page.screenshot({ path: 'screenshots/desktop-leverage.png', fullPage: true });
   await noSeriousA11yIssues(page);

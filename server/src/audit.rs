@@ -110,6 +110,11 @@ pub async fn browse(
 ) -> Result<app::model::audit::AuditPage, crate::catalog::CatalogError> {
     crate::access::require_admin(actor, "read the audit log")?;
     let page = page.max(1);
+    let filter = &app::model::audit::AuditFilter {
+        from: filter.from.map(app::model::window::bound_day),
+        to: filter.to.map(app::model::window::bound_day),
+        ..filter.clone()
+    };
     let entries = store
         .audit_log(filter, PER_PAGE, (page - 1).saturating_mul(PER_PAGE))
         .await?;

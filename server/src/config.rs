@@ -39,6 +39,12 @@ pub enum Command {
     /// Manage API tokens, for scripts and provisioning
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Run a command and report it to Baton: its start, then its exit
+    /// status, duration and the last part of its output. The command's exit
+    /// status, output and signals are its own; an unreachable Baton holds it
+    /// up a few seconds at most. Example (a crontab line):
+    /// `baton exec --url https://baton.example.com --key KEY -- /path/to/job.sh`
+    Exec(crate::exec::ExecArgs),
 }
 
 #[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
@@ -170,6 +176,27 @@ pub struct Options {
     )]
     pub request_timeout: u64,
 
+    /// Seconds a connection may go without sending a complete request head
+    /// (idle between requests, or sending its headers slowly) before it is closed
+    #[arg(
+        long,
+        env = "BATON_IDLE_TIMEOUT",
+        default_value_t = 30,
+        value_name = "SECONDS",
+        global = true
+    )]
+    pub idle_timeout: u64,
+
+    /// Connections served at once; more are answered 503 and closed
+    #[arg(
+        long,
+        env = "BATON_MAX_CONNECTIONS",
+        default_value_t = 4096,
+        value_name = "N",
+        global = true
+    )]
+    pub max_connections: usize,
+
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT
     #[arg(
         long,
@@ -218,8 +245,9 @@ pub struct Options {
     )]
     pub key_overlap_hours: u32,
 
-    /// Largest request body a ping or webhook may send, in bytes; larger
-    /// ones get 413 (checked while reading)
+    /// Bytes of a ping's body a delivery keeps (the rest is read and
+    /// discarded, and the ping counts); a webhook's body over it gets 413
+    /// (checked while reading)
     #[arg(long, env = "BATON_MAX_DELIVERY", default_value_t = 1024 * 1024, value_name = "BYTES", global = true)]
     pub max_delivery: usize,
 
@@ -478,6 +506,10 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     pub site_root: PathBuf,
     pub request_timeout: Duration,
+    /// How long a connection may go without a complete request head.
+    pub idle_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
     pub shutdown_grace: Duration,
     pub max_body: usize,
     pub max_import: usize,
@@ -552,6 +584,8 @@ impl Config {
             trusted_proxies,
             site_root: options.site_root.clone(),
             request_timeout: Duration::from_secs(options.request_timeout),
+            idle_timeout: Duration::from_secs(options.idle_timeout.max(1)),
+            max_connections: options.max_connections.max(1),
             shutdown_grace: Duration::from_secs(options.shutdown_grace),
             max_body: options.max_body,
             max_import: options.max_import,

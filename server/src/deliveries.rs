@@ -34,6 +34,8 @@ pub struct DeliveryWriter {
     queue: mpsc::Sender<Pending>,
     batches: Arc<AtomicU64>,
     writing: Arc<AtomicBool>,
+    /// The last batch could not be kept (a full disk, the database away).
+    failing: Arc<AtomicBool>,
     /// When the last batch was committed, in milliseconds after `started`.
     last_commit: Arc<AtomicU64>,
     started: Instant,
@@ -45,6 +47,7 @@ impl DeliveryWriter {
         let (queue, rx) = mpsc::channel(QUEUE_CAPACITY);
         let batches = Arc::new(AtomicU64::new(0));
         let writing = Arc::new(AtomicBool::new(false));
+        let failing = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
         // Never committed: as long ago as can be.
         let last_commit = Arc::new(AtomicU64::new(u64::MAX));
@@ -55,6 +58,7 @@ impl DeliveryWriter {
             Progress {
                 batches: batches.clone(),
                 writing: writing.clone(),
+                failing: failing.clone(),
                 last_commit: last_commit.clone(),
                 started,
             },
@@ -63,6 +67,7 @@ impl DeliveryWriter {
             queue,
             batches,
             writing,
+            failing,
             last_commit,
             started,
         }
@@ -91,6 +96,18 @@ impl DeliveryWriter {
         last != u64::MAX && millis_since(self.started) < last.saturating_add(millis(BUSY_AFTER))
     }
 
+    /// Whether the last batch could not be kept: until a write succeeds
+    /// again, Baton is not ready.
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
+    /// A write succeeded elsewhere (the readiness probe's): deliveries can
+    /// be kept again.
+    pub fn writes_again(&self) {
+        self.failing.store(false, Ordering::Relaxed);
+    }
+
     /// Transactions committed so far (for metrics and tests).
     pub fn batches_committed(&self) -> u64 {
         self.batches.load(Ordering::Relaxed)
@@ -109,6 +126,7 @@ fn millis_since(started: Instant) -> u64 {
 struct Progress {
     batches: Arc<AtomicU64>,
     writing: Arc<AtomicBool>,
+    failing: Arc<AtomicBool>,
     last_commit: Arc<AtomicU64>,
     started: Instant,
 }
@@ -122,6 +140,7 @@ async fn write_batches(
     let Progress {
         batches,
         writing,
+        failing,
         last_commit,
         started,
     } = progress;
@@ -142,6 +161,8 @@ async fn write_batches(
                     );
                 }
                 batches.fetch_add(1, Ordering::Relaxed);
+                crate::telemetry::DATABASE.answered();
+                failing.store(false, Ordering::Relaxed);
                 last_commit.store(millis_since(started), Ordering::Relaxed);
                 let fresh = receipts.iter().filter(|r| !r.is_duplicate());
                 let (count, last) = fresh.fold((0u32, None), |(n, last), r| {
@@ -161,6 +182,8 @@ async fn write_batches(
             Err(err) => {
                 // Nothing of the batch was written: every sender hears why.
                 let why = format!("{:#}", anyhow::Error::new(err));
+                crate::telemetry::DATABASE.failed(&why);
+                failing.store(true, Ordering::Relaxed);
                 tracing::error!(error = %why, "cannot keep a batch of deliveries");
                 for reply in replies {
                     let _ = reply.send(Err(StoreError::Other(anyhow::anyhow!(why.clone()))));

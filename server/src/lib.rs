@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod deliveries;
+pub mod exec;
 pub mod graph;
 pub mod health;
 pub mod http;

@@ -18,6 +18,10 @@ const EXIT_BAD_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Exec(args)) = cli.command {
+        // A client: no configuration of a server, no log of its own.
+        return exec(args);
+    }
     let config = match Config::from_options(&cli.options, std::env::var("DATABASE_URL").ok()) {
         Ok(config) => config,
         Err(err) => {
@@ -49,6 +53,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// `baton exec`: ends as the command did.
+fn exec(args: baton::exec::ExecArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("baton exec: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(baton::exec::run(args)) {
+        baton::exec::Ending::Code(code) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
+        baton::exec::Ending::Signal(number) => {
+            drop(runtime);
+            baton::exec::end_by(number)
+        }
+    }
+}
+
 /// A new password: asked for twice at a terminal, else the first line of
 /// standard input (for scripts: `printf '%s\n' "$PASSWORD" | baton user create …`).
 fn read_new_password() -> anyhow::Result<Password> {
@@ -74,6 +99,8 @@ fn read_new_password() -> anyhow::Result<Password> {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
+        // `main` runs it before any configuration is read; never here.
+        Command::Exec(_) => anyhow::bail!("baton exec is not run with a server's configuration"),
         Command::Migrate => {
             let store = store::connect(&config.database_url).await?;
             store.migrate().await?;

@@ -1,6 +1,8 @@
-//! How an event changes a run: a start opens one, a finish closes the run
-//! it belongs to (paired by run id, else the newest open one started without
-//! one), a log line joins the run in progress. Events may arrive out of
+//! How an event changes a run: a start opens one (and closes, as
+//! superseded, an open one started without a run id when it has none
+//! either), a finish closes the run it belongs to (paired by run id, else
+//! the newest open one started without one), a log line joins the run in
+//! progress. Events may arrive out of
 //! order (a finish before its start) and twice (a replay): neither makes a
 //! second run nor undoes a finish.
 
@@ -97,6 +99,22 @@ pub fn merge(existing: Option<Run>, event: &RunEvent, log_limit: usize) -> Merge
         }
     }
 }
+
+/// What an open run started without a run id becomes when a new start
+/// without one arrives (Healthchecks forgets the older start): closed as
+/// cancelled at the new start's time, with no duration (its end was never
+/// reported), and its log says why.
+pub fn superseded(mut run: Run, by: &RunEvent, log_limit: usize) -> Run {
+    run.status = RunStatus::Cancelled;
+    run.finished_at = Some(by.at);
+    run.duration_ms = None;
+    run.log = joined(&run.log, SUPERSEDED, log_limit);
+    run
+}
+
+/// The line a superseded run's log ends with.
+pub const SUPERSEDED: &str =
+    "[Baton] superseded: a later start came without a run id before this run reported its end";
 
 /// Whether a reported status takes over from the stored one (for runs
 /// and jobs a tool reports): a finished status never returns to started;
@@ -266,6 +284,7 @@ mod tests {
             exit_status: None,
             duration_ms: None,
             log: String::new(),
+            note: None,
         }
     }
 

@@ -10,6 +10,7 @@ use app::model::ingestion::{
     DeliveryDetails, DeliveryFilter, DeliveryPage, DeliverySummary, Source, SourceDetails,
     SourceDraft, SourceTool, SourceUrls, mask_keys,
 };
+use app::model::window;
 
 use crate::access;
 use crate::audit::Author;
@@ -341,6 +342,11 @@ pub async fn deliveries(
     page: u32,
 ) -> Result<DeliveryPage, CatalogError> {
     let page = page.max(1);
+    let filter = &DeliveryFilter {
+        since: filter.since.map(window::bound),
+        until: filter.until.map(window::bound),
+        ..filter.clone()
+    };
     let mut deliveries = store
         .deliveries(filter, PER_PAGE, (page - 1).saturating_mul(PER_PAGE))
         .await?;
@@ -386,9 +392,16 @@ pub async fn delivery(
             duplicate_of: d.duplicate_of,
         },
         headers: d.headers,
+        body_kept: i64::try_from(d.body.len()).unwrap_or(i64::MAX),
         body: String::from_utf8_lossy(&d.body).into_owned(),
         processed_at: d.processed_at,
     })
+}
+
+/// A delivery's body as it was received (as far as it was kept), byte
+/// for byte: what a tool sent, for anyone who may read the delivery log.
+pub async fn delivery_body(store: &dyn Store, id: i64) -> Result<Vec<u8>, CatalogError> {
+    Ok(store.delivery(id).await?.body)
 }
 
 /// Sends a settled delivery through processing again (admins only).

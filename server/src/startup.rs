@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::extract::FromRef;
-use axum::serve::ListenerExt as _;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -168,19 +167,11 @@ impl Application {
         ));
         let shutdown_tx = self.shutdown_tx;
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
-        // Pages stream in parts (the shell, then what loads): without
-        // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each later
-        // part back some 40 ms.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(%err, "cannot set TCP_NODELAY on a connection");
-            }
-        });
-        let serve = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let limits = crate::http::serve::ConnectionLimits {
+            idle_timeout: self.state.config.idle_timeout,
+            max_connections: self.state.config.max_connections,
+        };
+        let serve = crate::http::serve::serve(self.listener, router, limits, async move {
             stop.await;
             tracing::info!("shutting down: finishing requests in flight");
             let _ = shutdown_tx.send(true);
@@ -191,7 +182,7 @@ impl Application {
             tokio::time::sleep(grace).await;
         };
         tokio::select! {
-            served = serve => served.context("the server failed")?,
+            () = serve => {}
             () = deadline => tracing::warn!(?grace, "requests still in flight after the grace period; stopping anyway"),
         }
         // A job busy with a batch finishes it first, within reason.

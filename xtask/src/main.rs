@@ -7,7 +7,8 @@
 //!   target, Chromium, the browser tests' node packages), builds, and runs
 //!   every test: unit, storage contract and HTTP tests on SQLite and
 //!   PostgreSQL, then the browser tests.
-//! - `cargo xtask bench`: the benchmarks, in release mode (not part of `test`).
+//! - `cargo xtask bench`: the benchmarks, in release mode (not part of `test`),
+//!   then the fuzzer for 30 s per target.
 //! - `cargo xtask seed [--database URL] [--orchestrations N] [--automations N]
 //!   [--runs N]`: fills an empty database with a large catalog and its
 //!   history (1,000 orchestrations, 10,000 automations and 10 million runs
@@ -15,6 +16,9 @@
 //! - `cargo xtask bench-pages [--database URL]`: a release build, then how
 //!   fast it renders the dashboard and orchestration pages of a seeded
 //!   database, its memory, and the browser bundle's size.
+//! - `cargo xtask fuzz [SECONDS] [TARGET...]`: fuzzes every parser of
+//!   outside input (pings, webhooks, signatures, CSV and catalog imports)
+//!   for SECONDS each (10), and prints how many inputs each ran.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,6 +41,7 @@ fn main() -> Result<()> {
         "bench" => bench(),
         "seed" => seed(&rest),
         "bench-pages" => bench_pages(&rest),
+        "fuzz" => example("fuzz", &rest),
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
@@ -46,7 +51,8 @@ fn main() -> Result<()> {
                  test                install what is missing, build, run every test\n  \
                  bench               run the benchmarks (figures for BENCHMARKS.md)\n  \
                  seed [ARGS...]      fill an empty database for benchmarks (see examples/seed.rs)\n  \
-                 bench-pages [ARGS...] page render times on a seeded database"
+                 bench-pages [ARGS...] page render times on a seeded database\n  \
+                 fuzz [SECONDS] [TARGET...] fuzz the parsers of outside input (see examples/fuzz.rs)"
             );
             bail!("unknown task {task:?}")
         }
@@ -283,10 +289,16 @@ fn test(args: &[String]) -> Result<()> {
 }
 
 fn bench() -> Result<()> {
-    run(cargo().args(["bench", "--package", "baton", "--bench", "figures"]))
+    run(cargo().args(["bench", "--package", "baton", "--bench", "figures"]))?;
+    example("fuzz", &["30".to_owned()])
 }
 
 fn seed(args: &[String]) -> Result<()> {
+    example("seed", args)
+}
+
+/// Runs one of the server's examples in release mode.
+fn example(name: &str, args: &[String]) -> Result<()> {
     run(cargo()
         .args([
             "run",
@@ -294,7 +306,7 @@ fn seed(args: &[String]) -> Result<()> {
             "--package",
             "baton",
             "--example",
-            "seed",
+            name,
             "--",
         ])
         .args(args))

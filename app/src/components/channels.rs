@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use crate::model::errors::FieldErrors;
+use leptos::form::ActionForm;
+
 use crate::model::incidents::Channel;
+use crate::server_fns::incidents::TestChannel;
 
 /// Name, kind and address, each with its message from `errors`.
 #[component]
@@ -40,5 +43,36 @@ pub fn ChannelAddress(channel: Channel) -> impl IntoView {
         {channel.secret.map(|secret| view! {
             <span class="table__sub">"Signing secret: "<code>{secret}</code></span>
         })}
+    }
+}
+
+/// *Send a test* for one channel: posts a test message and shows what its
+/// receiver answered, or why nothing arrived.
+#[component]
+pub fn SendTest(channel_id: i64, name: String) -> impl IntoView {
+    let test = ServerAction::<TestChannel>::new();
+    let label = format!("Send a test to {name}");
+    view! {
+        <ActionForm action=test>
+            <input type="hidden" name="id" value=channel_id/>
+            <button type="submit" class="button button--small" aria-label=label
+                disabled=move || test.pending().get()>"Send a test"</button>
+            {move || test.pending().get().then(|| view! { <span class="muted" role="status">" Sending…"</span> })}
+            {move || test.value().get().map(|answer| match answer {
+                Ok(t) if t.reached => view! {
+                    <p class="notice notice--ok test-answer" role="status">{format!("Arrived: the receiver {}.", t.answer)}</p>
+                }.into_any(),
+                Ok(t) => view! {
+                    <p class="notice notice--error test-answer" role="alert">{format!("Did not arrive: {}.", t.answer)}</p>
+                }.into_any(),
+                Err(err) => {
+                    let why = match err {
+                        ServerFnError::ServerError(why) => why,
+                        other => format!("the server could not be reached ({other})"),
+                    };
+                    view! { <p class="notice notice--error test-answer" role="alert">{format!("Not sent: {why}.")}</p> }.into_any()
+                }
+            })}
+        </ActionForm>
     }
 }

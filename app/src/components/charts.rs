@@ -144,33 +144,47 @@ pub fn runs_svg(id: &str, title: &str, days: &[DayCounts]) -> String {
 /// runs leave a gap.
 pub fn sparkline_svg(title: &str, days: &[DayCounts]) -> String {
     let (w, h) = (120.0, 28.0);
-    let n = days.len().saturating_sub(1).max(1) as f64;
-    let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    for (k, d) in days.iter().enumerate() {
-        let counted = d.succeeded + d.failed + d.missed;
-        if counted == 0 {
-            if !lines.last().is_some_and(Vec::is_empty) {
-                lines.push(Vec::new());
-            }
-            continue;
-        }
-        let share = d.succeeded as f64 / counted as f64;
-        let point = (k as f64 / n * w, 2.0 + (1.0 - share) * (h - 4.0));
-        if let Some(line) = lines.last_mut() {
-            line.push(point);
-        }
-    }
+    let slot = w / days.len().max(1) as f64;
+    let bar = (slot - 1.0).max(1.0);
+    let busiest = days
+        .iter()
+        .map(|d| d.succeeded + d.failed + d.missed)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let mut svg = format!(
         r#"<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img"><title>{}</title>"#,
         escape(&format!("{title}: {}", describe(days)))
     );
-    for line in lines.iter().filter(|l| !l.is_empty()) {
-        if line.len() == 1 {
-            let (x, y) = line[0];
-            let _ = write!(svg, r#"<circle cx="{x:.1}" cy="{y:.1}" r="1.5"/>"#);
-        } else {
-            let points: Vec<String> = line.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-            let _ = write!(svg, r#"<polyline points="{}"/>"#, points.join(" "));
+    let _ = write!(
+        svg,
+        r#"<line x1="0" y1="{:.1}" x2="{w}" y2="{:.1}" class="spark__base"/>"#,
+        h - 0.5,
+        h - 0.5
+    );
+    for (k, d) in days.iter().enumerate() {
+        let counted = d.succeeded + d.failed + d.missed;
+        if counted == 0 {
+            continue;
+        }
+        // A day with one run still shows: a third of the height at least.
+        let height = (h - 2.0) * (0.35 + 0.65 * counted as f64 / busiest);
+        let x = k as f64 * slot;
+        let mut y = h - 1.0;
+        for (n, class) in [
+            (d.succeeded, "spark__ok"),
+            (d.failed, "spark__failed"),
+            (d.missed, "spark__missed"),
+        ] {
+            if n == 0 {
+                continue;
+            }
+            let part = height * n as f64 / counted as f64;
+            y -= part;
+            let _ = write!(
+                svg,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{part:.1}" class="{class}"/>"#
+            );
         }
     }
     svg.push_str("</svg>");
@@ -446,16 +460,26 @@ mod tests {
     }
 
     #[test]
-    fn a_sparkline_leaves_gaps_for_days_without_runs() {
+    fn a_sparkline_draws_a_bar_a_day_split_by_outcome() {
         let days = [
             day(1, 1, 0, 0),
             day(2, 1, 1, 0),
             day(3, 0, 0, 0),
-            day(4, 2, 0, 0),
+            day(4, 2, 0, 1),
         ];
         let svg = sparkline_svg("Billing", &days);
-        assert_eq!(svg.matches("<polyline").count(), 1, "{svg}");
-        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
-        assert!(svg.contains("<title>Billing: Over 4 days: 4 succeeded, 1 failed, 0 missed."));
+        // Three days with runs: three succeeded parts, one failed, one missed;
+        // nothing drawn for the empty day.
+        assert_eq!(svg.matches("class=\"spark__ok\"").count(), 3, "{svg}");
+        assert_eq!(svg.matches("class=\"spark__failed\"").count(), 1, "{svg}");
+        assert_eq!(svg.matches("class=\"spark__missed\"").count(), 1, "{svg}");
+        assert!(
+            !svg.contains("x=\"60.0\""),
+            "the third day has no bar: {svg}"
+        );
+        assert!(svg.contains("<title>Billing: Over 4 days: 4 succeeded, 1 failed, 1 missed."));
+        // One run on a quiet day is still a visible bar.
+        let one = sparkline_svg("Lone", &[day(1, 1, 0, 0)]);
+        assert!(one.contains("class=\"spark__ok\""), "{one}");
     }
 }

@@ -80,17 +80,78 @@ pub fn FormFooter(
     }
 }
 
-/// What a page shows when its data could not be loaded: what failed, the
-/// server's reason, and what to do.
+/// What the server said, without the framework's words around it.
+pub fn server_words(err: &ServerFnError) -> String {
+    match err {
+        ServerFnError::ServerError(why) => why
+            .strip_prefix(crate::services::REFUSAL)
+            .unwrap_or(why)
+            .to_owned(),
+        other => format!("the server could not be reached ({other})"),
+    }
+}
+
+/// Why the server refused, when it did because the person may not.
+pub fn refusal(err: &ServerFnError) -> Option<String> {
+    match err {
+        ServerFnError::ServerError(why) => why
+            .strip_prefix(crate::services::REFUSAL)
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// `why` as a sentence: its first letter a capital, a full stop at the end.
+pub fn sentence(why: &str) -> String {
+    let why = why.trim().trim_end_matches('.');
+    let mut chars = why.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// What a page shows when its data could not be loaded: for a refusal,
+/// why and who can help; else what failed, the server's reason, and what
+/// to do.
 pub fn load_failed(what: &str, err: ServerFnError) -> AnyView {
+    if let Some(why) = refusal(&err) {
+        return view! { <NotAllowed why/> }.into_any();
+    }
     view! {
         <div class="card notice notice--error" role="alert">
             <h2>{what.to_owned()}</h2>
-            <p>{err.to_string()}</p>
+            <p>{sentence(&server_words(&err))}</p>
             <p>"Reload the page to try again."</p>
         </div>
     }
     .into_any()
+}
+
+/// A page the person's role may not open: why, in a sentence, and the
+/// administrators who can help.
+#[component]
+pub fn NotAllowed(why: String) -> impl IntoView {
+    let admins = Resource::new(
+        || (),
+        |()| crate::server_fns::account::load_administrators(),
+    );
+    view! {
+        <div class="card notice notice--warning not-allowed" role="alert">
+            <h2>"Not open to you"</h2>
+            <p>{sentence(&why)}</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match admins.await {
+                        Ok(names) if !names.is_empty() => view! {
+                            <p>{format!("Ask an administrator: {}.", names.join(", "))}</p>
+                        }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
 }
 
 /// Text a person wrote, or says it is not written yet.
@@ -240,12 +301,20 @@ pub fn SaveMessages(
             <div class="notice notice--error" role="alert"><p>{why}</p></div>
         }
         .into_any(),
-        Some(Err(err)) => view! {
-            <div class="notice notice--error" role="alert">
-                <p>"The server could not be reached or failed: "{err.to_string()}". Nothing you typed is lost; try again."</p>
-            </div>
-        }
-        .into_any(),
+        Some(Err(err)) => match refusal(&err) {
+            Some(why) => view! {
+                <div class="notice notice--error" role="alert">
+                    <p>{format!("Not saved: {}", sentence(&why))}</p>
+                </div>
+            }
+            .into_any(),
+            None => view! {
+                <div class="notice notice--error" role="alert">
+                    <p>{format!("Not saved: {} Nothing you typed is lost; try again.", sentence(&server_words(&err)))}</p>
+                </div>
+            }
+            .into_any(),
+        },
         _ => ().into_any(),
     }
     }

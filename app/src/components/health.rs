@@ -78,7 +78,9 @@ fn Figures(metrics: Metrics, target: f64) -> impl IntoView {
 /// Health, figures and pauses of what `target` names.
 #[component]
 pub fn HealthCard(
-    health: Health,
+    /// Its health now: the card follows it (live events move it).
+    #[prop(into)]
+    health: Signal<Health>,
     target: PauseTarget,
     can_edit: bool,
     changed: Callback<()>,
@@ -111,7 +113,7 @@ pub fn HealthCard(
         Some(Ok(SaveOutcome::Invalid(errors))) if errors.get("pause").is_some() => {
             errors.get("pause").map(str::to_owned)
         }
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(crate::components::form::server_words(&err)),
         _ => None,
     };
     let id = match target {
@@ -121,8 +123,6 @@ pub fn HealthCard(
         PauseTarget::Automation(_) => "this automation",
         PauseTarget::Orchestration(_) => "this orchestration and its automations",
     };
-    let now = health.as_of;
-    let pauses = health.pauses.clone();
     let field = move |name: &'static str,
                       label: &'static str,
                       kind: &'static str,
@@ -157,6 +157,11 @@ pub fn HealthCard(
     view! {
         <section class="card" aria-labelledby="health-title">
             <h2 id="health-title">"Health"</h2>
+            {move || {
+            let health = health.get();
+            let now = health.as_of;
+            let pauses = health.pauses.clone();
+            view! {
             <p class="health-state"><HealthBadge state=health.state/>" "{health.why.clone()}</p>
             <Figures metrics=health.metrics.clone() target=health.target/>
             <crate::components::charts::RunsChart
@@ -204,6 +209,8 @@ pub fn HealthCard(
                         }).collect_view()}
                     </ul>
                 }.into_any()
+            }}
+            }
             }}
             {move || refused().map(|why| view! { <p class="notice notice--error" role="alert">{why}</p> })}
             {can_edit.then(|| match target {

@@ -60,8 +60,10 @@ fn TopBar() -> impl IntoView {
                         on:click=move |_| menu_open.set(false)
                     >
                         <ul>
+                            // Admin only for those who may use it.
                             {Section::ALL
                                 .into_iter()
+                                .filter(|section| *section != Section::Admin || me.is_admin())
                                 .map(|section| view! {
                                     <li><A href=section.path() exact=true>{section.title()}</A></li>
                                 })

@@ -33,7 +33,7 @@ pub fn LeverageCard(ranked: Ranked) -> impl IntoView {
                 <dt>"Fragility"</dt><dd>{format!("×{}", lev.fragility)}</dd>
                 {(!gaps.is_empty()).then(|| view! { <dt>"Missing"</dt><dd>{gaps.join(", ")}</dd> })}
             </dl>
-            <p class="muted">"Score = minutes saved per run × runs per week × tier weight (3, 2, 1) × fragility (1 + failure rate + 0.5 without owner + 0.25 each without backup owner, runbook, failure mode). "
+            <p class="muted">"Score = minutes saved per run × runs per week × tier weight (3, 2, 1) × fragility (1 + failure rate + 0.5 without owner + 0.25 each without backup owner, runbook, failure mode, a run seen in 30 days, an expected schedule or an orchestration). Observed runs replace declared ones after two weeks or 20 runs. "
                 <a href="/leverage">"See the ranking"</a></p>
         </section>
     }

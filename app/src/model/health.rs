@@ -63,6 +63,11 @@ impl HealthState {
         }
     }
 
+    /// The state named `text` (as [`HealthState::as_str`] writes it).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             HealthState::Healthy => "Healthy",
@@ -393,6 +398,16 @@ impl PauseDraft {
     /// The window it asks for at `now`, or why not (field, message).
     pub fn check(&self, now: DateTime<Utc>) -> Result<Window, (&'static str, String)> {
         let starts = self.starts_at.unwrap_or(now);
+        let outside = "Give a time between 1970 and 100 years from now.";
+        if !super::window::contains(starts, now) {
+            return Err(("starts_at", outside.to_owned()));
+        }
+        if self
+            .ends_at
+            .is_some_and(|ends| !super::window::contains(ends, now))
+        {
+            return Err(("ends_at", outside.to_owned()));
+        }
         if let Some(ends) = self.ends_at {
             if ends <= starts {
                 return Err(("ends_at", "The end must come after the start.".to_owned()));

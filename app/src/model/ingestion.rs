@@ -425,9 +425,13 @@ pub struct DeliveryDetails {
     #[serde(flatten)]
     pub summary: DeliverySummary,
     pub headers: Vec<(String, String)>,
-    /// The body as text (lossy where it is not UTF-8); for a rejected
-    /// request, only its first bytes were kept.
+    /// The body as text (bytes that are not UTF-8 shown as U+FFFD); for a
+    /// rejected request, or a ping over the delivery cap, only its first
+    /// bytes were kept. `GET /api/v1/deliveries/{id}/body` gives the bytes.
     pub body: String,
+    /// How many bytes of the body were kept (`body_size` is how many were
+    /// sent).
+    pub body_kept: i64,
     pub processed_at: Option<DateTime<Utc>>,
 }
 

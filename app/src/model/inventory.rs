@@ -252,6 +252,9 @@ pub struct InventoryFilter {
     pub unowned: bool,
     /// Only those with no failure mode written.
     pub no_failure_mode: bool,
+    /// Only those in this health state (the screens' drill-down from the
+    /// dashboard; the list is then read whole and narrowed by state).
+    pub health: Option<crate::model::health::HealthState>,
     pub sort: InventorySort,
 }
 
@@ -276,6 +279,7 @@ impl InventoryFilter {
                 "no_failure_mode" => {
                     filter.no_failure_mode = value == "1" || value == "on" || value == "true";
                 }
+                "health" => filter.health = crate::model::health::HealthState::parse(value),
                 "sort" => filter.sort = InventorySort::parse(value).unwrap_or_default(),
                 "page" => page = value.parse::<u32>().ok().filter(|p| *p >= 1).unwrap_or(1),
                 _ => {}
@@ -310,6 +314,9 @@ impl InventoryFilter {
             if on {
                 pairs.push((key, "1".to_owned()));
             }
+        }
+        if let Some(state) = self.health {
+            pairs.push(("health", state.as_str().to_owned()));
         }
         if self.sort != InventorySort::Name {
             pairs.push(("sort", self.sort.as_str().to_owned()));

@@ -18,3 +18,4 @@ pub mod reviews;
 pub mod runbooks;
 pub mod schedule;
 pub mod transfer;
+pub mod window;

@@ -5,7 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::channels::{ChannelAddress, ChannelFields};
+use crate::components::channels::{ChannelAddress, ChannelFields, SendTest};
 use crate::components::form::{SaveMessages, load_failed};
 use crate::model::accounts::{ApiToken, NewToken};
 use crate::model::incidents::Channel;
@@ -34,7 +34,7 @@ pub fn AccountPage() -> impl IntoView {
     };
     let name_error = move || match create.value().get() {
         Some(Ok(TokenOutcome::Invalid(errors))) => errors.get("name").map(str::to_owned),
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(crate::components::form::server_words(&err)),
         _ => None,
     };
     view! {
@@ -163,7 +163,7 @@ fn ChannelTable(list: Vec<Channel>, remove: ServerAction<RemoveOwnChannel>) -> i
                         <th scope="col">"Name"</th>
                         <th scope="col">"Kind"</th>
                         <th scope="col">"Address and secret"</th>
-                        <th scope="col"><span class="visually-hidden">"Remove"</span></th>
+                        <th scope="col"><span class="visually-hidden">"Test or remove"</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -174,7 +174,8 @@ fn ChannelTable(list: Vec<Channel>, remove: ServerAction<RemoveOwnChannel>) -> i
                                 <th scope="row">{c.name.clone()}</th>
                                 <td>{c.kind.label()}</td>
                                 <td><ChannelAddress channel=c.clone()/></td>
-                                <td>
+                                <td class="row-actions">
+                                    <SendTest channel_id=c.id name=c.name.clone()/>
                                     <ActionForm action=remove>
                                         <input type="hidden" name="id" value=c.id/>
                                         <button type="submit" class="button button--small button--danger"

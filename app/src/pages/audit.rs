@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::form::load_failed;
+use crate::components::form::{NotAllowed, load_failed};
 use crate::components::pager::{Pager, page_count};
 use crate::model::audit::{AuditEntry, AuditFilter, AuditPage};
+use crate::pages::not_found::answer_forbidden;
 use crate::sections::Section;
 use crate::server_fns::account::load_audit;
 
@@ -27,6 +28,35 @@ const ACTIONS: &[(&str, &str)] = &[
     ("user.sign_in_failed", "Failed sign-ins"),
 ];
 
+/// The administration's areas: the heading's id, the address, the title
+/// and what is done there.
+const ADMIN_AREAS: &[(&str, &str, &str, &str)] = &[
+    (
+        "people-link",
+        "/admin/people",
+        "People and teams",
+        "Add people, change their roles, deactivate and reactivate them; teams and their members.",
+    ),
+    (
+        "sources-link",
+        "/admin/sources",
+        "Sources",
+        "Where tools report from: each source's team, its key and its URLs; key rotation.",
+    ),
+    (
+        "channels-link",
+        "/admin/channels",
+        "Alert channels",
+        "Where incidents are told: each person's and each team's webhooks, with their signing secrets.",
+    ),
+    (
+        "audit-link",
+        "/admin/audit",
+        "Audit log",
+        "Every change to the catalog, people and tokens, with who made it and what it was before; every sign-in and failed sign-in.",
+    ),
+];
+
 /// `/admin`.
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -37,22 +67,21 @@ pub fn AdminPage() -> impl IntoView {
             <h1>{section.title()}</h1>
             <p class="lede">{section.purpose()}</p>
         </div>
-        <section class="card" aria-labelledby="people-link">
-            <h2 id="people-link"><a href="/admin/people">"People and teams"</a></h2>
-            <p>"Add people, change their roles, deactivate and reactivate them; teams and their members."</p>
-        </section>
-        <section class="card" aria-labelledby="sources-link">
-            <h2 id="sources-link"><a href="/admin/sources">"Sources"</a></h2>
-            <p>"Where tools report from: each source's team, its key and its URLs; key rotation."</p>
-        </section>
-        <section class="card" aria-labelledby="channels-link">
-            <h2 id="channels-link"><a href="/admin/channels">"Alert channels"</a></h2>
-            <p>"Where incidents are told: each person's and each team's webhooks, with their signing secrets."</p>
-        </section>
-        <section class="card" aria-labelledby="audit-link">
-            <h2 id="audit-link"><a href="/admin/audit">"Audit log"</a></h2>
-            <p>"Every change to the catalog, people and tokens, with who made it and what it was before; every sign-in and failed sign-in."</p>
-        </section>
+        <Suspense fallback=|| ()>
+            {move || crate::session::me().map(|me| if me.is_admin() {
+                ADMIN_AREAS.iter().map(|(id, href, title, what)| view! {
+                    <section class="card" aria-labelledby=*id>
+                        <h2 id=*id><a href=*href>{*title}</a></h2>
+                        <p>{*what}</p>
+                    </section>
+                }).collect_view().into_any()
+            } else {
+                answer_forbidden();
+                view! {
+                    <NotAllowed why="only administrators manage people and teams, sources, alert channels and the audit log".to_owned()/>
+                }.into_any()
+            })}
+        </Suspense>
         {(!section.coming().is_empty()).then(|| view! {
             <section class="card card--placeholder" aria-labelledby="admin-coming">
                 <h2 id="admin-coming"><span class="badge">"Coming soon"</span></h2>

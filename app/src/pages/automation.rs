@@ -75,6 +75,27 @@ pub fn AutomationPage() -> impl IntoView {
 
 #[component]
 fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
+    // Its health moves with every live event; the rest stays as it is.
+    let live = crate::components::live::use_live();
+    let id = page.automation.id;
+    let fresh = Resource::new(
+        move || live.version.get(),
+        move |version| async move {
+            if version == 0 {
+                None
+            } else {
+                load_automation(id).await.ok().flatten()
+            }
+        },
+    );
+    let first = StoredValue::new((page.health.clone(), page.runs.clone()));
+    let current = move || {
+        fresh
+            .get()
+            .flatten()
+            .map_or_else(|| first.get_value(), |p| (p.health, p.runs))
+    };
+    let live_health = Signal::derive(move || current().0);
     let a = page.automation;
     let row = page.row;
     let f = a.fields;
@@ -133,9 +154,9 @@ fn Details(page: Page, changed: Callback<()>) -> impl IntoView {
             </section>
             <LeverageCard ranked=page.leverage/>
         </div>
-        <HealthCard health=page.health target=PauseTarget::Automation(a.id) can_edit=page.can_edit changed/>
+        <HealthCard health=live_health target=PauseTarget::Automation(a.id) can_edit=page.can_edit changed/>
         {page.unclaimed.then(|| view! { <ClaimCard id=a.id changed/> })}
-        <RunsCard runs=page.runs id=a.id/>
+        {move || view! { <RunsCard runs=current().1 id=a.id/> }}
         <ScheduleCard id=a.id schedule=page.schedule can_edit=page.can_edit changed/>
         {page.ping.map(|ping| view! { <PingCard ping id=a.id can_edit=page.can_edit changed/> })}
         {page.ping_hidden.then(|| view! {
@@ -363,7 +384,7 @@ fn ScheduleCard(
     };
     let refused = move || match save.value().get().or_else(|| remove.value().get()) {
         Some(Ok(SaveOutcome::Refused(why))) => Some(why),
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(crate::components::form::server_words(&err)),
         _ => None,
     };
     let current = schedule.as_ref().map(|v| v.schedule.clone());
@@ -479,7 +500,7 @@ fn SlugCard(
     let error = move || match save.value().get() {
         Some(Ok(SaveOutcome::Invalid(errors))) => errors.0.first().map(|e| e.message.clone()),
         Some(Ok(SaveOutcome::Refused(why))) => Some(why),
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(crate::components::form::server_words(&err)),
         _ => None,
     };
     let (chosen, current) = slug

@@ -5,7 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::channels::{ChannelAddress, ChannelFields};
+use crate::components::channels::{ChannelAddress, ChannelFields, SendTest};
 use crate::components::form::{SaveMessages, errors_of, load_failed};
 use crate::model::incidents::Channel;
 use crate::server_fns::incidents::{AddChannel, RemoveChannel, load_channels};
@@ -107,7 +107,7 @@ fn ChannelList(channels: Vec<Channel>, remove: ServerAction<RemoveChannel>) -> i
                         <th scope="col">"For"</th>
                         <th scope="col">"Kind"</th>
                         <th scope="col">"Address and secret"</th>
-                        <th scope="col"><span class="visually-hidden">"Remove"</span></th>
+                        <th scope="col"><span class="visually-hidden">"Test or remove"</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -120,7 +120,8 @@ fn ChannelList(channels: Vec<Channel>, remove: ServerAction<RemoveChannel>) -> i
                                 <td data-label="For">{whose}</td>
                                 <td data-label="Kind">{c.kind.label()}</td>
                                 <td data-label="Address"><ChannelAddress channel=c.clone()/></td>
-                                <td>
+                                <td class="row-actions">
+                                    <SendTest channel_id=c.id name=c.name.clone()/>
                                     <ActionForm action=remove>
                                         <input type="hidden" name="id" value=c.id/>
                                         <button type="submit" class="button button--small button--danger"

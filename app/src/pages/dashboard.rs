@@ -14,7 +14,7 @@ use crate::components::live::{LiveStatus, use_live};
 use crate::model::health::{HealthState, format_span};
 use crate::sections::Section;
 use crate::server_fns::orchestrations::load_dashboard;
-use crate::services::{Dashboard, DashboardFilter};
+use crate::services::{Dashboard, DashboardFilter, ThisWeek, WeekFigure};
 use leptos_router::hooks::use_query_map;
 
 /// "3 h ago", "never".
@@ -67,16 +67,78 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
+/// How a count moved from the week before, in words.
+fn change(this: u64, last: u64) -> String {
+    match this.cmp(&last) {
+        std::cmp::Ordering::Greater => format!("up {} from {last} the week before", this - last),
+        std::cmp::Ordering::Less => format!("down {} from {last} the week before", last - this),
+        std::cmp::Ordering::Equal => format!("as many as the week before ({last})"),
+    }
+}
+
+/// The last 7 days beside the 7 before: what a leader who looks once a
+/// week needs first.
 #[component]
-fn StateCounts(title: &'static str, counts: Vec<(HealthState, u64)>) -> impl IntoView {
+fn ThisWeekStrip(week: ThisWeek) -> impl IntoView {
+    let item = |label: &'static str, figure: WeekFigure<u64>, href: Option<&'static str>| {
+        let value = figure.this_week.to_string();
+        view! {
+            <li class="week__item">
+                <span class="week__label">{label}</span>
+                <span class="week__value">{match href {
+                    Some(href) => view! { <a href=href>{value}</a> }.into_any(),
+                    None => value.into_any(),
+                }}</span>
+                <span class="week__change">{change(figure.this_week, figure.last_week)}</span>
+            </li>
+        }
+    };
+    let recover = week.time_to_recover_ms;
+    let span = |ms: Option<i64>| ms.map_or_else(|| "none resolved".to_owned(), format_span);
+    view! {
+        <section class="card week" aria-labelledby="this-week">
+            <h2 id="this-week">"This week"</h2>
+            <p class="muted">"The last 7 days, beside the 7 before."</p>
+            <ul class="plain week__list">
+                {item("New incidents", week.new_incidents, Some("/incidents?state=all"))}
+                {item("Incidents resolved", week.resolved, Some("/incidents?state=resolved"))}
+                <li class="week__item">
+                    <span class="week__label">"Time to recover"</span>
+                    <span class="week__value">{span(recover.this_week)}</span>
+                    <span class="week__change">{format!("{} the week before", span(recover.last_week))}</span>
+                </li>
+                {item("Reviews signed", week.reviews_signed, Some("/reviews/report"))}
+                {item("Runbooks verified", week.runbooks_verified, None)}
+            </ul>
+        </section>
+    }
+}
+
+/// Counts by state, each a link to the list behind it (`list` followed by
+/// `health=<state>`), when there is one that counts the same.
+#[component]
+fn StateCounts(
+    title: &'static str,
+    counts: Vec<(HealthState, u64)>,
+    list: Option<String>,
+) -> impl IntoView {
     view! {
         <div class="state-counts">
             <h3>{title}</h3>
             <ul class="plain state-counts__list">
-                {counts.into_iter().map(|(state, n)| view! {
-                    <li class:state-counts--none=n == 0>
-                        <span class="state-counts__n">{n}</span>" "<HealthBadge state/>
-                    </li>
+                {counts.into_iter().map(|(state, n)| {
+                    let figure = match &list {
+                        Some(list) if n > 0 => view! {
+                            <a class="state-counts__n" href=format!("{list}health={}", state.as_str())
+                                aria-label=format!("{n} {} {}: list them", state.label().to_lowercase(), title.to_lowercase())>{n}</a>
+                        }.into_any(),
+                        _ => view! { <span class="state-counts__n">{n}</span> }.into_any(),
+                    };
+                    view! {
+                        <li class:state-counts--none=n == 0>
+                            {figure}" "<HealthBadge state/>
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
         </div>
@@ -86,7 +148,44 @@ fn StateCounts(title: &'static str, counts: Vec<(HealthState, u64)>) -> impl Int
 #[component]
 fn DashboardView(d: Dashboard) -> impl IntoView {
     let now = d.as_of;
+    // "3 min ago" keeps ticking between reloads: the figures' time, moved
+    // on by how long the page has been open (the browser's clock may be
+    // off; its stopwatch is not).
+    let ticking = RwSignal::new(now);
+    #[cfg(feature = "hydrate")]
+    {
+        let opened = js_sys::Date::now();
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                let open_ms = (js_sys::Date::now() - opened) as i64;
+                ticking.set(now + chrono::TimeDelta::milliseconds(open_ms));
+            },
+            std::time::Duration::from_secs(20),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
     let incidents_total = d.open_incident_count;
+    let unalerted_class = (!d.unalerted_orchestrations.is_empty()).then_some("gap--bad");
+    // Drill-downs: the orchestrations list narrows as the dashboard does;
+    // the inventory only when nothing is narrowed (it narrows automations
+    // by their own team and owner, the dashboard also by their
+    // orchestration's).
+    let orchestrations_list = {
+        let f = &d.filter;
+        let mut query = String::from("/orchestrations?");
+        for (key, value) in [
+            ("team", f.team_id),
+            ("tier", f.tier.map(i64::from)),
+            ("owner", f.owner_id),
+        ] {
+            if let Some(value) = value {
+                query.push_str(&format!("{key}={value}&"));
+            }
+        }
+        query
+    };
+    let automations_list = d.filter.is_empty().then(|| "/inventory?".to_owned());
     let attention_count = d.attention_count;
     let shown = d.attention.len() as u64;
     let f = d.filter.clone();
@@ -126,21 +225,22 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 {(!f.is_empty()).then(|| view! { <a href="/">"Everything"</a> })}
             </div>
         </form>
+        <ThisWeekStrip week=d.this_week/>
         <section class="card" aria-labelledby="by-state">
             <h2 id="by-state">"Health"</h2>
             <p class="as-of muted">"Figures as of "
                 <time datetime=now.to_rfc3339()>{now.format("%H:%M:%S UTC, %e %b").to_string()}</time>
             </p>
             <div class="grid-2">
-                <StateCounts title="Orchestrations" counts=d.orchestrations_by_state/>
-                <StateCounts title="Automations" counts=d.automations_by_state/>
+                <StateCounts title="Orchestrations" counts=d.orchestrations_by_state list=Some(orchestrations_list)/>
+                <StateCounts title="Automations" counts=d.automations_by_state list=automations_list/>
             </div>
             <RunsChart id="all-runs".to_owned() title="Every automation's runs per day, last 30 days".to_owned() days=d.per_day/>
         </section>
         <section class="card" aria-labelledby="attention">
             <h2 id="attention">"Needs attention"</h2>
             {if d.attention.is_empty() {
-                view! { <p>"No orchestration is failing, silent or under its target."</p> }.into_any()
+                view! { <p>"No orchestration or loose automation is failing, silent or under its target."</p> }.into_any()
             } else {
                 view! {
                     <div class="table-wrap">
@@ -152,7 +252,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                             }}</caption>
                             <thead>
                                 <tr>
-                                    <th scope="col">"Orchestration"</th>
+                                    <th scope="col">"Orchestration or loose automation"</th>
                                     <th scope="col">"Health"</th>
                                     <th scope="col">"Owner"</th>
                                     <th scope="col">"Last success"</th>
@@ -164,13 +264,24 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                                     let spark_title = format!("{}: share of runs that succeeded each day", a.name);
                                     view! {
                                     <tr>
-                                        <th scope="row"><a class="table__name" href=format!("/orchestrations/{}", a.slug)>{a.name}</a></th>
-                                        <td data-label="Health"><HealthBadge state=a.state/><span class="table__sub">{a.why}</span></td>
+                                        <th scope="row">
+                                            <a class="table__name" href=a.href()>{a.name.clone()}</a>
+                                            {a.automation_id.is_some().then(|| view! { <span class="table__sub">"A loose automation"</span> })}
+                                        </th>
+                                        <td data-label="Health"><HealthBadge state=a.state/><span class="table__sub">{a.why.clone()}</span>
+                                            {(!a.troubled.is_empty()).then(|| view! {
+                                                <ul class="plain troubled">
+                                                    {a.troubled.iter().map(|(id, name, state)| view! {
+                                                        <li><a href=format!("/automations/{id}")>{name.clone()}</a>": "{state.label().to_lowercase()}</li>
+                                                    }).collect_view()}
+                                                </ul>
+                                            })}
+                                        </td>
                                         <td data-label="Owner">{match a.owner {
                                             Some(owner) => view! { <span>{owner}</span> }.into_any(),
                                             None => view! { <span class="flag flag--risk">"Unowned"</span> }.into_any(),
                                         }}</td>
-                                        <td data-label="Last success">{since(a.last_success_at, now)}</td>
+                                        <td data-label="Last success">{move || since(a.last_success_at, ticking.get())}</td>
                                         <td data-label="30 days"><Sparkline title=spark_title.clone() days=a.per_day.clone()/></td>
                                     </tr>
                                 }}).collect_view()}
@@ -193,12 +304,24 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 } else {
                     view! {
                         <ul class="plain dashboard-list">
-                            {d.open_incidents.into_iter().map(|i| view! {
-                                <li>
-                                    <a href=format!("/incidents/{}", i.id)>{format!("#{} {}", i.id, i.title())}</a>
-                                    <span class="table__sub">{format!("opened {}{}", since(Some(i.opened_at), now),
-                                        i.acknowledged_by.clone().map(|by| format!(", acknowledged by {by}")).unwrap_or_default())}</span>
-                                </li>
+                            {d.open_incidents.into_iter().map(|i| {
+                                let nobody = i.told.state().is_nobody();
+                                let told = format!("told: {}", i.told.short());
+                                view! {
+                                    <li>
+                                        <a href=format!("/incidents/{}", i.id)>{format!("#{} {}", i.id, i.title())}</a>
+                                        <span class="table__sub">{
+                                            let opened = i.opened_at;
+                                            let by = i.acknowledged_by.clone().map(|by| format!(", acknowledged by {by}")).unwrap_or_default();
+                                            move || format!("opened {}{by}", since(Some(opened), ticking.get()))
+                                        }</span>
+                                        {if nobody {
+                                            view! { <span class="status status--bad">{told}</span> }.into_any()
+                                        } else {
+                                            view! { <span class="table__sub">{told}</span> }.into_any()
+                                        }}
+                                    </li>
+                                }
                             }).collect_view()}
                         </ul>
                     }.into_any()
@@ -218,6 +341,10 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                     <li>
                         {plural(d.orchestrations_without_failure_mode.len() as u64, "orchestration has no failure mode written", "orchestrations have no failure mode written")}
                         <NameLinks list=d.orchestrations_without_failure_mode/>
+                    </li>
+                    <li class=unalerted_class>
+                        {plural(d.unalerted_orchestrations.len() as u64, "orchestration's failure would alert nobody (no owner, backup owner or team with an alert channel)", "orchestrations' failures would alert nobody (no owner, backup owner or team with an alert channel)")}
+                        <NameLinks list=d.unalerted_orchestrations/>
                     </li>
                     <li class="dashboard-runbooks">
                         {plural(d.runbook_gap_count, "orchestration has no runbook it can rely on (none, never verified, or stale)", "orchestrations have no runbook they can rely on (none, never verified, or stale)")}

@@ -375,9 +375,16 @@ fn DeliveryView(screen: DeliveryScreen, replay: ServerAction<ReplayDelivery>) ->
             {if d.body.is_empty() {
                 view! { <p class="muted">"No body."</p> }.into_any()
             } else {
-                let capped = s.outcome == DeliveryOutcome::Rejected && s.body_size as usize > d.body.len();
+                let capped = s.outcome == DeliveryOutcome::Rejected && s.body_size > d.body_kept;
+                let cut = s.outcome != DeliveryOutcome::Rejected && s.body_size > d.body_kept;
+                let download = format!("/api/v1/deliveries/{}/body", s.id);
                 view! {
-                    {capped.then(|| view! { <p class="muted">{format!("Refused: only its first {} bytes were kept.", d.body.len())}</p> })}
+                    {capped.then(|| view! { <p class="muted">{format!("Refused: only its first {} bytes were kept.", d.body_kept)}</p> })}
+                    {cut.then(|| view! { <p class="muted">{format!("Only its first {} bytes were kept; the ping counted.", d.body_kept)}</p> })}
+                    <p>
+                        <a href=download download="" rel="external">"Download the body as received"</a>
+                        <span class="muted">" (byte for byte; below, bytes that are not text show as \u{fffd})"</span>
+                    </p>
                     <pre class="code"><code>{d.body}</code></pre>
                 }.into_any()
             }}

@@ -6,7 +6,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::form::NotAllowed;
 use crate::model::transfer::{INVENTORY_COLUMNS, ImportReport, RowReport, RowStatus};
+use crate::pages::not_found::answer_forbidden;
 
 /// Rows of a preview drawn in the table (errors are always all drawn).
 const ROWS_SHOWN: usize = 500;
@@ -73,6 +75,79 @@ pub fn ImportPage() -> impl IntoView {
         let _ = (file_input, stage);
     };
     let busy = move || matches!(stage.get(), Stage::Previewing | Stage::Importing { .. });
+    let content = move || {
+        view! {
+            <section class="card" aria-labelledby="file-title">
+                <h2 id="file-title">"1. Choose the file"</h2>
+                <p>
+                    "Columns, with a header row: "
+                    {INVENTORY_COLUMNS.iter().enumerate().map(|(i, c)| view! { {(i > 0).then_some(", ")}<code>{*c}</code> }).collect_view()}
+                    ". "<code>"tool"</code>", "<code>"external_id"</code>" and "<code>"name"</code>" are required; a row is matched to an automation already listed by tool and external id, so importing the same file twice changes nothing. "
+                    <a href="/samples/inventory.csv" download>"Download a sample file"</a>"."
+                </p>
+                <div class="form__row">
+                    <div class="field field--form">
+                        <label for="import-file">"CSV file"</label>
+                        <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input
+                            on:change=move |_| stage.set(Stage::Choosing)/>
+                    </div>
+                </div>
+                <p class="actions">
+                    <button type="button" class="button button--primary" on:click=preview disabled=busy>"Preview"</button>
+                </p>
+            </section>
+            {move || match stage.get() {
+                Stage::Choosing => ().into_any(),
+                Stage::Previewing => view! { <p class="muted" role="status">"Reading every row…"</p> }.into_any(),
+                Stage::Previewed(report) => {
+                    let good = report.new + report.updated + report.unchanged;
+                    let writes = report.new + report.updated;
+                    view! {
+                        <section class="card" aria-labelledby="preview-title">
+                            <h2 id="preview-title">"2. Check the preview"</h2>
+                            <Counts report=report.clone()/>
+                            <p>{if writes == 0 {
+                                "Nothing to write: every good row is already in the inventory as it says.".to_owned()
+                            } else {
+                                format!("Importing writes {writes} row{} in one go{}.", if writes == 1 { "" } else { "s" },
+                                    if report.errors > 0 { "; the rows with errors are left out — correct them and import the file again" } else { "" })
+                            }}</p>
+                            <p class="actions">
+                                <button type="button" class="button button--primary" on:click=commit disabled=move || writes == 0 || busy()>
+                                    {format!("Import {good} good row{}", if good == 1 { "" } else { "s" })}
+                                </button>
+                            </p>
+                            <RowTable rows=report.rows/>
+                        </section>
+                    }
+                    .into_any()
+                }
+                Stage::Importing { written, total } => view! {
+                    <section class="card" aria-labelledby="progress-title">
+                        <h2 id="progress-title">"3. Importing"</h2>
+                        <progress max=total.max(1) value=written aria-describedby="progress-text"></progress>
+                        <p id="progress-text" role="status">{format!("{written} of {total} rows written…")}</p>
+                    </section>
+                }
+                .into_any(),
+                Stage::Imported(report) => view! {
+                    <section class="card notice notice--ok" aria-labelledby="done-title" role="status">
+                        <h2 id="done-title">"Imported"</h2>
+                        <Counts report=report.clone()/>
+                        <p><a href="/inventory">"See the inventory"</a></p>
+                    </section>
+                }
+                .into_any(),
+                Stage::Failed(why) => view! {
+                    <div class="card notice notice--error" role="alert">
+                        <h2>"Nothing was imported"</h2>
+                        <p>{why}</p>
+                    </div>
+                }
+                .into_any(),
+            }}
+        }
+    };
     view! {
         <Title text="Import the inventory"/>
         <div class="page-header">
@@ -80,75 +155,17 @@ pub fn ImportPage() -> impl IntoView {
             <h1>"Import the inventory"</h1>
             <p class="lede">"Add or update many automations from a CSV file. You see what each row will do before anything is written."</p>
         </div>
-        <section class="card" aria-labelledby="file-title">
-            <h2 id="file-title">"1. Choose the file"</h2>
-            <p>
-                "Columns, with a header row: "
-                {INVENTORY_COLUMNS.iter().enumerate().map(|(i, c)| view! { {(i > 0).then_some(", ")}<code>{*c}</code> }).collect_view()}
-                ". "<code>"tool"</code>", "<code>"external_id"</code>" and "<code>"name"</code>" are required; a row is matched to an automation already listed by tool and external id, so importing the same file twice changes nothing. "
-                <a href="/samples/inventory.csv" download>"Download a sample file"</a>"."
-            </p>
-            <div class="form__row">
-                <div class="field field--form">
-                    <label for="import-file">"CSV file"</label>
-                    <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input
-                        on:change=move |_| stage.set(Stage::Choosing)/>
-                </div>
-            </div>
-            <p class="actions">
-                <button type="button" class="button button--primary" on:click=preview disabled=busy>"Preview"</button>
-            </p>
-        </section>
-        {move || match stage.get() {
-            Stage::Choosing => ().into_any(),
-            Stage::Previewing => view! { <p class="muted" role="status">"Reading every row…"</p> }.into_any(),
-            Stage::Previewed(report) => {
-                let good = report.new + report.updated + report.unchanged;
-                let writes = report.new + report.updated;
+        // Importing writes many at once: administrators only.
+        <Suspense fallback=|| ()>
+            {move || crate::session::me().map(|me| if me.is_admin() {
+                content().into_any()
+            } else {
+                answer_forbidden();
                 view! {
-                    <section class="card" aria-labelledby="preview-title">
-                        <h2 id="preview-title">"2. Check the preview"</h2>
-                        <Counts report=report.clone()/>
-                        <p>{if writes == 0 {
-                            "Nothing to write: every good row is already in the inventory as it says.".to_owned()
-                        } else {
-                            format!("Importing writes {writes} row{} in one go{}.", if writes == 1 { "" } else { "s" },
-                                if report.errors > 0 { "; the rows with errors are left out — correct them and import the file again" } else { "" })
-                        }}</p>
-                        <p class="actions">
-                            <button type="button" class="button button--primary" on:click=commit disabled=move || writes == 0 || busy()>
-                                {format!("Import {good} good row{}", if good == 1 { "" } else { "s" })}
-                            </button>
-                        </p>
-                        <RowTable rows=report.rows/>
-                    </section>
-                }
-                .into_any()
-            }
-            Stage::Importing { written, total } => view! {
-                <section class="card" aria-labelledby="progress-title">
-                    <h2 id="progress-title">"3. Importing"</h2>
-                    <progress max=total.max(1) value=written aria-describedby="progress-text"></progress>
-                    <p id="progress-text" role="status">{format!("{written} of {total} rows written…")}</p>
-                </section>
-            }
-            .into_any(),
-            Stage::Imported(report) => view! {
-                <section class="card notice notice--ok" aria-labelledby="done-title" role="status">
-                    <h2 id="done-title">"Imported"</h2>
-                    <Counts report=report.clone()/>
-                    <p><a href="/inventory">"See the inventory"</a></p>
-                </section>
-            }
-            .into_any(),
-            Stage::Failed(why) => view! {
-                <div class="card notice notice--error" role="alert">
-                    <h2>"Nothing was imported"</h2>
-                    <p>{why}</p>
-                </div>
-            }
-            .into_any(),
-        }}
+                    <NotAllowed why="only an administrator may import the inventory".to_owned()/>
+                }.into_any()
+            })}
+        </Suspense>
     }
 }
 

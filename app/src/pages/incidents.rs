@@ -10,9 +10,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::form::{SaveMessages, follow_saved, load_failed};
+use crate::components::live::{LiveStatus, use_live};
 use crate::components::pager::{Pager, page_count};
+use crate::components::runs::HistoryTable;
 use crate::model::health::format_span;
-use crate::model::incidents::{Alert, AlertState, Incident, IncidentEvent, level_label};
+use crate::model::incidents::{
+    Alert, AlertState, Incident, TimelineLine, Told, ToldState, level_label, timeline,
+};
 use crate::pages::not_found::answer_not_found;
 use crate::sections::Section;
 use crate::server_fns::incidents::{AcknowledgeIncident, load_incident, load_incidents};
@@ -53,9 +57,11 @@ pub fn IncidentsPage() -> impl IntoView {
                 .unwrap_or(1)
         })
     });
+    // Incidents open, join and close as runs arrive: the list follows.
+    let live = use_live();
     let incidents = Resource::new(
-        move || (state.get(), page.get()),
-        |(state, page)| load_incidents(state, page),
+        move || (state.get(), page.get(), live.version.get()),
+        |(state, page, _)| load_incidents(state, page),
     );
     view! {
         <Title text=Section::Incidents.title()/>
@@ -72,14 +78,15 @@ pub fn IncidentsPage() -> impl IntoView {
                 }
             }).collect_view()}
         </nav>
-        <Suspense fallback=|| view! { <p class="muted">"Loading incidents…"</p> }>
+        <LiveStatus live/>
+        <Transition fallback=|| view! { <p class="muted">"Loading incidents…"</p> }>
             {move || Suspend::new(async move {
                 match incidents.await {
                     Ok(screen) => view! { <IncidentList screen/> }.into_any(),
                     Err(err) => load_failed("The incidents could not be loaded", err),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -114,11 +121,9 @@ fn IncidentList(screen: IncidentsScreen) -> impl IntoView {
                 </thead>
                 <tbody>
                     {screen.incidents.into_iter().map(|i| {
-                        let told = if i.acknowledged_by.is_some() {
-                            format!("acknowledged by {}", i.acknowledged_by.clone().unwrap_or_default())
-                        } else {
-                            format!("the {}", level_label(i.level))
-                        };
+                        let nobody = i.told.state().is_nobody();
+                        let told = i.told.short();
+                        let acknowledged = i.acknowledged_by.clone().map(|by| format!("acknowledged by {by}"));
                         let lasted = i.resolved_at.map(|end| format!("lasted {}", format_span((end - i.opened_at).num_milliseconds())));
                         view! {
                             <tr>
@@ -130,7 +135,14 @@ fn IncidentList(screen: IncidentsScreen) -> impl IntoView {
                                 </th>
                                 <td data-label="State"><StateBadge incident=i.clone()/></td>
                                 <td data-label="Opened" class="mono">{when(i.opened_at)}{lasted.map(|l| view! { <span class="table__sub">{l}</span> })}</td>
-                                <td data-label="Told">{told}</td>
+                                <td data-label="Told">
+                                    {if nobody {
+                                        view! { <span class="status status--bad">{told}</span> }.into_any()
+                                    } else {
+                                        view! { <span>{told}</span> }.into_any()
+                                    }}
+                                    {acknowledged.map(|a| view! { <span class="table__sub">{a}</span> })}
+                                </td>
                                 <td data-label="Failing runs" class="num">{i.troubles}</td>
                             </tr>
                         }
@@ -205,9 +217,10 @@ fn IncidentView(
                     (Some(end), _) => format!("Resolved {} after {duration}.", when(end)),
                     (None, Some(by)) => format!("{by} acknowledged it {}; escalation has stopped.", i.acknowledged_at.map(when).unwrap_or_default()),
                     (None, None) if i.held_by.is_some() => "Its alerts are held while an upstream incident is open.".to_owned(),
-                    (None, None) => format!("Open; the {} has been told. Nobody has acknowledged it yet.", level_label(i.level)),
+                    (None, None) => "Nobody has acknowledged it yet.".to_owned(),
                 }}
             </p>
+            <ToldNotice told=i.told.clone()/>
         </div>
         <div class="grid-2">
             <section class="card" aria-labelledby="incident-facts">
@@ -222,7 +235,7 @@ fn IncidentView(
                     <dt>"Opened"</dt><dd class="mono">{when(i.opened_at)}</dd>
                     <dt>"Latest failing run"</dt><dd class="mono">{when(i.last_trouble_at)}</dd>
                     <dt>"Failing runs"</dt><dd>{i.troubles}</dd>
-                    <dt>"Told"</dt><dd>{format!("the {} (since {})", level_label(i.level), when(i.level_at))}</dd>
+                    <dt>"Escalation"</dt><dd>{format!("the {}’s step, since {}", level_label(i.level), when(i.level_at))}</dd>
                     {d.held_for.clone().map(|up| view! {
                         <dt>"Held for"</dt><dd><a href=format!("/incidents/{}", i.held_by.unwrap_or_default())>{up}</a></dd>
                     })}
@@ -242,14 +255,30 @@ fn IncidentView(
             <section class="card" aria-labelledby="incident-timeline">
                 <h2 id="incident-timeline">"Timeline"</h2>
                 <ol class="timeline">
-                    {d.events.into_iter().map(|e| view! { <TimelineEntry e/> }).collect_view()}
+                    {timeline(d.events).into_iter().map(|line| view! { <TimelineEntry line/> }).collect_view()}
                 </ol>
             </section>
         </div>
+        <section class="card" aria-labelledby="incident-runs">
+            <h2 id="incident-runs">"Failing runs"</h2>
+            {if d.runs.is_empty() {
+                view! { <p class="muted">"None kept: its runs are past their retention."</p> }.into_any()
+            } else {
+                let shown = d.runs.len();
+                let caption = if i64::try_from(shown).unwrap_or(i64::MAX) < i.troubles {
+                    format!("The newest {shown} of its {} failing runs", i.troubles)
+                } else if shown == 1 {
+                    "The run that opened it".to_owned()
+                } else {
+                    format!("Its {shown} failing runs, newest first")
+                };
+                view! { <HistoryTable runs=d.runs caption/> }.into_any()
+            }}
+        </section>
         <section class="card" aria-labelledby="incident-alerts">
             <h2 id="incident-alerts">"Alerts"</h2>
             {if d.alerts.is_empty() {
-                view! { <p class="muted">"No alert: nobody concerned has an alert channel. Add one under your account."</p> }.into_any()
+                view! { <p class="muted">"No alert was made: nobody concerned had an alert channel when it opened."</p> }.into_any()
             } else {
                 view! { <AlertTable alerts=d.alerts/> }.into_any()
             }}
@@ -257,29 +286,43 @@ fn IncidentView(
     }
 }
 
-fn event_label(kind: &str) -> &'static str {
-    match kind {
-        "opened" => "Opened",
-        "joined" => "Failed again",
-        "alerted" => "Alerted",
-        "held" => "Held",
-        "released" => "Released",
-        "escalated" => "Escalated",
-        "acknowledged" => "Acknowledged",
-        "resolved" => "Resolved",
-        "reopened" => "Reopened",
-        "no_channel" => "Nobody told",
-        _ => "Note",
+/// Who was told, as it happened; nobody told is its own red state, with
+/// what to do about it.
+#[component]
+fn ToldNotice(told: Told) -> impl IntoView {
+    let state = told.state();
+    let class = match state {
+        ToldState::Told => "notice notice--ok told",
+        ToldState::Sending | ToldState::Held => "notice notice--warning told",
+        ToldState::NoChannel | ToldState::AllFailed => "notice notice--error told told--nobody",
+    };
+    view! {
+        <div class=class role=state.is_nobody().then_some("alert")>
+            <p><strong>{told.summary()}</strong></p>
+            {told.remedy().map(|what| view! { <p>{what}</p> })}
+        </div>
     }
 }
 
+/// One line of the timeline; collapsed runs show the span they cover.
 #[component]
-fn TimelineEntry(e: IncidentEvent) -> impl IntoView {
+fn TimelineEntry(line: TimelineLine) -> impl IntoView {
+    let span = line.until.map(|until| {
+        let to = if until.date_naive() == line.at.date_naive() {
+            until.format("%H:%M").to_string()
+        } else {
+            when(until)
+        };
+        format!("{}–{to}", when(line.at))
+    });
     view! {
         <li>
-            <span class="mono">{when(e.at)}</span>" "
-            <strong>{event_label(&e.kind)}</strong>
-            <span class="timeline__detail">{e.detail}</span>
+            <span class="mono">{span.unwrap_or_else(|| when(line.at))}</span>" "
+            <strong>{line.label()}</strong>
+            <span class="timeline__detail">
+                {(line.count > 1).then_some("The last: ")}
+                {line.detail}
+            </span>
         </li>
     }
 }

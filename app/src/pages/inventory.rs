@@ -16,7 +16,7 @@ use crate::server_fns::ingestion::load_claim_queue;
 use crate::server_fns::inventory::load_inventory;
 use crate::services::InventoryPage as Page;
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "q",
     "tool",
     "owner",
@@ -25,6 +25,7 @@ const KEYS: [&str; 10] = [
     "loose",
     "unowned",
     "no_failure_mode",
+    "health",
     "sort",
     "page",
 ];
@@ -177,6 +178,13 @@ fn Filters(filter: InventoryFilter, choices: crate::services::Choices) -> impl I
                 <select id="inventory-orchestration" name="orchestration">
                     <option value="">"Any"</option>
                     {id_options(choices.orchestrations, filter.orchestration_id)}
+                </select>
+            </div>
+            <div class="field">
+                <label for="inventory-health">"Health"</label>
+                <select id="inventory-health" name="health">
+                    <option value="">"Any"</option>
+                    {crate::model::health::HealthState::ALL.into_iter().map(|h| option(h.as_str().to_owned(), h.label().to_owned(), filter.health == Some(h))).collect_view()}
                 </select>
             </div>
             <div class="field">

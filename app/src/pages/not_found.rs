@@ -13,6 +13,15 @@ pub fn answer_not_found() {
     }
 }
 
+/// Answers this request 403 (on the server): a page the person's role may
+/// not open.
+pub fn answer_forbidden() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     answer_not_found();

@@ -13,12 +13,13 @@ use crate::components::form::{load_failed, text_or_missing};
 use crate::components::graph::{DependencyGraph, kind_label};
 use crate::components::health::HealthCard;
 use crate::components::leverage::LeverageCard;
-use crate::components::live::{LiveStatus, use_live};
+use crate::components::live::{Live, LiveStatus, use_live};
 use crate::components::pager::{Pager, page_count};
 use crate::components::runbook::RunbookCard;
 use crate::components::runs::HistoryTable;
 use crate::model::dependencies::{GraphNode, NodeKind, NodeRef};
 use crate::model::health::PauseTarget;
+use crate::model::incidents::{AlertPlan, Incident};
 use crate::model::ingestion::{RunFilter, RunStatus};
 use crate::pages::reviews::ReviewsCard;
 use crate::server_fns::ingestion::load_run_history;
@@ -74,6 +75,26 @@ fn figure(value: Option<f64>, unit: &str) -> String {
 
 #[component]
 fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
+    // What runs change (health, incidents, the automations' states) moves
+    // with every live event, together; the forms around it stay as typed.
+    let live = use_live();
+    let slug_now = page.orchestration.fields.slug.clone();
+    let fresh = Resource::new(
+        move || live.version.get(),
+        move |version| {
+            let slug = slug_now.clone();
+            async move {
+                if version == 0 {
+                    None
+                } else {
+                    load_orchestration(slug).await.ok().flatten()
+                }
+            }
+        },
+    );
+    let first = StoredValue::new(page.clone());
+    let current = move || fresh.get().flatten().unwrap_or_else(|| first.get_value());
+    let health = Signal::derive(move || current().health);
     let o = page.orchestration;
     let mut this_end = vec![(
         NodeRef::orchestration(o.id),
@@ -156,8 +177,12 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
                 <LeverageCard ranked=page.leverage.clone()/>
             </div>
         </div>
-        <HealthCard health=page.health target=PauseTarget::Orchestration(o.id) can_edit=page.can_edit changed/>
-        <RunHistory slug=slug.clone() members=members/>
+        <HealthCard health target=PauseTarget::Orchestration(o.id) can_edit=page.can_edit changed/>
+        {move || {
+            let now = current();
+            view! { <AlertingCard plan=now.alerting incidents=now.open_incidents/> }
+        }}
+        <RunHistory slug=slug.clone() members=members live/>
         <section class="card" aria-labelledby="graph-heading">
             <h2 id="graph-heading">"Dependencies"</h2>
             {if has_graph {
@@ -177,11 +202,11 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
         </section>
         <section aria-labelledby="automations-heading">
             <h2 id="automations-heading">"Automations"</h2>
-            {if count == 0 {
+            {move || if count == 0 {
                 view! { <p class="muted">"No automation belongs to it yet."</p> }.into_any()
             } else {
                 view! {
-                    <AutomationTable rows=page.automations caption=format!("{count} automation{}", if count == 1 { "" } else { "s" })/>
+                    <AutomationTable rows=current().automations caption=format!("{count} automation{}", if count == 1 { "" } else { "s" })/>
                 }.into_any()
             }}
         </section>
@@ -221,14 +246,76 @@ fn history_link(slug: &str, filter: &RunFilter, page: u32) -> String {
     format!("/orchestrations/{slug}{query}#runs")
 }
 
+/// Who was told of its open incidents, and who a failure would tell
+/// before anything fails.
+#[component]
+fn AlertingCard(plan: AlertPlan, incidents: Vec<Incident>) -> impl IntoView {
+    let nobody = plan.reaches_nobody();
+    let unheard = plan.unheard.clone();
+    view! {
+        <section class="card" aria-labelledby="alerting-heading" id="alerting">
+            <h2 id="alerting-heading">"Alerts"</h2>
+            {if incidents.is_empty() {
+                view! { <p class="muted">"No open incident."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain dashboard-list">
+                        {incidents.into_iter().map(|i| {
+                            let red = i.told.state().is_nobody();
+                            view! {
+                                <li>
+                                    <a href=format!("/incidents/{}", i.id)>{format!("#{} {}", i.id, i.title())}</a>
+                                    <span class=if red { "status status--bad" } else { "table__sub" }>{i.told.summary()}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <h3 class="alerting__plan-title">"Who a failure would tell"</h3>
+            {if nobody {
+                view! {
+                    <div class="notice notice--error told--nobody" role="alert">
+                        <p><strong>"Nobody would be told: neither the owner, the backup owner nor the team has an alert channel."</strong></p>
+                        <p>"The owner adds one under Account; an administrator adds the team's under Admin → Channels."</p>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <ol class="plain alert-plan">
+                        {plan.steps.into_iter().enumerate().map(|(n, step)| {
+                            let when = match n { 0 => "First", 1 => "If nobody acknowledges it", _ => "Then" };
+                            let whom = match step.who {
+                                Some(who) => format!("{} ({who})", step.whom),
+                                None => step.whom.clone(),
+                            };
+                            let channels = if step.channels.is_empty() {
+                                "no channel: this step is skipped".to_owned()
+                            } else {
+                                format!("on {}", step.channels.iter().map(|c| format!("“{c}”")).collect::<Vec<_>>().join(", "))
+                            };
+                            view! { <li><strong>{format!("{when}: ")}</strong>{format!("{whom}, {channels}.")}</li> }
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+            {(!nobody && !unheard.is_empty()).then(|| view! {
+                <p class="notice notice--error">
+                    {format!("A failure of {} would alert nobody: each has an owner or a team of its own, without an alert channel, and the backup owner has none either.",
+                        unheard.iter().map(|n| format!("“{n}”")).collect::<Vec<_>>().join(", "))}
+                </p>
+            })}
+        </section>
+    }
+}
+
 /// Every run of its automations, newest first, a page at a time, narrowed
 /// by automation and outcome (kept in the address, so it works without
 /// JavaScript); updated live as runs arrive.
 #[component]
-fn RunHistory(slug: String, members: Vec<(i64, String)>) -> impl IntoView {
+fn RunHistory(slug: String, members: Vec<(i64, String)>, live: Live) -> impl IntoView {
     let query = use_query_map();
     let chosen = Memo::new(move |_| query.with(chosen_runs));
-    let live = use_live();
     let history = {
         let slug = slug.clone();
         Resource::new(

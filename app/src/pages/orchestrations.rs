@@ -6,13 +6,51 @@ use leptos::prelude::*;
 use crate::components::form::load_failed;
 use crate::components::health::HealthCell;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
+use crate::model::catalog::Lifecycle;
+use crate::model::health::HealthState;
 use crate::sections::Section;
 use crate::server_fns::orchestrations::list_orchestrations;
 use crate::services::OrchestrationSummary;
 
+/// What the list is narrowed to: the dashboard's drill-down (a health
+/// state, within its team, tier and owner).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Narrowed {
+    health: Option<HealthState>,
+    team: Option<i64>,
+    tier: Option<i32>,
+    owner: Option<i64>,
+}
+
+impl Narrowed {
+    fn is_empty(&self) -> bool {
+        *self == Narrowed::default()
+    }
+
+    /// Whether `o` is in it; narrowed by health, retired ones are left
+    /// out, as the dashboard counts them.
+    fn keeps(&self, o: &OrchestrationSummary) -> bool {
+        self.health
+            .is_none_or(|h| o.health == h && o.lifecycle != Lifecycle::Retired)
+            && self.team.is_none_or(|t| o.team_id == Some(t))
+            && self.tier.is_none_or(|t| o.tier == t)
+            && self.owner.is_none_or(|p| o.owner_id == Some(p))
+    }
+}
+
 #[component]
 pub fn OrchestrationsPage() -> impl IntoView {
+    let query = use_query_map();
+    let narrowed = Memo::new(move |_| {
+        query.with(|q| Narrowed {
+            health: q.get_str("health").and_then(HealthState::parse),
+            team: q.get_str("team").and_then(|v| v.parse().ok()),
+            tier: q.get_str("tier").and_then(|v| v.parse().ok()),
+            owner: q.get_str("owner").and_then(|v| v.parse().ok()),
+        })
+    });
     let orchestrations = Resource::new(|| (), |_| list_orchestrations());
     view! {
         <Title text=Section::Orchestrations.title()/>
@@ -33,7 +71,21 @@ pub fn OrchestrationsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match orchestrations.await {
                     Ok(list) if list.is_empty() => view! { <EmptyCatalog/> }.into_any(),
-                    Ok(list) => view! { <OrchestrationTable list/> }.into_any(),
+                    Ok(list) => {
+                        let narrowed = narrowed.get();
+                        let all = list.len();
+                        let list: Vec<OrchestrationSummary> = list.into_iter().filter(|o| narrowed.keeps(o)).collect();
+                        view! {
+                            {(!narrowed.is_empty()).then(|| view! {
+                                <p class="notice narrowed" role="status">
+                                    {format!("Showing {} of {all}{}, as the dashboard counted them. ", list.len(),
+                                        narrowed.health.map(|h| format!(": {} ones", h.label().to_lowercase())).unwrap_or_default())}
+                                    <a href="/orchestrations">"Show every orchestration"</a>
+                                </p>
+                            })}
+                            <OrchestrationTable list/>
+                        }.into_any()
+                    }
                     Err(err) => load_failed("The orchestrations could not be loaded", err),
                 }
             })}

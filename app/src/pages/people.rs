@@ -31,7 +31,7 @@ fn Refusal(outcome: crate::components::form::Outcome) -> impl IntoView {
                 .join("; "),
         ),
         Some(Ok(SaveOutcome::Refused(why))) => Some(why),
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(crate::components::form::server_words(&err)),
         _ => None,
     };
     move || {
@@ -92,11 +92,27 @@ pub fn PeoplePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading people…"</p> }>
             {move || Suspend::new(async move {
                 match directory.await {
-                    Ok(directory) => view! { <DirectoryView directory actions/> }.into_any(),
+                    // Adding is offered only to those the directory was
+                    // shown to: administrators.
+                    Ok(directory) => view! {
+                        <DirectoryView directory actions/>
+                        <AddForms add team add_form/>
+                    }.into_any(),
                     Err(err) => load_failed("People could not be loaded", err),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Adding a person and adding a team.
+#[component]
+fn AddForms(
+    add: ServerAction<AddPerson>,
+    team: ServerAction<CreateTeam>,
+    add_form: NodeRef<leptos::html::Form>,
+) -> impl IntoView {
+    view! {
         <div class="grid-2">
             <section class="card" aria-labelledby="add-person">
                 <h2 id="add-person">"Add a person"</h2>

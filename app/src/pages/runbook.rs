@@ -263,7 +263,7 @@ fn Editor(editor: RunbookEditor) -> impl IntoView {
                 }.into_any(),
                 Some(Err(err)) => view! {
                     <div class="notice notice--error" role="alert">
-                        <p>"The server could not be reached or failed: "{err.to_string()}". Nothing you typed is lost; try again."</p>
+                        <p>{format!("Not saved: {} Nothing you typed is lost; try again.", crate::components::form::sentence(&crate::components::form::server_words(&err)))}</p>
                     </div>
                 }.into_any(),
                 _ => ().into_any(),

@@ -16,6 +16,15 @@ pub async fn who_am_i() -> Result<Option<Actor>, ServerFnError> {
     Ok(super::ssr::actor())
 }
 
+/// The active administrators' names: who can help someone refused.
+#[server(prefix = "/rpc", endpoint = "administrators")]
+pub async fn load_administrators() -> Result<Vec<String>, ServerFnError> {
+    super::account()?
+        .administrators()
+        .await
+        .map_err(super::refused)
+}
+
 /// The signed-in person's API tokens.
 #[server(prefix = "/rpc", endpoint = "account/tokens")]
 pub async fn list_tokens() -> Result<Vec<ApiToken>, ServerFnError> {

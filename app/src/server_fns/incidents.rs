@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::model::forms::SaveOutcome;
-use crate::model::incidents::Channel;
+use crate::model::incidents::{Channel, ChannelTest};
 use crate::services::{ChannelsScreen, IncidentScreen, IncidentsScreen};
 
 /// A page (from 1) of incidents: `open`, `resolved` or `all`.
@@ -96,6 +96,16 @@ pub async fn add_channel(
 pub async fn remove_channel(id: i64) -> Result<SaveOutcome, ServerFnError> {
     super::ingestion()?
         .remove_channel(id)
+        .await
+        .map_err(super::refused)
+}
+
+/// Sends a test message to a channel the person may manage; answers what
+/// its receiver said.
+#[server(prefix = "/rpc", endpoint = "channels/test")]
+pub async fn test_channel(id: i64) -> Result<ChannelTest, ServerFnError> {
+    super::ingestion()?
+        .test_channel(id)
         .await
         .map_err(super::refused)
 }

@@ -87,10 +87,15 @@ mod ssr {
     /// A refusal as the server function's error, with its status: 403 for
     /// what the person may not do, 503 when the server could not answer.
     pub(crate) fn refused(err: ServiceError) -> ServerFnError {
-        set_status(match err {
-            ServiceError::Forbidden(_) => http::StatusCode::FORBIDDEN,
-            ServiceError::Unavailable(_) => http::StatusCode::SERVICE_UNAVAILABLE,
-        });
-        ServerFnError::new(err)
+        match err {
+            ServiceError::Forbidden(why) => {
+                set_status(http::StatusCode::FORBIDDEN);
+                ServerFnError::ServerError(format!("{}{why}", crate::services::REFUSAL))
+            }
+            ServiceError::Unavailable(why) => {
+                set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+                ServerFnError::ServerError(why)
+            }
+        }
     }
 }

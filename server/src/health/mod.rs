@@ -552,6 +552,7 @@ pub async fn add_pause(
         .did(now, "pause.added", kind, Some(id), &name)
         .after(&pause);
     pause.id = store.add_pause(&pause, Some(actor.id), &audit).await?;
+    crate::store::announce(store, crate::store::Change::PausesChanged).await;
     Ok(store.pause(pause.id).await?)
 }
 
@@ -603,6 +604,7 @@ pub async fn end_pause(
     store
         .end_pause(id, (!planned).then_some(now), &audit)
         .await?;
+    crate::store::announce(store, crate::store::Change::PausesChanged).await;
     Ok(())
 }
 

@@ -27,13 +27,49 @@ pub async fn healthz() -> Json<Health> {
     })
 }
 
-/// 200 when a real query reaches the database within a second, else 503.
+/// The job round the readiness probe writes while deliveries cannot be
+/// kept (not a job: left out of the job lags).
+pub const READINESS_ROUND: &str = "readiness";
+
+/// 200 when a real query reaches the database within a second and
+/// deliveries can be kept, else 503. After a batch of deliveries could
+/// not be kept (a full disk), the probe writes once itself: ready again as
+/// soon as a write succeeds, even with no ping arriving to try.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let backend = state.store.backend().to_string();
     let failure = match tokio::time::timeout(READINESS_TIMEOUT, state.store.ping()).await {
         Ok(Ok(())) => None,
-        Ok(Err(err)) => Some(format!("{:#}", anyhow::Error::new(err))),
-        Err(_) => Some(format!("no answer within {READINESS_TIMEOUT:?}")),
+        Ok(Err(err)) => Some((
+            "database unreachable",
+            format!("{:#}", anyhow::Error::new(err)),
+        )),
+        Err(_) => Some((
+            "database unreachable",
+            format!("no answer within {READINESS_TIMEOUT:?}"),
+        )),
+    };
+    let writer = state.ingest.writer();
+    let failure = match failure {
+        None if writer.failing() => {
+            let probe = state
+                .store
+                .job_round_done(READINESS_ROUND, state.clock.now());
+            match tokio::time::timeout(READINESS_TIMEOUT, probe).await {
+                Ok(Ok(())) => {
+                    writer.writes_again();
+                    None
+                }
+                Ok(Err(err)) => Some((
+                    "cannot keep deliveries",
+                    format!("{:#}", anyhow::Error::new(err)),
+                )),
+                Err(_) => Some((
+                    "cannot keep deliveries",
+                    format!("no write within {READINESS_TIMEOUT:?}"),
+                )),
+            }
+        }
+        other => other,
     };
     match failure {
         None => (
@@ -43,12 +79,12 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>)
                 database: Some(backend),
             }),
         ),
-        Some(why) => {
-            tracing::warn!(%why, "not ready: the database is unreachable");
+        Some((status, why)) => {
+            tracing::warn!(%why, "not ready: {status}");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(Health {
-                    status: "database unreachable",
+                    status,
                     database: Some(backend),
                 }),
             )
@@ -70,7 +106,7 @@ async fn health_metrics(
         "# HELP baton_job_lag_seconds Time since each background job last finished a round, on any instance.\n\
          # TYPE baton_job_lag_seconds gauge"
     );
-    for (job, done_at) in rounds {
+    for (job, done_at) in rounds.into_iter().filter(|(job, _)| job != READINESS_ROUND) {
         let lag = (now - done_at).num_milliseconds().max(0) as f64 / 1000.0;
         let _ = writeln!(text, "baton_job_lag_seconds{{job=\"{job}\"}} {lag}");
     }
@@ -158,6 +194,21 @@ pub async fn metrics(
          # TYPE baton_deliveries_set_aside_total counter\n\
          baton_deliveries_set_aside_total {}",
         crate::ingest::processor::SET_ASIDE.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        text,
+        "# HELP baton_connections_open Connections this instance is serving now.\n\
+         # TYPE baton_connections_open gauge\n\
+         baton_connections_open {}\n\
+         # HELP baton_connections_refused_total Connections answered 503 at the connection cap since this instance started.\n\
+         # TYPE baton_connections_refused_total counter\n\
+         baton_connections_refused_total {}\n\
+         # HELP baton_log_lines_held_back_total Warnings and errors not logged because the same place logged within 10 s.\n\
+         # TYPE baton_log_lines_held_back_total counter\n\
+         baton_log_lines_held_back_total {}",
+        crate::http::serve::OPEN.load(Ordering::Relaxed),
+        crate::http::serve::REFUSED.load(Ordering::Relaxed),
+        crate::telemetry::HELD_BACK.load(Ordering::Relaxed),
     );
     let status = match state.store.count_pending_deliveries().await {
         Ok(pending) => {

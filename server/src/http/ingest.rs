@@ -104,7 +104,7 @@ async fn take_hook(ingest: &Ingestor, request: Request) -> Response {
     let (bytes, whole) = read(body, limit).await;
     match whole {
         Read::Whole => {}
-        Read::Over => {
+        Read::Over(_) => {
             let answer = ingest.reject(&incoming, too_large, &bytes).await;
             return hook_answer(answer, None);
         }
@@ -171,6 +171,7 @@ fn hook_answer(answer: Answer, receipt: Option<HookReceipt>) -> Response {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        response.extensions_mut().insert(Unkept);
     }
     response
 }
@@ -183,7 +184,8 @@ fn incoming(entry: Entry, parts: &axum::http::request::Parts) -> Incoming {
         Entry::Push => "/api/push/",
         Entry::Hook => "/hooks/",
     };
-    let rest = parts.uri.path().strip_prefix(prefix).unwrap_or_default();
+    let path = crate::ingest::without_trailing_slash(parts.uri.path());
+    let rest = path.strip_prefix(prefix).unwrap_or_default();
     Incoming {
         entry,
         segments: rest.split('/').map(str::to_owned).collect(),
@@ -214,6 +216,9 @@ fn incoming(entry: Entry, parts: &axum::http::request::Parts) -> Incoming {
 
 async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    if parts.method == axum::http::Method::OPTIONS {
+        return preflight();
+    }
     let incoming = incoming(entry, &parts);
     let limit = ingest.limits.request_body;
     let route = match ingest.route(&incoming).await {
@@ -224,14 +229,9 @@ async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
             return respond(answer, ingest.limits.ping_body);
         }
     };
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let too_large = |family| crate::ingest::Rejection {
-        refusal: Refusal::TooLarge(limit),
-        family,
+    let unreadable = |why: String| crate::ingest::Rejection {
+        refusal: Refusal::Bad(format!("the request body could not be read: {why}")),
+        family: route.family,
         scope: route.scope.clone(),
         source_id: route.source_id,
         automation_id: match route.target {
@@ -239,36 +239,28 @@ async fn take(ingest: &Ingestor, entry: Entry, request: Request) -> Response {
             crate::ingest::Target::Create { .. } => None,
         },
     };
-    if declared.is_some_and(|n| n > limit as u64) {
-        let answer = ingest.reject(&incoming, too_large(route.family), &[]).await;
-        return respond(answer, ingest.limits.ping_body);
-    }
-    let (bytes, whole) = read(body, limit).await;
-    match whole {
-        Read::Whole => {}
-        Read::Over => {
-            let answer = ingest
-                .reject(&incoming, too_large(route.family), &bytes)
-                .await;
-            return respond(answer, ingest.limits.ping_body);
-        }
+    // A ping's signal is its URL: a body over the cap is read up to it and
+    // the rest discarded as it streams in, and the ping counts (a job's
+    // long output never costs its success). The delivery keeps how much
+    // was sent.
+    let (bytes, whole) = read_capped(body, limit).await;
+    let sent = match whole {
+        Read::Whole => bytes.len() as u64,
+        Read::Over(sent) => sent,
         Read::Broken(why) => {
-            let rejection = crate::ingest::Rejection {
-                refusal: Refusal::Bad(format!("the request body could not be read: {why}")),
-                ..too_large(route.family)
-            };
-            let answer = ingest.reject(&incoming, rejection, &bytes).await;
+            let answer = ingest.reject(&incoming, unreadable(why), &bytes).await;
             return respond(answer, ingest.limits.ping_body);
         }
-    }
-    let answer = ingest.keep(&incoming, route, bytes).await;
+    };
+    let answer = ingest.keep(&incoming, route, bytes, sent).await;
     respond(answer, ingest.limits.ping_body)
 }
 
 enum Read {
     Whole,
-    /// More than the limit was sent; the bytes hold the first `limit`.
-    Over,
+    /// More than the limit was sent (this many bytes, as far as it was
+    /// read); the bytes hold the first `limit`.
+    Over(u64),
     Broken(String),
 }
 
@@ -282,7 +274,8 @@ async fn read(body: Body, limit: usize) -> (Vec<u8>, Read) {
                 if bytes.len() + chunk.len() > limit {
                     let room = limit - bytes.len();
                     bytes.extend_from_slice(&chunk[..room]);
-                    return (bytes, Read::Over);
+                    let read = (bytes.len() + chunk.len() - room) as u64;
+                    return (bytes, Read::Over(read));
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -292,10 +285,71 @@ async fn read(body: Body, limit: usize) -> (Vec<u8>, Read) {
     (bytes, Read::Whole)
 }
 
+/// Reads the first `limit` bytes of the body and counts (without keeping)
+/// the rest, however long it goes on: memory stays bounded.
+async fn read_capped(body: Body, limit: usize) -> (Vec<u8>, Read) {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut sent = 0u64;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => {
+                sent += chunk.len() as u64;
+                let room = limit - bytes.len();
+                bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Err(err) => return (bytes, Read::Broken(err.to_string())),
+        }
+    }
+    if sent > bytes.len() as u64 {
+        (bytes, Read::Over(sent))
+    } else {
+        (bytes, Read::Whole)
+    }
+}
+
 /// Marks the answer to a kept ping (in its extensions, never on the wire),
 /// so the request log can keep quiet about it.
 #[derive(Debug, Clone, Copy)]
 pub struct Accepted;
+
+/// Marks a 503 answer to a ping or webhook: the outage behind it is
+/// logged once (see [`crate::telemetry::Outage`]) and counted, so the
+/// request log keeps quiet about each.
+#[derive(Debug, Clone, Copy)]
+pub struct Unkept;
+
+/// What every ping answer carries, as Healthchecks' do: any page may ping
+/// (a browser-side pinger reads the answer), and no cache keeps one.
+fn open_to_browsers(headers: &mut header::HeaderMap) {
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+}
+
+/// A browser's preflight before a ping it may not send unasked (a POST
+/// with a JSON body, say): allowed from any page. Nothing is kept; the key
+/// is not looked up, so the answer says nothing about it.
+fn preflight() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    open_to_browsers(headers);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, POST, PUT, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    response
+}
 
 /// The answer, in the manner of the tool whose URL was called.
 fn respond(answer: Answer, ping_body_limit: usize) -> Response {
@@ -339,11 +393,13 @@ fn respond(answer: Answer, ping_body_limit: usize) -> Response {
         (status, text).into_response()
     };
     let headers = response.headers_mut();
+    open_to_browsers(headers);
     if matches!(family, Family::Ping | Family::PingSlug) {
         headers.insert("ping-body-limit", HeaderValue::from(ping_body_limit));
     }
     if status == StatusCode::SERVICE_UNAVAILABLE {
         headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        response.extensions_mut().insert(Unkept);
     }
     if kept {
         response.extensions_mut().insert(Accepted);

@@ -121,6 +121,7 @@ impl Holder {
 struct Gathered {
     runs: u64,
     incidents: bool,
+    pauses: bool,
     /// Changes were missed (the stream fell behind): reload everything.
     lagged: bool,
 }
@@ -132,6 +133,7 @@ impl Gathered {
             Change::DeliveriesRecorded { .. } => return false,
             Change::RunsChanged { count } => self.runs += count,
             Change::IncidentsChanged => self.incidents = true,
+            Change::PausesChanged => self.pauses = true,
         }
         true
     }
@@ -141,6 +143,7 @@ impl Gathered {
             serde_json::json!({
                 "runs": self.runs,
                 "incidents": self.incidents,
+                "pauses": self.pauses,
                 "lagged": self.lagged,
             })
             .to_string(),
@@ -213,11 +216,13 @@ mod tests {
         assert!(gathered.add(&Change::RunsChanged { count: 2 }));
         assert!(gathered.add(&Change::RunsChanged { count: 5 }));
         assert!(gathered.add(&Change::IncidentsChanged));
+        assert!(gathered.add(&Change::PausesChanged));
         assert_eq!(
             gathered,
             Gathered {
                 runs: 7,
                 incidents: true,
+                pauses: true,
                 lagged: false
             }
         );

@@ -10,6 +10,7 @@ mod ingest;
 mod live;
 pub mod routes;
 pub mod security;
+pub mod serve;
 mod services;
 mod unstorable;
 
@@ -83,7 +84,7 @@ pub fn router(state: AppState) -> Router {
         move || {
             leptos::prelude::provide_context(state.clone());
             leptos::prelude::provide_context(services.clone());
-            security::set_page_policy();
+            security::note_page_nonce();
         }
     };
 
@@ -206,8 +207,12 @@ fn record_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
     span.record("status", response.status().as_u16());
     span.record("latency_ms", latency.as_secs_f64() * 1000.0);
     // A busy job pings all day: its accepted pings are kept as deliveries
-    // already, so they are logged only at debug level.
-    if response.extensions().get::<ingest::Accepted>().is_some() {
+    // already, so they are logged only at debug level; so are pings
+    // answered 503 in an outage, which is logged once by itself.
+    let extensions = response.extensions();
+    if extensions.get::<ingest::Accepted>().is_some()
+        || extensions.get::<ingest::Unkept>().is_some()
+    {
         tracing::debug!("answered");
     } else {
         tracing::info!("answered");

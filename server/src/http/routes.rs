@@ -145,6 +145,9 @@ pub const SERVER_FN_ACCESS: &[(&str, Access)] = &[
     ("/rpc/admin/channels", Access::Admin),
     ("/rpc/admin/channels/add", Access::Admin),
     ("/rpc/admin/channels/remove", Access::Admin),
+    // Testing a channel: as removing it (a person may also test their own).
+    ("/rpc/channels/test", Access::Owner),
+    ("/rpc/administrators", Access::Read),
     ("/rpc/runbooks/one", Access::Read),
     ("/rpc/runbooks/editor", Access::Owner),
     ("/rpc/runbooks/preview", Access::Read),

@@ -8,8 +8,10 @@
 //! cannot run. Everything else (the API, assets, errors, ingestion) gets a
 //! policy that allows nothing at all, which a JSON or CSV answer never needs.
 
+use std::sync::{Arc, OnceLock};
+
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -28,18 +30,27 @@ pub fn page_policy(nonce: &str) -> String {
     )
 }
 
-/// Sets the page's policy with its nonce; called while Leptos renders a
-/// page (the nonce and the response's options are in its context then).
-pub fn set_page_policy() {
+/// Where a page being rendered leaves its nonce. [`security_headers`]
+/// puts one in every reading request and writes the page's policy from it
+/// once the answer is made, so the policy of a page never depends on the
+/// renderer carrying a header along: it is there whenever the page's
+/// scripts carry a nonce.
+#[derive(Debug, Clone, Default)]
+pub struct PageNonce(Arc<OnceLock<String>>);
+
+/// Leaves the page's nonce for its policy; called while Leptos renders a
+/// page (the nonce and the request are in its context then).
+pub fn note_page_nonce() {
     use leptos::prelude::use_context;
-    let (Some(nonce), Some(response)) = (
+    let (Some(nonce), Some(parts)) = (
         leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
+        use_context::<axum::http::request::Parts>(),
     ) else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    if let Some(slot) = parts.extensions.get::<PageNonce>() {
+        // A second render of the same request keeps the first nonce.
+        let _ = slot.0.set(nonce.to_string());
     }
 }
 
@@ -50,11 +61,22 @@ pub struct Https(pub bool);
 /// Adds the security headers to every answer that lacks them.
 pub async fn security_headers(
     State(Https(https)): State<Https>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    let nonce = PageNonce::default();
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        request.extensions_mut().insert(nonce.clone());
+    }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if let Some(value) = nonce
+        .0
+        .get()
+        .and_then(|nonce| HeaderValue::from_str(&page_policy(nonce)).ok())
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         headers
             .entry(name)
@@ -77,7 +99,7 @@ pub async fn normalise_path(request: Request, next: Next) -> Response {
     let Some(path) = without_dot_segments(request.uri().path()) else {
         return next.run(request).await;
     };
-    if request.method() == axum::http::Method::GET || request.method() == axum::http::Method::HEAD {
+    if request.method() == Method::GET || request.method() == Method::HEAD {
         let target = match request.uri().query() {
             Some(query) => format!("{path}?{query}"),
             None => path,

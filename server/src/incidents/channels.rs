@@ -11,7 +11,7 @@
 
 use app::model::accounts::Actor;
 use app::model::errors::FieldErrors;
-use app::model::incidents::{Channel, ChannelDraft, ChannelKind};
+use app::model::incidents::{Channel, ChannelDraft, ChannelKind, ChannelTest};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 
@@ -78,6 +78,25 @@ async fn may_manage(
         return Ok(false);
     };
     Ok(store.team_members().await?.contains(&(team, actor.id)))
+}
+
+/// Channel `id`, if `actor` may manage it; else why not, for what they
+/// meant to `do_` with it ("remove", "test").
+async fn managed(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    do_: &str,
+) -> Result<Channel, CatalogError> {
+    let channel = store.channel(id).await?;
+    if may_manage(store, actor, channel.user_id, channel.team_id).await? {
+        Ok(channel)
+    } else {
+        Err(CatalogError::Forbidden(format!(
+            "you may {do_} your own channels, and as an editor your teams'; \
+             only an administrator may {do_} another team's or someone else's"
+        )))
+    }
 }
 
 fn new_secret() -> String {
@@ -165,14 +184,7 @@ pub async fn delete_channel(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), CatalogError> {
-    let channel = store.channel(id).await?;
-    if !may_manage(store, actor, channel.user_id, channel.team_id).await? {
-        return Err(CatalogError::Forbidden(
-            "you may remove your own channels, and as an editor your teams'; \
-             only an administrator may remove another team's or someone else's"
-                .to_owned(),
-        ));
-    }
+    let channel = managed(store, actor, id, "remove").await?;
     let audit = Author::of(actor).did(
         now,
         "channel.removed",
@@ -182,4 +194,21 @@ pub async fn delete_channel(
     );
     store.delete_channel(id, &audit).await?;
     Ok(())
+}
+
+/// Sends a test message to a channel and says what its receiver answered:
+/// anyone who may remove the channel may test it (its person, editors of
+/// its team, administrators).
+pub async fn test_channel(
+    store: &dyn Store,
+    sender: &super::Sender,
+    actor: &Actor,
+    id: i64,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> Result<ChannelTest, CatalogError> {
+    let channel = managed(store, actor, id, "test").await?;
+    Ok(sender
+        .test(&channel, &actor.display_name, public_url, now)
+        .await)
 }

@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use app::model::catalog::Orchestration;
 use app::model::dependencies::{NodeKind, NodeRef};
 use app::model::health::Pause;
-use app::model::incidents::{AlertKind, AlertState, Channel, Incident, IncidentKind, level_label};
+use app::model::incidents::{
+    AlertKind, AlertState, Channel, Concerned, Incident, IncidentKind, level_label,
+};
 use app::model::inventory::{Automation, InventoryFilter};
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::watch;
@@ -117,40 +119,9 @@ impl Catalog {
         .is_some()
     }
 
-    fn channels_of(&self, user: Option<i64>, team: Option<i64>) -> Vec<&Channel> {
-        self.channels
-            .iter()
-            .filter(|c| {
-                (user.is_some() && c.user_id == user) || (team.is_some() && c.team_id == team)
-            })
-            .collect()
-    }
-
-    /// Who a level tells about `a` (the owner is the automation's, else its
-    /// orchestration's; an owner without a channel is covered by the team),
-    /// and in words whom.
+    /// Who a level tells about `a`, and in words whom.
     fn recipients(&self, a: &Automation, level: i32) -> (Vec<&Channel>, &'static str) {
-        let o = self.orchestration_of(a);
-        let team = a.fields.team_id.or(o.and_then(|o| o.fields.team_id));
-        match level {
-            0 => {
-                let owner = a.fields.owner_id.or(o.and_then(|o| o.fields.owner_id));
-                let theirs = self.channels_of(owner, None);
-                if theirs.is_empty() {
-                    (
-                        self.channels_of(None, team),
-                        "the team (the owner has no channel)",
-                    )
-                } else {
-                    (theirs, "the owner")
-                }
-            }
-            1 => (
-                self.channels_of(o.and_then(|o| o.fields.backup_owner_id), None),
-                "the backup owner",
-            ),
-            _ => (self.channels_of(None, team), "the team"),
-        }
+        Concerned::of(a, self.orchestration_of(a)).recipients(&self.channels, level)
     }
 
     /// The nearest open incident upstream of `a`, following dependencies
@@ -290,7 +261,12 @@ async fn take_in(
     if let Some(incident) = open.get(&a.id) {
         let mut write = IncidentWrite::on(IncidentTarget::Existing(incident.id));
         write.run = Some((run.run_id, run.at));
-        write.events.push(event(now, "joined", happened));
+        let kind = match kind_of(run) {
+            IncidentKind::Failed => "joined",
+            IncidentKind::Missed => "missed",
+            IncidentKind::TooLong => "too_long",
+        };
+        write.events.push(event(now, kind, happened));
         match store.write_incident(&write, now).await {
             Ok(_) => out.joined += 1,
             // Closed meanwhile (by another instance): the next round opens

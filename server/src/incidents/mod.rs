@@ -23,7 +23,9 @@ use app::model::accounts::Actor;
 use app::model::incidents::{Incident, IncidentDetail};
 use chrono::{DateTime, TimeDelta, Utc};
 
-pub use channels::{add_channel, delete_channel, mask_url, masked_for, visible_channels};
+pub use channels::{
+    add_channel, delete_channel, mask_url, masked_for, test_channel, visible_channels,
+};
 pub use job::{LEASE, Round, round, watch};
 pub use send::{Sender, payload};
 
@@ -61,6 +63,9 @@ pub async fn detail(store: &dyn Store, id: i64) -> StoreResult<IncidentDetail> {
     let incident = store.incident(id).await?;
     let events = store.incident_events(id).await?;
     let alerts = store.incident_alerts(id).await?;
+    let runs = store
+        .incident_runs(id, app::model::incidents::RUNS_SHOWN)
+        .await?;
     let held_for = match incident.held_by {
         Some(up) => match store.incident(up).await {
             Ok(up) => Some(up.title()),
@@ -74,6 +79,7 @@ pub async fn detail(store: &dyn Store, id: i64) -> StoreResult<IncidentDetail> {
         events,
         alerts,
         held_for,
+        runs,
     })
 }
 

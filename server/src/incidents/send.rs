@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use app::model::catalog::Orchestration;
-use app::model::incidents::{Alert, AlertKind, Channel, ChannelKind, Incident, level_label};
+use app::model::incidents::{
+    Alert, AlertKind, Channel, ChannelKind, ChannelTest, Incident, level_label,
+};
 use app::model::inventory::Automation;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -95,13 +97,66 @@ impl Sender {
     }
 
     /// Posts `body` to `channel` with `id` as its idempotency key (and, to
-    /// a signed webhook, its `webhook-id`).
+    /// a signed webhook, its `webhook-id`); `Err` unless it answered 2xx.
     pub(crate) async fn post_keyed(
         &self,
         channel: &Channel,
         id: &str,
         body: &str,
     ) -> Result<(), String> {
+        let status = self.answer(channel, id, body).await?;
+        if status.is_success() {
+            return Ok(());
+        }
+        Err(format!("answered {status}"))
+    }
+
+    /// Posts a test message to `channel`, sent by `by`: what its receiver
+    /// answered. Nothing is kept of it.
+    pub async fn test(
+        &self,
+        channel: &Channel,
+        by: &str,
+        public_url: &str,
+        now: DateTime<Utc>,
+    ) -> ChannelTest {
+        let text = format!(
+            "Test from Baton, sent by {by}: alerts for “{}” ({}) arrive here.",
+            channel.name, channel.belongs_to
+        );
+        let body = match channel.kind {
+            ChannelKind::Slack => json!({
+                "text": format!("{}\n<{public_url}|Open Baton>", slack_text(&text)),
+            }),
+            ChannelKind::Webhook => json!({
+                "type": "test",
+                "text": text,
+                "channel": { "id": channel.id, "name": channel.name },
+                "sent_at": now,
+                "url": public_url,
+            }),
+        };
+        let id = format!("baton-test-{}-{}", channel.id, now.timestamp_millis());
+        match self.answer(channel, &id, &body.to_string()).await {
+            Ok(status) => ChannelTest {
+                reached: status.is_success(),
+                answer: format!("answered {status}"),
+            },
+            Err(why) => ChannelTest {
+                reached: false,
+                answer: why,
+            },
+        }
+    }
+
+    /// Posts `body` to `channel`: the status it answered, or why there was
+    /// no answer.
+    async fn answer(
+        &self,
+        channel: &Channel,
+        id: &str,
+        body: &str,
+    ) -> Result<reqwest::StatusCode, String> {
         let url = reqwest::Url::parse(&channel.url)
             .map_err(|_| "the channel's address is not a URL".to_owned())?;
         if !self.allow_private && super::targets::literal_is_internal(&url) {
@@ -150,11 +205,7 @@ impl Sender {
                 "the request failed".to_owned()
             }
         })?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        Err(format!("answered {status}"))
+        Ok(response.status())
     }
 
     /// Tries each due alert once, for at most the settings' send budget.

@@ -13,6 +13,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
+use super::limits;
+
 /// The tools whose webhooks Baton takes, by their `/hooks/<tool>/` path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
@@ -135,11 +137,32 @@ pub enum Mapping {
 /// mapped event that is malformed or lacks what identifies its run (a 400,
 /// with the reason).
 pub fn map(tool: Tool, event: Option<&str>, body: &[u8]) -> Result<Mapping, String> {
-    match tool {
+    let mapping = match tool {
         Tool::Github => github(event.unwrap_or_default(), body),
         Tool::Gitlab => gitlab(event, body),
         Tool::Jenkins => jenkins(&parse(body)?),
         Tool::Generic => generic(&parse(body)?),
+    }?;
+    Ok(tame(mapping))
+}
+
+/// Names, messages and links as Baton keeps them ([`limits`]): names
+/// without control characters and cut, messages without NUL, links only
+/// when they are web addresses that fit. Identifiers were checked as they
+/// were read.
+fn tame(mapping: Mapping) -> Mapping {
+    match mapping {
+        Mapping::Run(run) => Mapping::Run(RunReport {
+            name: limits::name(&run.name),
+            url: run.url.as_deref().and_then(limits::url),
+            message: run.message.as_deref().map(limits::text),
+            ..run
+        }),
+        Mapping::Job(job) => Mapping::Job(JobReport {
+            name: limits::name(&job.name),
+            ..job
+        }),
+        Mapping::Ignored(why) => Mapping::Ignored(why),
     }
 }
 
@@ -164,13 +187,36 @@ fn text<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
     at_path(v, path).and_then(Value::as_str)
 }
 
-/// A field that identifies the run: present, a string or a number.
+/// A field that identifies the run: present, a string or a number, and
+/// an identifier Baton can keep ([`limits::identifier`]).
 fn required(v: &Value, path: &str) -> Result<Value, String> {
     match at_path(v, path) {
-        Some(found @ (Value::String(_) | Value::Number(_))) => Ok(found.clone()),
-        Some(_) => Err(format!("{path} is neither text nor a number")),
+        Some(found) => identity(path, found),
         None => Err(format!("{path} is missing: it identifies the run")),
     }
+}
+
+/// A field that identifies the run when present.
+fn optional(v: &Value, path: &str) -> Result<Option<Value>, String> {
+    at_path(v, path)
+        .map(|found| identity(path, found))
+        .transpose()
+}
+
+fn identity(path: &str, found: &Value) -> Result<Value, String> {
+    match found {
+        Value::String(text) => limits::identifier(path, text).map(|()| found.clone()),
+        Value::Number(_) => Ok(found.clone()),
+        _ => Err(format!("{path} is neither text nor a number")),
+    }
+}
+
+/// Text that becomes part of an identifier (a check app's slug, a
+/// deployment's environment).
+fn identifying_text<'a>(v: &'a Value, path: &str) -> Result<Option<&'a str>, String> {
+    text(v, path)
+        .map(|found| limits::identifier(path, found).map(|()| found))
+        .transpose()
 }
 
 /// A tool's time: RFC 3339 (GitHub), `2016-08-12 15:23:28 UTC` or
@@ -263,11 +309,11 @@ fn github_workflow_run(v: &Value, repo: Value) -> Result<Mapping, String> {
     let run = at_path(v, "workflow_run").ok_or("workflow_run is missing")?;
     let id = required(run, "id").map_err(|e| format!("workflow_run.{e}"))?;
     // Payloads older than re-runs carry no attempt: the first.
-    let attempt = at_path(run, "run_attempt")
-        .cloned()
+    let attempt = optional(run, "run_attempt")
+        .map_err(|e| format!("workflow_run.{e}"))?
         .unwrap_or(Value::from(1));
-    let workflow = match at_path(run, "path") {
-        Some(path) => path.clone(),
+    let workflow = match optional(run, "path").map_err(|e| format!("workflow_run.{e}"))? {
+        Some(path) => path,
         None => required(run, "workflow_id").map_err(|e| format!("workflow_run.{e}"))?,
     };
     let action = text(v, "action").unwrap_or_default();
@@ -307,8 +353,8 @@ fn github_workflow_run(v: &Value, repo: Value) -> Result<Mapping, String> {
 fn github_workflow_job(v: &Value, repo: Value) -> Result<Mapping, String> {
     let job = at_path(v, "workflow_job").ok_or("workflow_job is missing")?;
     let run_id = required(job, "run_id").map_err(|e| format!("workflow_job.{e}"))?;
-    let attempt = at_path(job, "run_attempt")
-        .cloned()
+    let attempt = optional(job, "run_attempt")
+        .map_err(|e| format!("workflow_job.{e}"))?
         .unwrap_or(Value::from(1));
     let job_id = required(job, "id").map_err(|e| format!("workflow_job.{e}"))?;
     let status = github_status(text(job, "status"), text(job, "conclusion"))?;
@@ -325,17 +371,19 @@ fn github_workflow_job(v: &Value, repo: Value) -> Result<Mapping, String> {
 /// app's check suite is a run and its check runs are its jobs.
 fn github_check(event: &str, v: &Value, repo: Value) -> Result<Mapping, String> {
     let check = at_path(v, event).ok_or_else(|| format!("{event} is missing"))?;
-    let slug = text(check, "app.slug");
+    let slug = identifying_text(check, "app.slug").map_err(|e| format!("{event}.{e}"))?;
     if slug == Some("github-actions") {
         return Ok(Mapping::Ignored(format!(
             "GitHub Actions' {event} events describe the workflow run its workflow_run events report"
         )));
     }
     let status = github_status(text(check, "status"), text(check, "conclusion"))?;
-    let app = slug
-        .map(str::to_owned)
-        .or_else(|| at_path(check, "app.id").map(Value::to_string))
-        .unwrap_or_else(|| "app".to_owned());
+    let app = match slug {
+        Some(slug) => slug.to_owned(),
+        None => optional(check, "app.id")
+            .map_err(|e| format!("{event}.{e}"))?
+            .map_or_else(|| "app".to_owned(), |id| plain(&id)),
+    };
     if event == "check_suite" {
         let id = required(check, "id").map_err(|e| format!("check_suite.{e}"))?;
         let name = text(check, "app.name").map_or_else(|| app.clone(), str::to_owned);
@@ -367,7 +415,7 @@ fn github_check(event: &str, v: &Value, repo: Value) -> Result<Mapping, String> 
 
 fn github_deployment(v: &Value, repo: Value) -> Result<Mapping, String> {
     let id = required(v, "deployment.id")?;
-    let environment = text(v, "deployment.environment")
+    let environment = identifying_text(v, "deployment.environment")?
         .ok_or("deployment.environment is missing: it names the deployment automation")?;
     let status = match text(v, "deployment_status.state") {
         Some("pending" | "queued" | "in_progress") => HookStatus::Started,
@@ -462,9 +510,7 @@ fn gitlab_pipeline(v: &Value) -> Result<Mapping, String> {
     let project = required(v, "project.id")?;
     let id = required(v, "object_attributes.id")?;
     let status = gitlab_status(text(v, "object_attributes.status"))?;
-    let path = at_path(v, "project.path_with_namespace")
-        .cloned()
-        .unwrap_or(project.clone());
+    let path = optional(v, "project.path_with_namespace")?.unwrap_or(project.clone());
     let finished_at = time(v, &["object_attributes.finished_at"]);
     let created_at = time(v, &["object_attributes.created_at"]);
     Ok(Mapping::Run(RunReport {
@@ -508,16 +554,14 @@ fn gitlab_job(v: &Value) -> Result<Mapping, String> {
 fn gitlab_deployment(v: &Value) -> Result<Mapping, String> {
     let project = required(v, "project.id")?;
     let id = required(v, "deployment_id")?;
-    let environment = text(v, "environment")
+    let environment = identifying_text(v, "environment")?
         .ok_or("environment is missing: it names the deployment automation")?;
     let status = match text(v, "status") {
         Some("running") => HookStatus::Started,
         Some(other) => gitlab_status(Some(other))?,
         None => return Err("status is missing".to_owned()),
     };
-    let path = at_path(v, "project.path_with_namespace")
-        .cloned()
-        .unwrap_or(project.clone());
+    let path = optional(v, "project.path_with_namespace")?.unwrap_or(project.clone());
     let at = time(v, &["status_changed_at"]);
     Ok(Mapping::Run(RunReport {
         key: vec![project, id],
@@ -654,6 +698,42 @@ mod tests {
                 .and_then(|(_, v)| v.as_str().map(str::to_owned))
         });
         (bytes, event)
+    }
+
+    #[test]
+    fn every_part_of_an_identity_is_checked() {
+        // Found by the fuzzer: a check suite's app named only by a long id.
+        let body = serde_json::json!({
+            "action": "completed",
+            "check_suite": {"id": 1, "status": "completed", "conclusion": "success",
+                            "app": {"id": "x".repeat(3000)}},
+            "repository": {"full_name": "acme/app"}
+        });
+        let why = map(
+            Tool::Github,
+            Some("check_suite"),
+            body.to_string().as_bytes(),
+        )
+        .unwrap_err();
+        assert!(
+            why.contains("check_suite.app.id is 3000 bytes long"),
+            "{why}"
+        );
+        let body = serde_json::json!({
+            "deployment": {"id": 1, "environment": "a\nb"},
+            "deployment_status": {"state": "success"},
+            "repository": {"full_name": "acme/app"}
+        });
+        let why = map(
+            Tool::Github,
+            Some("deployment_status"),
+            body.to_string().as_bytes(),
+        )
+        .unwrap_err();
+        assert!(
+            why.contains("deployment.environment holds a control character"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Which URL means what is decided here, once: see README's URL table.
 
 pub mod hooks;
+pub mod limits;
 pub mod processor;
 pub mod signals;
 pub mod verify;
@@ -189,6 +190,14 @@ impl Counters {
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// A path without its one trailing slash: `/ping/<key>/` is `/ping/<key>`,
+/// as in Healthchecks. Read the same at the door and in processing.
+pub fn without_trailing_slash(path: &str) -> &str {
+    path.strip_suffix('/')
+        .filter(|p| !p.is_empty() && !p.ends_with('/'))
+        .unwrap_or(path)
 }
 
 /// Limits on what is taken in.
@@ -527,8 +536,15 @@ impl Ingestor {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Keeps a routed request with its body; answers once it is committed.
-    pub async fn keep(&self, incoming: &Incoming, route: Route, body: Vec<u8>) -> Answer {
+    /// Keeps a routed request with its body (the first part of the `sent`
+    /// bytes when it was cut); answers once it is committed.
+    pub async fn keep(
+        &self,
+        incoming: &Incoming,
+        route: Route,
+        body: Vec<u8>,
+        sent: u64,
+    ) -> Answer {
         let family = route.family;
         let external_id = match incoming.header("idempotency-key") {
             Some(key) if key.len() > MAX_IDEMPOTENCY_KEY || key.is_empty() => {
@@ -558,7 +574,7 @@ impl Ingestor {
             method: incoming.method.clone(),
             uri: incoming.uri.clone(),
             headers: incoming.headers.clone(),
-            body_size: i64::try_from(body.len()).unwrap_or(i64::MAX),
+            body_size: i64::try_from(sent.max(body.len() as u64)).unwrap_or(i64::MAX),
             body,
             remote_addr: incoming.remote_addr.clone(),
             rejected: None,

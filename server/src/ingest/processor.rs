@@ -13,6 +13,7 @@ use app::model::ingestion::Source;
 use chrono::TimeDelta;
 use tokio::sync::{broadcast, watch};
 
+use super::limits;
 use super::signals::{self, Family, Query, Reading};
 use crate::clock::SharedClock;
 use crate::deliveries::DeliveryWriter;
@@ -67,7 +68,10 @@ pub fn interpret(delivery: &Delivery, sources: &HashMap<i64, Source>, log_limit:
         .split_once('?')
         .map_or((delivery.uri.as_str(), None), |(p, q)| (p, Some(q)));
     let query = Query::parse(query);
-    let segments: Vec<&str> = path.split('/').skip(2).collect();
+    let segments: Vec<&str> = super::without_trailing_slash(path)
+        .split('/')
+        .skip(2)
+        .collect();
     let reading = match family {
         // /ping/<key>[/<suffix>]
         Family::Ping => signals::read_healthchecks(segments.get(1).copied(), &query),
@@ -88,28 +92,38 @@ pub fn interpret(delivery: &Delivery, sources: &HashMap<i64, Source>, log_limit:
     }
 }
 
-/// Text as a run keeps it: without NUL characters, which PostgreSQL cannot
-/// store in text (the delivery keeps its body as it came, bytes and all).
-fn storable(text: &str) -> String {
-    text.replace('\0', "")
-}
-
 fn event(automation_id: i64, delivery: &Delivery, reading: Reading, log_limit: usize) -> RunEvent {
-    let log = match reading.message {
-        Some(message) => storable(cut(&message, log_limit)),
-        None => {
-            let body = &delivery.body[..delivery.body.len().min(log_limit)];
-            storable(cut(&String::from_utf8_lossy(body), log_limit))
-        }
+    let reading_has_no_message = reading.message.is_none();
+    // Borrowed from the body in the common case: no copy before the cut.
+    let said: std::borrow::Cow<'_, str> = match reading.message {
+        Some(message) => message.into(),
+        None => String::from_utf8_lossy(&delivery.body[..delivery.body.len().min(log_limit)]),
     };
+    let said = match reading.context {
+        Some(context) if said.is_empty() => context.into(),
+        Some(context) => format!("{context}\n{said}").into(),
+        None => said,
+    };
+    let log = limits::text(cut(&said, log_limit));
+    let (at, time_note) = match reading.at {
+        Some(stamp) => limits::time("the stamp", stamp, delivery.received_at),
+        None => (delivery.received_at, None),
+    };
+    let sent = u64::try_from(delivery.body_size).unwrap_or(0);
+    let cut_note = (reading_has_no_message && sent > log_limit as u64).then(|| {
+        let kept = delivery.body.len().min(log_limit);
+        format!("its log keeps the first {kept} of the {sent} bytes sent")
+    });
+    let note = limits::join_notes([time_note, cut_note]);
     RunEvent {
         automation_id,
         signal: reading.signal,
-        rid: reading.rid.map(|rid| storable(&rid)),
-        at: reading.at.unwrap_or(delivery.received_at),
+        rid: reading.rid,
+        at,
         exit_status: reading.exit_status,
         duration_ms: reading.duration_ms,
         log,
+        note,
     }
 }
 
@@ -354,6 +368,7 @@ async fn drain(
         match process_batch(store, clock, log_limit, want).await {
             Ok(0) => break,
             Ok(n) => {
+                crate::telemetry::DATABASE.answered();
                 let took = started.elapsed();
                 tracing::debug!(settled = n, ?took, "deliveries processed");
                 announcer.settled(store, n as u64).await;
@@ -367,6 +382,7 @@ async fn drain(
                 }
             }
             Err(err) => {
+                crate::telemetry::DATABASE.failed(&err);
                 tracing::error!(%err, "cannot process deliveries; trying again shortly");
                 break;
             }

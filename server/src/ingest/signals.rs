@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, TimeZone as _, Utc};
 
+use super::limits;
 use crate::store::Signal;
 
 /// The URL families Baton answers, each a tool's convention.
@@ -82,6 +83,9 @@ pub struct Reading {
     pub duration_ms: Option<i64>,
     /// A message sent in the query (`msg`), kept instead of the body.
     pub message: Option<String>,
+    /// What else the tool said about the run (Cronitor's `host`, `env` and
+    /// counts), as one line the run's log starts with (so no cut loses it).
+    pub context: Option<String>,
 }
 
 impl Reading {
@@ -93,6 +97,7 @@ impl Reading {
             at: None,
             duration_ms: None,
             message: None,
+            context: None,
         }
     }
 }
@@ -121,6 +126,14 @@ impl Query {
     pub fn has(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
+
+    /// Every value of `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The signal a Healthchecks suffix names: none is a success, `start`,
@@ -145,7 +158,7 @@ pub fn read_suffix(suffix: Option<&str>) -> Result<(Signal, Option<i32>), Refusa
 }
 
 /// A run id as tools send it: 1–64 of letters, digits, `.`, `_`, `:`, `-`
-/// (a Healthchecks UUID, a Cronitor series).
+/// (a Healthchecks UUID, in lower case; a Cronitor series).
 pub fn read_rid(name: &str, value: Option<&str>) -> Result<Option<String>, Refusal> {
     let Some(rid) = value else {
         return Ok(None);
@@ -155,7 +168,11 @@ pub fn read_rid(name: &str, value: Option<&str>) -> Result<Option<String>, Refus
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
     if fine {
-        Ok(Some(rid.to_owned()))
+        Ok(Some(if is_uuid(rid) {
+            rid.to_ascii_lowercase()
+        } else {
+            rid.to_owned()
+        }))
     } else {
         Err(Refusal::Bad(format!(
             "the {name} {rid:?} is not a run id: use 1 to 64 letters, digits, '.', '_', ':' or '-'"
@@ -163,12 +180,27 @@ pub fn read_rid(name: &str, value: Option<&str>) -> Result<Option<String>, Refus
     }
 }
 
-/// A Healthchecks ping: the suffix and `?rid=`.
+/// Whether `rid` is a UUID (8-4-4-4-12 hexadecimal digits): such run ids
+/// pair whatever their case, as in Healthchecks, so they are kept in lower
+/// case. Any other run id is kept as sent.
+fn is_uuid(rid: &str) -> bool {
+    rid.len() == 36
+        && rid.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// A Healthchecks ping: the suffix and `?rid=`, and Baton's own
+/// `?duration=` (seconds, as `baton exec` measures it): the run's duration
+/// when its start never arrived.
 pub fn read_healthchecks(suffix: Option<&str>, query: &Query) -> Result<Reading, Refusal> {
     let (signal, exit_status) = read_suffix(suffix)?;
+    let duration_ms = read_duration(query)?;
     Ok(Reading {
         rid: read_rid("rid", query.get("rid"))?,
         exit_status,
+        duration_ms,
         ..Reading::of(signal)
     })
 }
@@ -192,7 +224,10 @@ pub fn is_monitor_key(key: &str) -> bool {
 
 /// Cronitor's telemetry: `state` (run, complete, fail, ok; none is a
 /// completion), `series` (the run id), `status_code`, `msg` or `message`,
-/// `stamp` (Unix seconds: the event time) and `duration` (seconds).
+/// `stamp` (Unix seconds: the event time), `duration` (seconds), `metric`
+/// (`duration:N` in seconds, used when `duration` is not sent; `count:N`
+/// and `error_count:N`, kept with `host` and `env` in the run's log). `try`
+/// (the SDKs' attempt number) is deliberately ignored.
 pub fn read_cronitor(query: &Query) -> Result<Reading, Refusal> {
     let signal = match query.get("state") {
         None | Some("complete" | "ok") => Signal::Success,
@@ -223,22 +258,41 @@ pub fn read_cronitor(query: &Query) -> Result<Reading, Refusal> {
                 })?,
         ),
     };
-    let duration_ms = match query.get("duration") {
-        None => None,
-        Some(d) => Some(
-            seconds(d)
-                .map(|s| (s * 1000.0).round() as i64)
-                .ok_or_else(|| {
-                    Refusal::Bad(format!("the duration {d:?} is not a number of seconds"))
-                })?,
-        ),
-    };
+    let mut duration_ms = read_duration(query)?;
+    let mut context: Vec<String> = ["host", "env"]
+        .into_iter()
+        .filter_map(|name| {
+            let value = query.get(name).filter(|v| !v.trim().is_empty())?;
+            Some(format!("{name}: {}", value.trim()))
+        })
+        .collect();
+    for metric in query.all("metric") {
+        let refuse = || {
+            Refusal::Bad(format!(
+                "the metric {metric:?} is not one of count:N, duration:N or error_count:N"
+            ))
+        };
+        let (name, value) = metric.split_once(':').ok_or_else(refuse)?;
+        let number = seconds(value).ok_or_else(refuse)?;
+        match name {
+            "duration" => {
+                // A number already: only "over a year" can be said of it.
+                let ms = duration(Some(number * 1000.0), String::new, || {
+                    format!("the metric {metric:?} is over a year")
+                })?;
+                duration_ms.get_or_insert(ms);
+            }
+            "count" | "error_count" => context.push(format!("{name}: {value}")),
+            _ => return Err(refuse()),
+        }
+    }
     Ok(Reading {
         rid: read_rid("series", query.get("series"))?,
         exit_status,
         at,
         duration_ms,
         message: query.get("msg").or(query.get("message")).map(str::to_owned),
+        context: (!context.is_empty()).then(|| context.join(" · ")),
         ..Reading::of(signal)
     })
 }
@@ -257,9 +311,11 @@ pub fn read_uptime_kuma(query: &Query) -> Result<Reading, Refusal> {
     };
     let duration_ms = match query.get("ping").filter(|p| !p.is_empty()) {
         None => None,
-        Some(ping) => Some(seconds(ping).map(|ms| ms.round() as i64).ok_or_else(|| {
-            Refusal::Bad(format!("the ping {ping:?} is not a number of milliseconds"))
-        })?),
+        Some(ping) => Some(duration(
+            seconds(ping),
+            || format!("the ping {ping:?} is not a number of milliseconds"),
+            || format!("the ping {ping:?} is over a year"),
+        )?),
     };
     Ok(Reading {
         duration_ms,
@@ -271,11 +327,39 @@ pub fn read_uptime_kuma(query: &Query) -> Result<Reading, Refusal> {
     })
 }
 
+/// `?duration=` (seconds) in milliseconds, if sent.
+fn read_duration(query: &Query) -> Result<Option<i64>, Refusal> {
+    query
+        .get("duration")
+        .map(|d| {
+            duration(
+                seconds(d).map(|s| s * 1000.0),
+                || format!("the duration {d:?} is not a number of seconds"),
+                || format!("the duration {d:?} is over a year"),
+            )
+        })
+        .transpose()
+}
+
+/// A duration in milliseconds within [`limits::MAX_DURATION_MS`].
+fn duration(
+    ms: Option<f64>,
+    not_a_number: impl FnOnce() -> String,
+    too_long: impl FnOnce() -> String,
+) -> Result<i64, Refusal> {
+    let ms = ms.ok_or_else(|| Refusal::Bad(not_a_number()))?;
+    if ms > limits::MAX_DURATION_MS as f64 {
+        return Err(Refusal::Bad(too_long()));
+    }
+    // In range, so nothing is cut.
+    Ok(ms.round() as i64)
+}
+
 /// A finite, non-negative number.
 fn seconds(text: &str) -> Option<f64> {
     text.parse::<f64>()
         .ok()
-        .filter(|n| n.is_finite() && *n >= 0.0 && *n < 1e13)
+        .filter(|n| n.is_finite() && *n >= 0.0)
 }
 
 #[cfg(test)]
@@ -320,6 +404,20 @@ mod tests {
             Err(Refusal::Bad(_))
         ));
         assert!(read_healthchecks(None, &query(&format!("rid={}", "x".repeat(65)))).is_err());
+        let upper = read_healthchecks(None, &query("rid=5B5F0A9E-3F1D-4A52-9C2B-0D5D3B2F7A10"));
+        assert_eq!(
+            upper.unwrap().rid.as_deref(),
+            Some("5b5f0a9e-3f1d-4a52-9c2b-0d5d3b2f7a10"),
+            "a UUID pairs whatever its case"
+        );
+        let series = read_cronitor(&query("series=Nightly-A")).unwrap();
+        assert_eq!(
+            series.rid.as_deref(),
+            Some("Nightly-A"),
+            "other ids are kept"
+        );
+        assert!(!is_uuid("5b5f0a9e+3f1d-4a52-9c2b-0d5d3b2f7a10"));
+        assert!(!is_uuid("5b5f0a9e-3f1d-4a52-9c2b-0d5d3b2f7a1g"));
     }
 
     #[test]
@@ -353,6 +451,38 @@ mod tests {
             read_cronitor(&query("stamp=yesterday")),
             Err(Refusal::Bad(_))
         ));
+    }
+
+    #[test]
+    fn cronitor_metrics_hosts_and_environments_are_kept() {
+        let reading = read_cronitor(&query(
+            "state=complete&host=app-01&env=production\
+             &metric=count:100&metric=error_count:2&metric=duration:1.5&try=2",
+        ))
+        .unwrap();
+        assert_eq!(reading.duration_ms, Some(1500));
+        assert_eq!(
+            reading.context.as_deref(),
+            Some("host: app-01 · env: production · count: 100 · error_count: 2")
+        );
+        let both = read_cronitor(&query("duration=3&metric=duration:9")).unwrap();
+        assert_eq!(
+            both.duration_ms,
+            Some(3000),
+            "duration wins over the metric"
+        );
+        for bad in [
+            "metric=count",
+            "metric=speed:3",
+            "metric=count:-1",
+            "metric=duration:x",
+        ] {
+            assert!(
+                matches!(read_cronitor(&query(bad)), Err(Refusal::Bad(why)) if why.contains("metric")),
+                "{bad}"
+            );
+        }
+        assert_eq!(read_cronitor(&query("try=3")).unwrap().context, None);
     }
 
     #[test]

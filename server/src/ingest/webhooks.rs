@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::hooks::{self, HookStatus, Mapping, Tool};
+use super::limits;
 use super::verify::{self, StandardHeaders};
 use super::{Answer, Family, Incoming, Ingestor, MAX_IDEMPOTENCY_KEY, Refusal, Rejection};
 use crate::audit::Author;
@@ -234,13 +235,6 @@ fn status(status: HookStatus) -> RunStatus {
     }
 }
 
-/// Only a web address is linked to from Baton's pages (never a
-/// `javascript:` one a sender made up).
-fn is_web_url(url: &str) -> bool {
-    let lower = url.trim_start().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
-}
-
 /// A key as kept: compact JSON of its parts (`["o/r",12,1]`).
 fn key_text(parts: &[Value]) -> String {
     Value::from(parts.to_vec()).to_string()
@@ -359,27 +353,32 @@ pub fn effect(
         Ok(mapping) => mapping,
         Err(why) => return Effect::Failed(why),
     };
-    let report = match mapping {
+    let received = delivery.received_at;
+    let mut notes = Vec::new();
+    let mut within = |field: &str, at: Option<DateTime<Utc>>| {
+        at.map(|at| {
+            let (at, why) = limits::time(field, at, received);
+            notes.push(why);
+            at
+        })
+    };
+    let (report, status_at) = match mapping {
         Mapping::Ignored(why) => return Effect::Ignored(why),
         Mapping::Run(run) => {
             let Some(identity) = &run.automation else {
                 return Effect::Failed("it names no automation".to_owned());
             };
-            let status_at = run.at.unwrap_or(delivery.received_at);
+            let status_at = within("the event's time", run.at).unwrap_or(received);
             let hook_run = HookRun {
                 run_key: key_text(&run.key),
-                automation: automation(tool, source, identity, &run.name, delivery.received_at),
+                automation: automation(tool, source, identity, &run.name, received),
                 status: status(run.status),
-                started_at: run.started_at,
-                finished_at: run.finished_at,
-                url: run.url.clone().filter(|u| is_web_url(u)),
+                started_at: within("the start time", run.started_at),
+                finished_at: within("the finish time", run.finished_at),
+                url: run.url.clone(),
                 message: run.message.as_deref().map(|m| cut(m, log_limit).to_owned()),
             };
-            return Effect::Hook(HookEffect {
-                source_id: source.id,
-                report: HookReport::Run(Box::new(hook_run)),
-                status_at,
-            });
+            (HookReport::Run(Box::new(hook_run)), status_at)
         }
         Mapping::Job(job) => (
             HookReport::Job(HookJob {
@@ -388,12 +387,13 @@ pub fn effect(
                 name: job.name.clone(),
                 status: status(job.status),
             }),
-            job.at.unwrap_or(delivery.received_at),
+            within("the job's time", job.at).unwrap_or(received),
         ),
     };
     Effect::Hook(HookEffect {
         source_id: source.id,
-        report: report.0,
-        status_at: report.1,
+        report,
+        status_at,
+        note: limits::join_notes(notes),
     })
 }

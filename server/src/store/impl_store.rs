@@ -525,6 +525,13 @@ macro_rules! impl_store {
                 queries::open_incidents(&self.pool).await
             }
 
+            async fn incidents_since(
+                &self,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Vec<app::model::incidents::Incident>> {
+                queries::incidents_since(&self.pool, since).await
+            }
+
             async fn incident(
                 &self,
                 id: i64,
@@ -553,6 +560,14 @@ macro_rules! impl_store {
                 id: i64,
             ) -> $crate::store::StoreResult<Vec<app::model::incidents::Alert>> {
                 queries::incident_alerts(&self.pool, id).await
+            }
+
+            async fn incident_runs(
+                &self,
+                id: i64,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<app::model::ingestion::HistoryRun>> {
+                queries::incident_runs(&self.pool, id, limit).await
             }
 
             async fn write_incident(

@@ -24,7 +24,20 @@ const INCIDENT_SELECT: &str = "\
 SELECT i.id, i.automation_id, a.name AS automation, o.slug AS orchestration_slug,
        o.name AS orchestration_name, i.kind, i.opened_at, i.last_trouble_at, i.troubles,
        i.level, i.level_at, i.acknowledged_at, u.display_name AS acknowledged_by,
-       i.held_by, i.resolved_at
+       i.held_by, i.resolved_at,
+       (SELECT COUNT(DISTINCT t.channel_name) FROM alerts t
+         WHERE t.incident_id = i.id AND t.kind <> 'recovered' AND t.state = 'sent') AS told_sent,
+       (SELECT t.channel_name FROM alerts t
+         WHERE t.incident_id = i.id AND t.kind <> 'recovered' AND t.state = 'sent'
+         ORDER BY t.sent_at, t.id LIMIT 1) AS told_first,
+       (SELECT MIN(t.sent_at) FROM alerts t
+         WHERE t.incident_id = i.id AND t.kind <> 'recovered' AND t.state = 'sent') AS told_first_at,
+       (SELECT COUNT(*) FROM alerts t
+         WHERE t.incident_id = i.id AND t.kind <> 'recovered' AND t.state = 'pending') AS told_sending,
+       (SELECT COUNT(*) FROM alerts t
+         WHERE t.incident_id = i.id AND t.kind <> 'recovered' AND t.state = 'held') AS told_held,
+       (SELECT COUNT(*) FROM alerts t
+         WHERE t.incident_id = i.id AND t.kind <> 'recovered' AND t.state = 'failed') AS told_failed
 FROM incidents i
 JOIN automations a ON a.id = i.automation_id
 LEFT JOIN orchestrations o ON o.id = a.orchestration_id
@@ -32,6 +45,11 @@ LEFT JOIN users u ON u.id = i.acknowledged_by";
 
 pub fn open_incidents() -> String {
     format!("{INCIDENT_SELECT} WHERE i.resolved_at IS NULL ORDER BY i.id")
+}
+
+/// Incidents opened or resolved at `$1` or later, oldest first.
+pub fn incidents_since() -> String {
+    format!("{INCIDENT_SELECT} WHERE i.opened_at >= $1 OR i.resolved_at >= $1 ORDER BY i.id")
 }
 
 pub fn incident() -> String {
@@ -171,7 +189,7 @@ macro_rules! incident_queries {
     ($db:ty, $pool:ty) => {
         use app::model::incidents::{
             Alert, AlertKind, AlertState, Channel, ChannelKind, Incident, IncidentEvent,
-            IncidentKind,
+            IncidentKind, Told,
         };
         use $crate::store::incident_sql as incsql;
 
@@ -222,11 +240,33 @@ macro_rules! incident_queries {
                 acknowledged_by: row.try_get("acknowledged_by")?,
                 held_by: row.try_get("held_by")?,
                 resolved_at: row.try_get("resolved_at")?,
+                told: Told {
+                    sent: row.try_get("told_sent")?,
+                    first: {
+                        let channel: Option<String> = row.try_get("told_first")?;
+                        let at: Option<DateTime<Utc>> = row.try_get("told_first_at")?;
+                        channel.zip(at)
+                    },
+                    sending: row.try_get("told_sending")?,
+                    held: row.try_get("told_held")?,
+                    failed: row.try_get("told_failed")?,
+                },
             })
         }
 
         pub async fn open_incidents(pool: &$pool) -> StoreResult<Vec<Incident>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(incsql::open_incidents()))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(incident_row).collect()
+        }
+
+        pub async fn incidents_since(
+            pool: &$pool,
+            since: chrono::DateTime<chrono::Utc>,
+        ) -> StoreResult<Vec<Incident>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(incsql::incidents_since()))
+                .bind(since)
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(incident_row).collect()

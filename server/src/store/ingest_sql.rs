@@ -322,19 +322,27 @@ pub fn run_history(filter: &app::model::ingestion::RunFilter, page: Option<(u32,
     );
     match page {
         None => format!("SELECT count(*) {from}"),
-        Some((limit, offset)) => {
-            let columns: Vec<String> = RUN_COLUMNS
-                .split(',')
-                .map(|c| format!("r.{}", c.trim()))
-                .collect();
-            format!(
-                "SELECT {}, a.name AS automation_name, \
-                 (SELECT max(d.id) FROM deliveries d WHERE d.run_id = r.id) AS delivery_id \
-                 {from} ORDER BY r.at DESC, r.id DESC LIMIT {limit} OFFSET {offset}",
-                columns.join(", ")
-            )
-        }
+        Some((limit, offset)) => format!(
+            "SELECT {HISTORY_COLUMNS} {from} ORDER BY r.at DESC, r.id DESC LIMIT {limit} OFFSET {offset}"
+        ),
     }
+}
+
+/// A run of a history (`r`), with its automation's name (`a`) and its
+/// newest delivery.
+const HISTORY_COLUMNS: &str = "r.id, r.automation_id, r.rid, r.status, r.at, r.started_at, \
+    r.finished_at, r.duration_ms, r.exit_status, r.log, r.url, r.flag, \
+    a.name AS automation_name, \
+    (SELECT max(d.id) FROM deliveries d WHERE d.run_id = r.id) AS delivery_id";
+
+/// The runs incident `$1` took in, newest first, at most `$2`, as
+/// [`run_history`] has them.
+pub fn incident_runs() -> String {
+    format!(
+        "SELECT {HISTORY_COLUMNS} FROM incident_runs s \
+         JOIN runs r ON r.id = s.run_id JOIN automations a ON a.id = r.automation_id \
+         WHERE s.incident_id = $1 ORDER BY r.at DESC, r.id DESC LIMIT $2"
+    )
 }
 
 /// The ingestion queries, written once for both backends.
@@ -641,6 +649,27 @@ macro_rules! ingest_queries {
             })
         }
 
+        pub async fn incident_runs(
+            pool: &$pool,
+            incident: i64,
+            limit: u32,
+        ) -> StoreResult<Vec<app::model::ingestion::HistoryRun>> {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(ingsql::incident_runs()))
+                .bind(incident)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(app::model::ingestion::HistoryRun {
+                        run: run_row(row)?,
+                        automation_name: row.try_get("automation_name")?,
+                        delivery_id: row.try_get("delivery_id")?,
+                    })
+                })
+                .collect()
+        }
+
         pub async fn runs(pool: &$pool, automation: i64, limit: u32) -> StoreResult<Vec<Run>> {
             let rows = sqlx::query(sqlx::AssertSqlSafe(ingsql::runs_of()))
                 .bind(automation)
@@ -729,19 +758,34 @@ macro_rules! ingest_queries {
             log_limit: usize,
             now: DateTime<Utc>,
         ) -> StoreResult<(Option<i64>, Option<String>)> {
+            let mut superseded = None;
             let existing = match (&event.rid, event.signal) {
                 (Some(rid), _) => {
                     find_run(tx, ingsql::run_by_rid(), event.automation_id, Some(rid)).await?
                 }
-                (None, Signal::Start) => None,
+                (None, Signal::Start) => {
+                    // A new start without a run id replaces the open one.
+                    if let Some(open) =
+                        find_run(tx, ingsql::open_run(), event.automation_id, None).await?
+                    {
+                        let closed = $crate::runs::superseded(open, event, log_limit);
+                        superseded = Some(write_run(tx, &closed, now).await?);
+                    }
+                    None
+                }
                 (None, _) => find_run(tx, ingsql::open_run(), event.automation_id, None).await?,
             };
-            match $crate::runs::merge(existing, event, log_limit) {
+            let (run, note) = match $crate::runs::merge(existing, event, log_limit) {
                 $crate::runs::Merged::Write(run, note) => {
-                    Ok((Some(write_run(tx, &run, now).await?), note))
+                    (Some(write_run(tx, &run, now).await?), note)
                 }
-                $crate::runs::Merged::Unchanged(id, note) => Ok((id, Some(note))),
-            }
+                $crate::runs::Merged::Unchanged(id, note) => (id, Some(note)),
+            };
+            let note = match superseded {
+                Some(old) => Some(format!("run {old}, started without a run id and still open, was closed as superseded")),
+                None => note,
+            };
+            Ok((run, note))
         }
 
         /// Settles each pending delivery with its effect, in one
@@ -762,7 +806,11 @@ macro_rules! ingest_queries {
                     Effect::Hook(hook) => {
                         let applied = apply_hook(tx, hook, log_limit, now).await?;
                         automation = applied.automation;
-                        ("recorded", Some(applied.note), applied.run)
+                        let detail = crate::ingest::limits::join_notes([
+                            Some(applied.note),
+                            hook.note.clone(),
+                        ]);
+                        ("recorded", detail, applied.run)
                     }
                     Effect::Failed(why) => ("failed", Some(why.clone()), None),
                     Effect::Replayed(run) => {
@@ -800,7 +848,9 @@ macro_rules! ingest_queries {
                             )
                         } else {
                             let (run, note) = apply_event(tx, event, log_limit, now).await?;
-                            ("recorded", note, run)
+                            let detail =
+                                crate::ingest::limits::join_notes([note, event.note.clone()]);
+                            ("recorded", detail, run)
                         }
                     }
                 };

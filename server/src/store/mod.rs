@@ -405,6 +405,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn open_incidents(&self) -> StoreResult<Vec<app::model::incidents::Incident>>;
 
+    /// Incidents opened or resolved at `since` or later, oldest first.
+    async fn incidents_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<app::model::incidents::Incident>>;
+
     async fn incident(&self, id: i64) -> StoreResult<app::model::incidents::Incident>;
 
     /// A page of the incidents `filter` matches, newest first, and how
@@ -422,6 +428,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<app::model::incidents::IncidentEvent>>;
 
     async fn incident_alerts(&self, id: i64) -> StoreResult<Vec<app::model::incidents::Alert>>;
+
+    /// The runs an incident took in, newest first, at most `limit`, each
+    /// with its automation's name and its newest delivery.
+    async fn incident_runs(
+        &self,
+        id: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<app::model::ingestion::HistoryRun>>;
 
     /// Applies one change to an incident (opening it, or changing an open
     /// one) with its timeline, run, alerts and audit, in one transaction;

@@ -69,6 +69,7 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            .after_release(|conn, _| Box::pin(still_usable(conn)))
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
@@ -88,6 +89,28 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Whether a connection given back to the pool can be used again. A COMMIT
+/// that fails on a full disk leaves SQLite rolled back on its own while
+/// `sqlx` (0.9) still counts the transaction open, and its rollback on drop
+/// then fails: such a connection could never begin again ("attempted to call
+/// begin_with at non-zero transaction depth"), so it is closed and the pool
+/// opens a fresh one. A rollback queued on drop runs before the ping, so a
+/// transaction merely dropped is seen closed.
+async fn still_usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    let usable = !conn.is_in_transaction();
+    if !usable {
+        tracing::warn!(
+            "a connection left in a failed transaction is closed; the pool opens another"
+        );
+    }
+    Ok(usable)
 }
 
 /// A passive checkpoint: (frames in the log, frames copied to the database).

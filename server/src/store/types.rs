@@ -32,6 +32,9 @@ pub enum Change {
     RunsChanged { count: u64 },
     /// Incidents were opened, joined, resolved, escalated or acknowledged.
     IncidentsChanged,
+    /// A pause or maintenance window began, was planned, ended or was
+    /// removed: health reads differently.
+    PausesChanged,
 }
 
 impl Change {
@@ -134,6 +137,9 @@ pub struct RunEvent {
     pub duration_ms: Option<i64>,
     /// What it sent along, already cut to the ping body limit.
     pub log: String,
+    /// What was changed to keep it (a time outside the window), for the
+    /// delivery's outcome.
+    pub note: Option<String>,
 }
 
 /// What processing a kept delivery comes to.
@@ -190,6 +196,9 @@ pub struct HookEffect {
     /// The event's own time, else when it was received: between two
     /// finished statuses the later wins, on a tie the later arrival.
     pub status_at: DateTime<Utc>,
+    /// What was changed to keep it (a time outside the window), for the
+    /// delivery's outcome.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

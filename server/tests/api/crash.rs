@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use app::model::ingestion::{DeliveryFilter, DeliveryOutcome};
-use app::model::inventory::{AutomationFields, Tool};
 use rstest::rstest;
 
-use crate::helpers::{Backend, TestDb, plain_client, serve};
+use crate::helpers::{Backend, TestDb, plain_client, serve, stored_automation};
 
 /// Connections pinging at once.
 const SENDERS: usize = 64;
@@ -24,29 +23,7 @@ async fn a_sigkill_loses_no_acknowledged_ping(#[case] backend: Backend) {
     let db = TestDb::new(backend).await;
     let site = tempfile::tempdir().unwrap();
     let store = db.store().await;
-    let fields = AutomationFields {
-        tool: Tool::Cron,
-        external_id: "crash.sh".into(),
-        url: String::new(),
-        name: "Crash test".into(),
-        description: String::new(),
-        owner_id: None,
-        team_id: None,
-        failure_mode: String::new(),
-        orchestration_id: None,
-        minutes_saved_per_run: None,
-        runs_per_week: None,
-    };
-    let now = chrono::Utc::now();
-    let audit = baton::audit::Author::command_line().did(
-        now,
-        "automation.created",
-        "automation",
-        None,
-        "Crash test",
-    );
-    let automation = store.create_automation(&fields, now, &audit).await.unwrap();
-    let key = store.ping_key(automation.id).await.unwrap().unwrap();
+    let (automation_id, key) = stored_automation(&store, "Crash test", None).await;
 
     let mut running = serve(&db.url(), site.path());
     let addr = running.addr;
@@ -130,7 +107,7 @@ async fn a_sigkill_loses_no_acknowledged_ping(#[case] backend: Backend) {
     );
 
     let filter = DeliveryFilter {
-        automation_id: Some(automation.id),
+        automation_id: Some(automation_id),
         ..Default::default()
     };
     let kept = store.deliveries(&filter, 100_000, 0).await.unwrap();
@@ -145,7 +122,7 @@ async fn a_sigkill_loses_no_acknowledged_ping(#[case] backend: Backend) {
         lost.len()
     );
     assert!(kept.iter().all(|d| d.outcome == DeliveryOutcome::Recorded));
-    let runs = store.runs(automation.id, 100_000).await.unwrap();
+    let runs = store.runs(automation_id, 100_000).await.unwrap();
     let run_ids: HashSet<String> = runs.iter().filter_map(|r| r.rid.clone()).collect();
     assert_eq!(runs.len(), kept.len(), "one run per kept ping, none twice");
     assert!(

@@ -346,6 +346,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The address it listens on.
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.base.trim_start_matches("http://").parse().unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -436,6 +441,20 @@ impl TestApp {
         let res = self.post_json("/api/v1/automations", &body).await;
         assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{body}");
         res.json().await.unwrap()
+    }
+
+    /// Sets automation `id`'s expected schedule; it must be accepted.
+    pub async fn set_schedule(&self, id: &serde_json::Value, schedule: serde_json::Value) {
+        let res = self
+            .put_json(&format!("/api/v1/automations/{id}/schedule"), &schedule)
+            .await;
+        let status = res.status();
+        assert_eq!(
+            status,
+            reqwest::StatusCode::OK,
+            "{schedule}: {}",
+            res.text().await.unwrap()
+        );
     }
 
     /// Registers an orchestration through the API; it must be accepted.
@@ -620,4 +639,38 @@ pub fn serve_with(database_url: &str, site: &std::path::Path, options: &[&str]) 
         .recv_timeout(std::time::Duration::from_secs(30))
         .expect("baton did not start");
     Process { child, addr, log }
+}
+
+/// An automation named `name` (in `team`) written straight into `store`,
+/// as the command line would, for tests that run Baton as a process: its
+/// id and ping key.
+pub async fn stored_automation(
+    store: &SharedStore,
+    name: &str,
+    team: Option<i64>,
+) -> (i64, String) {
+    let fields = app::model::inventory::AutomationFields {
+        tool: app::model::inventory::Tool::Cron,
+        external_id: format!("{}.sh", name.to_lowercase().replace(' ', "-")),
+        url: String::new(),
+        name: name.into(),
+        description: String::new(),
+        owner_id: None,
+        team_id: team,
+        failure_mode: String::new(),
+        orchestration_id: None,
+        minutes_saved_per_run: None,
+        runs_per_week: None,
+    };
+    let now = Utc::now();
+    let audit = baton::audit::Author::command_line().did(
+        now,
+        "automation.created",
+        "automation",
+        None,
+        name,
+    );
+    let automation = store.create_automation(&fields, now, &audit).await.unwrap();
+    let key = store.ping_key(automation.id).await.unwrap().unwrap();
+    (automation.id, key)
 }

@@ -134,7 +134,7 @@ fn settings() -> Settings {
     }
 }
 
-async fn round(app: &TestApp) -> Round {
+pub(crate) async fn round(app: &TestApp) -> Round {
     round_with(app, &settings()).await
 }
 
@@ -144,7 +144,7 @@ async fn round_with(app: &TestApp, settings: &Settings) -> Round {
         .unwrap()
 }
 
-async fn ping(app: &TestApp, automation: &Value, suffix: &str) {
+pub(crate) async fn ping(app: &TestApp, automation: &Value, suffix: &str) {
     let key = automation["ping"]["key"].as_str().unwrap();
     let res = plain_client()
         .get(app.url(&format!("/ping/{key}{suffix}")))
@@ -155,11 +155,58 @@ async fn ping(app: &TestApp, automation: &Value, suffix: &str) {
     app.settle().await;
 }
 
+/// An address on a port nothing listens on.
+fn dead_url() -> String {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}/hook", closed.local_addr().unwrap())
+}
+
+/// Pauses `automation` until resumed; it must be accepted.
+pub(crate) async fn pause(app: &TestApp, automation: &Value) {
+    let res = app
+        .post_json(
+            &format!("/api/v1/automations/{}/pauses", automation["id"]),
+            &json!({"reason": "migration"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// Ends `automation`'s pause; it must be accepted.
+pub(crate) async fn resume(app: &TestApp, automation: &Value) {
+    let pause = app
+        .get_json(&format!("/api/v1/automations/{}/health", automation["id"]))
+        .await["pauses"][0]["id"]
+        .clone();
+    let res = app
+        .post_json(&format!("/api/v1/pauses/{pause}/end"), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
 /// Adds a channel through the admin API; it must be accepted.
 async fn channel(app: &TestApp, body: Value) -> Value {
     let res = app.post_json("/api/v1/channels", &body).await;
     assert_eq!(res.status(), StatusCode::CREATED, "{body}");
     res.json().await.unwrap()
+}
+
+/// A webhook channel of `person`'s whose address nobody answers.
+async fn dead_channel(app: &TestApp, person: i64) -> Value {
+    channel(
+        app,
+        json!({"name": "Dead", "kind": "webhook", "url": dead_url(), "user_id": person}),
+    )
+    .await
+}
+
+/// A cron automation owned by `owner`.
+async fn owned_automation(app: &TestApp, owner: i64, external_id: &str, name: &str) -> Value {
+    app.add_automation(
+        json!({"tool": "cron", "external_id": external_id, "name": name,
+                              "owner_id": owner}),
+    )
+    .await
 }
 
 /// An orchestration with an owner, a backup owner and a team, each with a
@@ -558,21 +605,8 @@ async fn failed_sends_are_retried_with_backoff_then_given_up_visibly(#[case] bac
                "user_id": owner}),
     )
     .await;
-    // A port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_url = format!("http://{}/hook", closed.local_addr().unwrap());
-    drop(closed);
-    channel(
-        &app,
-        json!({"name": "Dead", "kind": "webhook", "url": dead_url, "user_id": owner}),
-    )
-    .await;
-    let automation = app
-        .add_automation(
-            json!({"tool": "cron", "external_id": "b.sh", "name": "Backup",
-                               "owner_id": owner}),
-        )
-        .await;
+    dead_channel(&app, owner).await;
+    let automation = owned_automation(&app, owner, "b.sh", "Backup").await;
 
     receiver.inbox.fail_next.store(2, Ordering::SeqCst);
     ping(&app, &automation, "/fail").await;
@@ -643,25 +677,12 @@ async fn nothing_is_alerted_while_paused(#[case] backend: Backend) {
     let automation = app
         .add_automation(json!({"tool": "cron", "external_id": "p.sh", "name": "Paused one"}))
         .await;
-    let res = app
-        .post_json(
-            &format!("/api/v1/automations/{}/pauses", automation["id"]),
-            &json!({"reason": "migration"}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
+    pause(&app, &automation).await;
     ping(&app, &automation, "/fail").await;
     assert_eq!(round(&app).await, Round::default());
     assert_eq!(app.get_json("/api/v1/incidents").await["total"], 0);
     // Seen once: resuming does not open an incident for it later.
-    let pause = app
-        .get_json(&format!("/api/v1/automations/{}/health", automation["id"]))
-        .await["pauses"][0]["id"]
-        .clone();
-    let res = app
-        .post_json(&format!("/api/v1/pauses/{pause}/end"), &json!({}))
-        .await;
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    resume(&app, &automation).await;
     assert_eq!(round(&app).await, Round::default());
     // A failure after resuming opens one.
     ping(&app, &automation, "/fail").await;
@@ -887,14 +908,12 @@ async fn a_run_still_going_past_its_longest_opens_an_incident_and_its_end_closes
     let app = spawn(backend).await;
     let receiver = Receiver::start().await;
     let s = setup(&app, &receiver).await;
-    let res = app
-        .put_json(
-            &format!("/api/v1/automations/{}/schedule", s.automation["id"]),
-            &json!({"period_seconds": 86_400, "grace_seconds": 3_600,
-                    "max_duration_seconds": 600}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    app.set_schedule(
+        &s.automation["id"],
+        json!({"period_seconds": 86_400, "grace_seconds": 3_600,
+                "max_duration_seconds": 600}),
+    )
+    .await;
     ping(&app, &s.automation, "/start?rid=close-1").await;
     app.clock.advance(TimeDelta::minutes(11));
     // The health watcher flags it; the incidents job takes it in.
@@ -927,4 +946,390 @@ async fn a_run_still_going_past_its_longest_opens_an_incident_and_its_end_closes
     let done = round(&app).await;
     assert_eq!(done.resolved, 1, "{done:?}");
     assert!(only_incident(&app).await["resolved_at"].is_string());
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_runs_join_as_missed_and_the_timeline_collapses_them(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let s = setup(&app, &receiver).await;
+    app.set_schedule(
+        &s.automation["id"],
+        json!({"period_seconds": 300, "grace_seconds": 60}),
+    )
+    .await;
+    ping(&app, &s.automation, "").await;
+    // Expected runs go by unseen, the watcher and the job looking each
+    // time; the owner acknowledges the first (so nothing escalates).
+    for n in 0..7 {
+        app.clock.advance(TimeDelta::minutes(6));
+        baton::health::look(&*app.store, app.clock.now(), TimeDelta::days(90))
+            .await
+            .unwrap();
+        round(&app).await;
+        if n == 0 {
+            let id = only_incident(&app).await["id"].as_i64().unwrap();
+            let ack = app.url(&format!("/api/v1/incidents/{id}/acknowledge"));
+            let res = s.owner.0.post(ack).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+    }
+    // Then it runs, and fails twice.
+    ping(&app, &s.automation, "/fail").await;
+    ping(&app, &s.automation, "/2").await;
+    round(&app).await;
+    let detail = only_incident(&app).await;
+    assert_eq!(detail["kind"], "missed");
+    let kinds = kinds(&detail);
+    let missed = kinds.iter().filter(|k| *k == "missed").count();
+    assert!(missed >= 3, "each missed run joins as missed: {kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "joined").count(),
+        2,
+        "{kinds:?}"
+    );
+
+    let id = detail["id"].as_i64().unwrap();
+    let html = app
+        .get(&format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let timeline = html
+        .split("id=\"incident-timeline\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap();
+    assert!(
+        timeline.contains(&format!("Missed {missed} more runs")),
+        "{timeline}"
+    );
+    assert!(timeline.contains("Failed 2 more times"), "{timeline}");
+    assert_eq!(
+        timeline.matches("<li").count(),
+        kinds.len() - missed - 2 + 2,
+        "one line for the missed runs, one for the failures: {timeline}"
+    );
+    assert!(!timeline.contains("Failed again"), "{timeline}");
+
+    // Each failing run it took in is listed, newest first, with its
+    // outcome and its delivery (a missed run has none: nothing came).
+    let runs = detail["runs"].as_array().unwrap();
+    assert_eq!(
+        runs.len() as i64,
+        detail["troubles"].as_i64().unwrap(),
+        "every run it took in: {detail}"
+    );
+    let statuses: Vec<&str> = runs
+        .iter()
+        .map(|r| r["run"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses[..2],
+        ["failed", "failed"],
+        "newest first: {statuses:?}"
+    );
+    assert!(statuses[2..].iter().all(|s| *s == "missed"), "{statuses:?}");
+    assert!(
+        runs[..2].iter().all(|r| r["delivery_id"].is_i64()),
+        "{runs:?}"
+    );
+    assert!(
+        runs[2..].iter().all(|r| r["delivery_id"].is_null()),
+        "{runs:?}"
+    );
+    let listed = html
+        .split("id=\"incident-runs\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap();
+    assert!(
+        listed.contains(&format!("Its {} failing runs, newest first", runs.len())),
+        "{listed}"
+    );
+    let first_delivery = runs[0]["delivery_id"].as_i64().unwrap();
+    assert!(
+        listed.contains(&format!("href=\"/deliveries/{first_delivery}\"")),
+        "{listed}"
+    );
+    assert!(listed.contains("(expected; none came)"), "{listed}");
+}
+
+/// The page at `path`, as served (with its resources streamed in), its
+/// apostrophes read back whichever way they were escaped.
+async fn page(app: &TestApp, path: &str) -> String {
+    let res = app.get(path).await;
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.text()
+        .await
+        .unwrap()
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+}
+
+// Who was told is what the alerts did: a channel reached (named, with the
+// time), nobody because nobody concerned has a channel, nobody because
+// every send failed. Each is in the API, on the incident page, its list
+// row, the dashboard and the orchestration page; before anything fails,
+// the orchestration page says who a failure would tell, and the
+// dashboard lists the orchestrations a failure of which would alert nobody.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_was_told_is_what_the_alerts_did(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let s = setup(&app, &receiver).await;
+
+    // Nobody concerned has a channel: an orchestration with an owner and
+    // nothing else.
+    let (_, lone) = app.as_new("lone@example.com", Role::Editor).await;
+    let quiet = app
+        .add_orchestration(json!({"name": "Quiet payroll", "owner_id": lone}))
+        .await;
+    let unheard = app
+        .add_automation(
+            json!({"tool": "cron", "external_id": "pay.sh", "name": "Payroll run",
+                               "orchestration_id": quiet["id"]}),
+        )
+        .await;
+    // Before anything fails: who a failure would tell, and the gap.
+    let told_plan = page(&app, "/orchestrations/month-end-close").await;
+    assert!(
+        told_plan.contains("Who a failure would tell"),
+        "{told_plan}"
+    );
+    for step in [
+        "First: </strong>the owner (owner), on “Owner's hook”.",
+        "If nobody acknowledges it: </strong>the backup owner (backup), on “Backup's Slack”.",
+        "Then: </strong>the team (Finance ops), on “Team room”.",
+    ] {
+        assert!(told_plan.contains(step), "{step}");
+    }
+    let silent_plan = page(&app, "/orchestrations/quiet-payroll").await;
+    assert!(
+        silent_plan.contains("Nobody would be told: neither the owner, the backup owner nor the team has an alert channel."),
+        "the orchestration page warns before anything fails"
+    );
+    let dashboard = page(&app, "/").await;
+    let gaps = dashboard.split("id=\"gaps\"").nth(1).unwrap();
+    assert!(
+        gaps.contains("1 orchestration's failure would alert nobody"),
+        "{gaps}"
+    );
+    assert!(
+        gaps.contains("/orchestrations/quiet-payroll"),
+        "the gap links to it"
+    );
+    assert!(
+        !gaps.contains("/orchestrations/month-end-close\""),
+        "a heard one is no gap"
+    );
+
+    // A failure of each.
+    ping(&app, &s.automation, "/fail").await;
+    ping(&app, &unheard, "/fail").await;
+    let done = round(&app).await;
+    assert_eq!((done.opened, done.sent), (2, 1), "{done:?}");
+    let list = app.get_json("/api/v1/incidents").await;
+    let by_name = |name: &str| {
+        list["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["automation"] == name)
+            .unwrap()
+            .clone()
+    };
+    let heard = by_name("Ledger close");
+    assert_eq!(heard["told"]["sent"], 1, "{heard}");
+    assert_eq!(heard["told"]["first"][0], "Owner's hook (owner)", "{heard}");
+    let told_at: chrono::DateTime<chrono::Utc> =
+        heard["told"]["first"][1].as_str().unwrap().parse().unwrap();
+    assert!(
+        (told_at - app.clock.now()).num_milliseconds().abs() < 1000,
+        "told when the round sent it: {heard}"
+    );
+    let nobody = by_name("Payroll run");
+    assert_eq!(
+        nobody["told"],
+        json!({"sent": 0, "first": null, "sending": 0, "held": 0, "failed": 0}),
+        "{nobody}"
+    );
+
+    let heard_page = page(&app, &format!("/incidents/{}", heard["id"])).await;
+    assert!(
+        heard_page.contains("Told “Owner"),
+        "the incident names the channel reached"
+    );
+    assert!(!heard_page.contains("Nobody was told"));
+    let nobody_page = page(&app, &format!("/incidents/{}", nobody["id"])).await;
+    for words in [
+        "Nobody was told: neither the owner, the backup owner nor the team has an alert channel.",
+        "Add an alert channel",
+        "told--nobody",
+    ] {
+        assert!(nobody_page.contains(words), "{words}");
+    }
+    assert!(
+        !nobody_page.contains("has been told"),
+        "it never claims anyone was told"
+    );
+    let rows = page(&app, "/incidents").await;
+    assert!(
+        rows.contains("nobody: no channel"),
+        "the list row says nobody"
+    );
+    assert!(
+        rows.contains("Owner's hook (owner)"),
+        "and the channel reached"
+    );
+    let dashboard = page(&app, "/").await;
+    let open = dashboard.split("id=\"open-incidents\"").nth(1).unwrap();
+    assert!(open.contains("told: nobody: no channel"), "{open}");
+
+    // Every send fails: nobody was told, and the page says so.
+    let (_, doomed) = app.as_new("doomed@example.com", Role::Editor).await;
+    dead_channel(&app, doomed).await;
+    let failing = owned_automation(&app, doomed, "d.sh", "Doomed sync").await;
+    ping(&app, &failing, "/fail").await;
+    round(&app).await;
+    let sending = app.get_json("/api/v1/incidents").await;
+    let sending = sending["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["automation"] == "Doomed sync")
+        .unwrap()
+        .clone();
+    assert_eq!(sending["told"]["sending"], 1, "{sending}");
+    let waiting = page(&app, &format!("/incidents/{}", sending["id"])).await;
+    assert!(
+        waiting.contains("Nobody yet: an alert is on its way"),
+        "retrying is not nobody"
+    );
+    for _ in 0..10 {
+        app.clock.advance(TimeDelta::hours(1));
+        round(&app).await;
+    }
+    let gave_up = app
+        .get_json(&format!("/api/v1/incidents/{}", sending["id"]))
+        .await;
+    assert_eq!(gave_up["told"]["failed"], 1, "{gave_up}");
+    assert_eq!(gave_up["told"]["sending"], 0, "{gave_up}");
+    let failed_page = page(&app, &format!("/incidents/{}", sending["id"])).await;
+    assert!(
+        failed_page.contains("Nobody was told: the alert failed after every try."),
+        "every send failed"
+    );
+    assert!(failed_page.contains("Check the channel"), "and what to do");
+}
+
+// Every channel can be sent a test by those who may manage it, and the
+// answer is what its receiver said: arrived (with the status), refused by
+// the receiver, or never reached. Anyone else is refused and nothing is
+// sent.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_test_shows_what_the_receiver_answered(#[case] backend: Backend) {
+    let app = spawn(backend).await;
+    let receiver = Receiver::start().await;
+    let s = setup(&app, &receiver).await;
+    let all = app.get_json("/api/v1/channels").await;
+    let id_of = |name: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (own, team) = (id_of("Owner's hook"), id_of("Team room"));
+    let test = |client: reqwest::Client, id: i64| {
+        let url = app.url(&format!("/api/v1/channels/{id}/test"));
+        async move { client.post(url).send().await.unwrap() }
+    };
+
+    // The owner tests their own webhook: it arrives, signed.
+    let res = test(s.owner.0.clone(), own).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(
+        answer,
+        json!({"reached": true, "answer": "answered 204 No Content"})
+    );
+    let got = receiver.got("/owner");
+    assert_eq!(got.len(), 1);
+    let body = got[0].json();
+    assert_eq!(body["type"], "test");
+    assert!(
+        body["text"].as_str().unwrap().contains("sent by owner"),
+        "{body}"
+    );
+    assert!(got[0].header("webhook-signature").starts_with("v1,"));
+
+    // The receiver refuses: what it answered, and that it did not arrive.
+    receiver.inbox.fail_next.store(1, Ordering::SeqCst);
+    let answer: Value = test(s.owner.0.clone(), own).await.json().await.unwrap();
+    assert_eq!(
+        answer,
+        json!({"reached": false, "answer": "answered 500 Internal Server Error"})
+    );
+
+    // An address nothing listens on: never reached.
+    let dead_url = dead_url();
+    let dead = channel(
+        &app,
+        json!({"name": "Dead", "kind": "slack", "url": dead_url, "user_id": s.owner.1}),
+    )
+    .await;
+    let answer: Value = test(s.owner.0.clone(), dead["id"].as_i64().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({"reached": false, "answer": "could not connect to the channel's address"})
+    );
+
+    // Someone else may not test the owner's channel or the team's: 403,
+    // and nothing is sent.
+    let before = receiver.count();
+    for id in [own, team] {
+        let res = test(s.other.clone(), id).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let why: Value = res.json().await.unwrap();
+        assert!(
+            why["error"]
+                .as_str()
+                .unwrap()
+                .contains("you may test your own channels"),
+            "{why}"
+        );
+    }
+    assert_eq!(receiver.count(), before, "a refused test sends nothing");
+    // None such: 404.
+    assert_eq!(
+        test(app.client.clone(), 999_999).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(receiver.count(), before);
+
+    // An administrator tests the team's Slack room: its message arrives.
+    let answer: Value = test(app.client.clone(), team).await.json().await.unwrap();
+    assert_eq!(answer["reached"], true, "{answer}");
+    let room = receiver.got("/team");
+    assert_eq!(room.len(), 1);
+    let text = room[0].json()["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("Test from Baton, sent by "), "{text}");
+    assert!(text.contains("“Team room” (Finance ops)"), "{text}");
 }

@@ -11,20 +11,20 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, TestApp, plain_client, spawn_app, spawn_app_with};
 
 /// A tool: no cookies, no origin.
-struct Tool {
+pub(crate) struct Tool {
     client: reqwest::Client,
     base: String,
 }
 
 impl Tool {
-    fn of(app: &TestApp) -> Self {
+    pub(crate) fn of(app: &TestApp) -> Self {
         Self {
             client: plain_client(),
             base: app.base.clone(),
         }
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -45,13 +45,13 @@ impl Tool {
         (status, res.text().await.unwrap(), limit)
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let (status, text, _) = self.call(Method::GET, path, b"").await;
         (status, text)
     }
 }
 
-async fn automation(app: &TestApp, name: &str) -> (i64, String) {
+pub(crate) async fn automation(app: &TestApp, name: &str) -> (i64, String) {
     let created = app
         .add_automation(json!({"tool": "cron", "external_id": name, "name": name}))
         .await;
@@ -61,7 +61,7 @@ async fn automation(app: &TestApp, name: &str) -> (i64, String) {
     )
 }
 
-async fn source(app: &TestApp, name: &str) -> (i64, String) {
+pub(crate) async fn source(app: &TestApp, name: &str) -> (i64, String) {
     let team = app
         .post_json("/api/v1/teams", &json!({"name": format!("{name} team")}))
         .await;
@@ -81,7 +81,7 @@ async fn source(app: &TestApp, name: &str) -> (i64, String) {
     )
 }
 
-async fn runs(app: &TestApp, automation: i64) -> Vec<Value> {
+pub(crate) async fn runs(app: &TestApp, automation: i64) -> Vec<Value> {
     app.settle().await;
     let mut runs = app
         .get_json(&format!("/api/v1/automations/{automation}/runs"))
@@ -252,7 +252,7 @@ async fn rid_pairs_each_start_with_its_finish(#[case] backend: Backend) {
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn bodies_are_truncated_for_the_run_and_refused_over_the_request_limit(
+async fn bodies_are_cut_for_the_run_and_for_the_delivery_and_the_ping_counts(
     #[case] backend: Backend,
 ) {
     let app = spawn_app_with(
@@ -286,37 +286,53 @@ async fn bodies_are_truncated_for_the_run_and_refused_over_the_request_limit(
         "the delivery keeps all it was sent"
     );
 
+    // Over the delivery cap the ping still counts: long output never
+    // costs the signal. The delivery keeps the first part and the size sent.
     let huge = vec![b'x'; 65537];
-    let (status, text, _) = tool
-        .call(Method::POST, &format!("/ping/{key}"), &huge)
+    let (status, _, _) = tool
+        .call(Method::POST, &format!("/ping/{key}/fail"), &huge)
         .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(text.contains("65536"), "{text}");
-    assert_eq!(runs(&app, id).await, runs_now, "no run from a refused body");
-    let rejected = app.get_json("/api/v1/deliveries?outcome=rejected").await;
-    assert_eq!(rejected["total"], 1);
+    assert_eq!(status, StatusCode::OK, "{status}");
+    let after = runs(&app, id).await;
+    assert_eq!(after.len(), runs_now.len() + 1, "the failure is a run");
+    let failure = after.last().unwrap();
+    assert_eq!(failure["status"], "failed");
+    assert_eq!(failure["log"], "x".repeat(1000), "its log is cut as any");
+    let kept = newest_delivery(&app, id).await;
+    assert_eq!(kept["body"].as_str().unwrap().len(), 65536);
+    assert_eq!(kept["body_size"], 65537, "what was sent is recorded");
     assert_eq!(
-        rejected["deliveries"][0]["body_size"], 0,
-        "not read past the declared length"
+        kept["outcome_detail"],
+        "its log keeps the first 1000 of the 65537 bytes sent"
+    );
+    assert_eq!(
+        app.get_json("/api/v1/deliveries?outcome=rejected").await["total"],
+        0
     );
 
-    // Sent without a length, it is cut off while reading.
-    let status = chunked_post(&app, &format!("/ping/{key}/log"), 20, 4096).await;
-    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    // Sent without a length, it is read to its end and only the cap kept.
+    let status = chunked_post(&app, &format!("/ping/{key}"), 20, 4096).await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     app.settle().await;
-    let rejected = app.get_json("/api/v1/deliveries?outcome=rejected").await;
-    assert_eq!(rejected["total"], 2);
-    let kept = app
-        .get_json(&format!(
-            "/api/v1/deliveries/{}",
-            rejected["deliveries"][0]["id"]
-        ))
+    let last = runs(&app, id).await;
+    assert_eq!(last.len(), after.len() + 1);
+    assert_eq!(last.last().unwrap()["status"], "succeeded");
+    let kept = newest_delivery(&app, id).await;
+    assert_eq!(kept["body"].as_str().unwrap().len(), 65536);
+    assert_eq!(kept["body_size"], 20 * 4096);
+}
+
+/// The newest delivery to automation `id`, with its body.
+pub(crate) async fn newest_delivery(app: &TestApp, id: i64) -> serde_json::Value {
+    app.settle().await;
+    let page = app
+        .get_json(&format!("/api/v1/deliveries?automation_id={id}"))
         .await;
-    assert_eq!(
-        kept["body"].as_str().unwrap().len(),
-        1024,
-        "a refused body is capped"
-    );
+    app.get_json(&format!(
+        "/api/v1/deliveries/{}",
+        page["deliveries"][0]["id"]
+    ))
+    .await
 }
 
 #[rstest]
@@ -816,7 +832,7 @@ async fn unblock_writes(app: &TestApp, blocker: Option<sqlx::SqliteConnection>) 
 
 /// POSTs `chunks` chunks of `size` bytes with no declared length; the
 /// answer's status line.
-async fn chunked_post(app: &TestApp, path: &str, chunks: usize, size: usize) -> String {
+pub(crate) async fn chunked_post(app: &TestApp, path: &str, chunks: usize, size: usize) -> String {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let addr = app.base.trim_start_matches("http://");
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();

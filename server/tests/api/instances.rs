@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use app::model::ingestion::RunStatus;
-use app::model::inventory::{AutomationFields, Tool};
 use app::model::schedule::Schedule;
 use chrono::{DurationRound as _, TimeDelta, Utc};
 
@@ -105,23 +104,9 @@ async fn silent_automation(
     team: Option<i64>,
     set_at: chrono::DateTime<Utc>,
 ) -> i64 {
-    let fields = AutomationFields {
-        tool: Tool::Cron,
-        external_id: format!("{}.sh", name.to_lowercase().replace(' ', "-")),
-        url: String::new(),
-        name: name.into(),
-        description: String::new(),
-        owner_id: None,
-        team_id: team,
-        failure_mode: String::new(),
-        orchestration_id: None,
-        minutes_saved_per_run: None,
-        runs_per_week: None,
-    };
+    let (automation, _) = crate::helpers::stored_automation(store, name, team).await;
     let now = Utc::now();
     let author = baton::audit::Author::command_line();
-    let audit = author.did(now, "automation.created", "automation", None, name);
-    let automation = store.create_automation(&fields, now, &audit).await.unwrap();
     let schedule = Schedule {
         period_seconds: Some(60),
         cron: None,
@@ -134,14 +119,14 @@ async fn silent_automation(
         now,
         "automation.schedule_set",
         "automation",
-        Some(automation.id),
+        Some(automation),
         name,
     );
     store
-        .set_schedule(automation.id, Some(&schedule), set_at, &audit)
+        .set_schedule(automation, Some(&schedule), set_at, &audit)
         .await
         .unwrap();
-    automation.id
+    automation
 }
 
 /// Waits up to 30 s for `n` requests at `receiver`.

@@ -153,6 +153,15 @@ async fn a_screen_hears_of_runs_and_incidents_until_baton_stops(#[case] backend:
     assert_eq!(data["incidents"], true, "{data}");
     assert_eq!(data["runs"], 0, "{data}");
 
+    // A pause changes what health reads, and so does its end: news too.
+    crate::incidents::pause(&app, &automation).await;
+    let (name, data) = events.next().await.unwrap();
+    assert_eq!(name, "change");
+    assert_eq!(data["pauses"], true, "{data}");
+    crate::incidents::resume(&app, &automation).await;
+    let (_, data) = events.next().await.unwrap();
+    assert_eq!(data["pauses"], true, "{data}");
+
     // Stopping ends the stream at once, rather than after the grace period.
     let stopped = std::time::Instant::now();
     drop(app);
@@ -179,7 +188,7 @@ fn count(dashboard: &Value, list: &str, state: &str) -> u64 {
         .unwrap()
 }
 
-async fn dashboard(app: &TestApp) -> Value {
+pub(crate) async fn dashboard(app: &TestApp) -> Value {
     let res = app
         .client
         .post(app.url("/rpc/dashboard"))

@@ -453,10 +453,12 @@ async fn the_screens_list_comes_from_a_server_function_under_rpc(#[case] backend
         json!([
             {"slug": "lead-routing", "name": "Lead routing", "purpose": "", "owner": null, "tier": 1,
              "lifecycle": "draft", "tags": [], "no_failure_mode": true,
-             "health": "unknown", "health_why": "It has no automations."},
+             "health": "unknown", "health_why": "It has no automations.",
+             "owner_id": null, "team_id": null},
             {"slug": "payroll", "name": "Payroll", "purpose": "", "owner": "Ada Lovelace", "tier": 3,
              "lifecycle": "draft", "tags": ["hr"], "no_failure_mode": false,
-             "health": "unknown", "health_why": "It has no automations."},
+             "health": "unknown", "health_why": "It has no automations.",
+             "owner_id": ada, "team_id": null},
         ])
     );
     // The public API's prefix is not the server functions'.

@@ -24,8 +24,11 @@ enum Who {
     Admin,
 }
 
-/// Server functions that only read, behind owner or admin access.
-const READS: [&str; 11] = [
+/// Routes and server functions that change nothing kept, behind owner or
+/// admin access (a channel test sends a message, and keeps nothing).
+const READS: [&str; 13] = [
+    "/api/v1/channels/{id}/test",
+    "/rpc/channels/test",
     "/rpc/dashboard",
     "/rpc/runbooks/editor",
     "/rpc/admin/channels",
@@ -966,6 +969,11 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
                 .map_or(0, |(_, id)| *id);
             (path.to_owned(), form(&[("id", own.to_string())]))
         }
+        ("POST", "/api/v1/channels/{id}/test") => {
+            (path.replace("{id}", &x.channel.to_string()), Body::None)
+        }
+        ("POST", "/rpc/channels/test") => (path.to_owned(), form(&[("id", x.channel.to_string())])),
+        ("POST", "/rpc/administrators") => (path.to_owned(), form(&[])),
         ("POST", "/rpc/pauses/end") => (path.to_owned(), form(&[("id", x.pause.to_string())])),
         _ => return None,
     })

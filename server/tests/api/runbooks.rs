@@ -400,14 +400,21 @@ async fn a_verification_goes_stale_after_its_period(#[case] backend: Backend) {
         body["error"],
         "there is no runbook to verify yet: write it first"
     );
-    assert_eq!(gaps(&app).await, json!(["backup_owner", "runbook"]));
+    // (It has no run seen either: a gap of its own, whatever its runbook.)
+    assert_eq!(
+        gaps(&app).await,
+        json!(["backup_owner", "runbook", "no_run_seen"])
+    );
     let gap = |freshness: &str| json!([1, [{"slug": "payroll-run", "name": "Payroll run", "tier": 3, "freshness": freshness}]]);
     assert_eq!(dashboard_gaps(&app).await, gap("missing"));
 
     // Written, never verified: still a gap, of another kind.
     assert_eq!(save(&app, FIRST, "", 0).await.status(), StatusCode::OK);
     assert_eq!(freshness(&app).await, "unverified");
-    assert_eq!(gaps(&app).await, json!(["backup_owner", "stale_runbook"]));
+    assert_eq!(
+        gaps(&app).await,
+        json!(["backup_owner", "stale_runbook", "no_run_seen"])
+    );
     assert_eq!(dashboard_gaps(&app).await, gap("unverified"));
 
     // Verified: who, when, which revision; no gap.
@@ -425,7 +432,7 @@ async fn a_verification_goes_stale_after_its_period(#[case] backend: Backend) {
         status["verified_until"].as_str().unwrap(),
         (verified_at + TimeDelta::days(10)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
     );
-    assert_eq!(gaps(&app).await, json!(["backup_owner"]));
+    assert_eq!(gaps(&app).await, json!(["backup_owner", "no_run_seen"]));
     assert_eq!(dashboard_gaps(&app).await, json!([0, []]));
 
     // An edit keeps the verification, and says so.
@@ -440,7 +447,10 @@ async fn a_verification_goes_stale_after_its_period(#[case] backend: Backend) {
     assert_eq!(freshness(&app).await, "verified");
     app.clock.advance(TimeDelta::seconds(1));
     assert_eq!(freshness(&app).await, "stale");
-    assert_eq!(gaps(&app).await, json!(["backup_owner", "stale_runbook"]));
+    assert_eq!(
+        gaps(&app).await,
+        json!(["backup_owner", "stale_runbook", "no_run_seen"])
+    );
     assert_eq!(dashboard_gaps(&app).await, gap("stale"));
     let report = app.get_json("/api/v1/leverage").await;
     let ranked = report["orchestrations"]
@@ -452,7 +462,7 @@ async fn a_verification_goes_stale_after_its_period(#[case] backend: Backend) {
         .clone();
     assert_eq!(
         ranked["leverage"]["gaps"],
-        json!(["backup_owner", "stale_runbook"])
+        json!(["backup_owner", "stale_runbook", "no_run_seen"])
     );
     assert!(
         ranked["why"]

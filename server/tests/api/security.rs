@@ -176,6 +176,73 @@ async fn every_answer_carries_the_security_headers(#[case] backend: Backend) {
     }
 }
 
+/// The nonce of `headers`' page policy; fails when it has none.
+fn page_nonce(headers: &HeaderMap, what: &str) -> String {
+    let policy = csp(headers);
+    assert!(
+        policy.contains("script-src 'self' 'nonce-"),
+        "{what}: {policy}"
+    );
+    policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned()
+}
+
+// Pages rendered side by side, for people of every role, each carry the
+// policy of their own nonce: a page whose policy is missing or another's
+// runs none of its scripts and never comes alive in the browser.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn pages_rendered_side_by_side_each_carry_their_own_policy(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (viewer, _) = app.as_new("side-viewer@example.com", Role::Viewer).await;
+    let (editor, _) = app.as_new("side-editor@example.com", Role::Editor).await;
+    let paths = [
+        "/",
+        "/orchestrations",
+        "/incidents",
+        "/inventory",
+        "/account",
+    ];
+    let mut pages = Vec::new();
+    for round in 0..8 {
+        for (who, client) in [
+            ("admin", &app.client),
+            ("viewer", &viewer),
+            ("editor", &editor),
+        ] {
+            for path in paths {
+                let url = app.url(path);
+                pages.push(async move {
+                    let res = client.get(url).send().await.unwrap();
+                    (format!("{who} {path} (round {round})"), res)
+                });
+            }
+        }
+    }
+    let answers = futures::future::join_all(pages).await;
+    assert_eq!(answers.len(), 8 * 3 * paths.len());
+    let mut nonces = std::collections::HashSet::new();
+    for (what, res) in answers {
+        assert_eq!(res.status(), StatusCode::OK, "{what}");
+        let nonce = page_nonce(res.headers(), &what);
+        let body = res.text().await.unwrap();
+        let scripts = body.matches("<script").count();
+        assert!(scripts > 0, "{what}: no script");
+        assert_eq!(
+            body.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{what}: every script carries the page's own nonce"
+        );
+        assert!(nonces.insert(nonce), "{what}: a nonce given twice");
+    }
+}
+
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]

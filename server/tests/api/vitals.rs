@@ -789,7 +789,7 @@ async fn lists_show_each_state_as_its_own_page_does(#[case] backend: Backend) {
     };
     let html = page("/?tier=2").await;
     assert!(
-        html.contains("No orchestration is failing"),
+        html.contains("No orchestration or loose automation is failing"),
         "tier 2 has none"
     );
     assert!(

@@ -32,7 +32,11 @@ fn manifest() -> Value {
 }
 
 /// A source of `tool` in a new team; its id, key and secret.
-async fn source(app: &TestApp, tool: &str, secret: Option<&str>) -> (i64, String, Option<String>) {
+pub(crate) async fn source(
+    app: &TestApp,
+    tool: &str,
+    secret: Option<&str>,
+) -> (i64, String, Option<String>) {
     let n = rand::random::<u32>();
     let team = app
         .post_json(
@@ -61,7 +65,7 @@ async fn source(app: &TestApp, tool: &str, secret: Option<&str>) -> (i64, String
 type Headers = [(String, String)];
 
 /// The hex HMAC-SHA256 GitHub sends of `body` with `secret`.
-fn github_signature(secret: &str, body: &[u8]) -> String {
+pub(crate) fn github_signature(secret: &str, body: &[u8]) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     let tag: String = mac
@@ -74,7 +78,7 @@ fn github_signature(secret: &str, body: &[u8]) -> String {
 }
 
 /// A Standard Webhooks signature of `body` with a `whsec_` secret.
-fn standard_signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
+pub(crate) fn standard_signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
     let key = base64::engine::general_purpose::STANDARD
         .decode(secret.strip_prefix("whsec_").unwrap())
         .unwrap();
@@ -115,7 +119,7 @@ fn delivery(entry: &Value) -> (Vec<u8>, Vec<(String, String)>) {
 }
 
 /// POSTs to `path` with these headers; the status and the JSON answer.
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     headers: &[(String, String)],

@@ -98,6 +98,7 @@ impl ListQuery {
             loose: self.loose,
             unowned: self.unowned,
             no_failure_mode: self.no_failure_mode,
+            health: None,
             sort: self.sort,
         }
     }

@@ -3,7 +3,7 @@
 //! automation; alerts that gave up; each person's own channels, and every
 //! channel for admins.
 
-use app::model::incidents::{Alert, Channel, ChannelDraft, Incident, IncidentDetail};
+use app::model::incidents::{Alert, Channel, ChannelDraft, ChannelTest, Incident, IncidentDetail};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -156,6 +156,28 @@ pub async fn delete_channel(
     let now = state.clock.now();
     incidents::delete_channel(&*state.store, &actor, id(&channel)?, now).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/channels/{id}/test`: sends a test message; 200 with what
+/// the receiver answered (`reached` false when it did not arrive), 403 for
+/// a channel the caller may not manage, 404 for none.
+pub async fn test_channel(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(channel): Path<String>,
+) -> Result<Json<ChannelTest>, AppError> {
+    let sender = incidents::Sender::new(state.config.allow_private_targets);
+    let now = state.clock.now();
+    let tested = incidents::test_channel(
+        &*state.store,
+        &sender,
+        &actor,
+        id(&channel)?,
+        &state.config.public_url,
+        now,
+    )
+    .await?;
+    Ok(Json(tested))
 }
 
 /// What someone submits for a channel of their own.

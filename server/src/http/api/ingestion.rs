@@ -252,6 +252,30 @@ pub async fn delivery(
     ))
 }
 
+/// `GET /api/v1/deliveries/{id}/body`: the body exactly as received, to
+/// download (`application/octet-stream`).
+pub async fn delivery_body(
+    State(state): State<AppState>,
+    Caller(_): Caller,
+    Path(delivery): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    let id = id(&delivery)?;
+    let body = sources::delivery_body(&*state.store, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"delivery-{id}.bin\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 /// `POST /api/v1/deliveries/{id}/replay`: processes it again (admins).
 pub async fn replay(
     State(state): State<AppState>,

@@ -269,6 +269,14 @@ pub fn routes() -> Routes {
             Access::Owner,
             incidents::delete_channel,
         )
+        // Anyone who may remove a channel may test it: a team's by its
+        // member editors and admins, a person's also by that person.
+        .add(
+            POST,
+            "/api/v1/channels/{id}/test",
+            Owner,
+            incidents::test_channel,
+        )
         .add(
             GET,
             "/api/v1/account/channels",
@@ -415,6 +423,12 @@ pub fn routes() -> Routes {
         )
         .add(GET, "/api/v1/deliveries", Read, ingestion::deliveries)
         .add(GET, "/api/v1/deliveries/{id}", Read, ingestion::delivery)
+        .add(
+            GET,
+            "/api/v1/deliveries/{id}/body",
+            Read,
+            ingestion::delivery_body,
+        )
         .add(
             POST,
             "/api/v1/deliveries/{id}/replay",

@@ -96,6 +96,22 @@ impl AccountService for Account {
         })
     }
 
+    fn administrators(&self) -> BoxFuture<'_, Result<Vec<String>, ServiceError>> {
+        Box::pin(async move {
+            let mut names: Vec<String> = self
+                .store
+                .people()
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .filter(|p| p.active && p.role == Role::Admin.as_str())
+                .map(|p| p.display_name)
+                .collect();
+            names.sort_by_key(|n| n.to_lowercase());
+            Ok(names)
+        })
+    }
+
     fn add_person(
         &self,
         email: String,

@@ -16,11 +16,13 @@ use std::sync::Arc;
 
 use app::model::catalog::Orchestration;
 use app::model::health::{CHART_DAYS, DayCounts, HealthState};
+use app::model::incidents::Concerned;
 use app::model::inventory::{Automation, InventoryFilter};
 use app::model::leverage::{LeverageReport, Ranked};
 use app::model::runbooks::Freshness;
 use app::services::{
-    Attention, Dashboard, DashboardFilter, DashboardReviews, RunbookGap, ServiceError,
+    Attention, Dashboard, DashboardFilter, DashboardReviews, RunbookGap, ServiceError, ThisWeek,
+    WeekFigure,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use tokio::sync::broadcast;
@@ -128,7 +130,8 @@ impl Basis {
             now,
         )
         .await?;
-        let observed = crate::leverage::observed_in(&mut recent, now.date_naive());
+        let mut observed = crate::leverage::observed_in(&mut recent, now.date_naive());
+        crate::leverage::mark_scheduled(&mut observed, &store.watched().await?);
         let month = Month::of(
             &recent.days,
             now.date_naive() - TimeDelta::days(CHART_DAYS - 1),
@@ -293,42 +296,106 @@ impl Catalog {
             .collect();
         let chosen_a: HashSet<i64> = chosen.iter().map(|a| a.id).collect();
 
-        // Worst first, then the longest without a success, then by name;
-        // only the ones shown get their sparkline.
+        // Orchestrations and loose automations in trouble: worst first,
+        // then the longest without a success, then by name; only the ones
+        // shown get their sparkline.
         let last_success = &basis.last_success;
-        let mut urgent: Vec<(&Orchestration, HealthState, &String)> = live
+        let in_trouble = |state: &HealthState| {
+            matches!(
+                state,
+                HealthState::Failing | HealthState::Silent | HealthState::Degraded
+            )
+        };
+        enum What<'a> {
+            Orchestration(&'a Orchestration),
+            Loose(&'a Automation),
+        }
+        struct Urgent<'a> {
+            what: What<'a>,
+            state: HealthState,
+            why: &'a String,
+            last_success: Option<DateTime<Utc>>,
+            name: String,
+        }
+        let mut urgent: Vec<Urgent> = live
             .iter()
             .filter_map(|o| {
                 let (state, why) = states.orchestrations.get(&o.id)?;
-                matches!(
-                    state,
-                    HealthState::Failing | HealthState::Silent | HealthState::Degraded
-                )
-                .then_some((*o, *state, why))
+                in_trouble(state).then(|| Urgent {
+                    what: What::Orchestration(o),
+                    state: *state,
+                    why,
+                    last_success: last_success.get(&o.id).copied(),
+                    name: o.fields.name.to_lowercase(),
+                })
             })
+            .chain(chosen.iter().filter(|a| a.is_loose()).filter_map(|a| {
+                let (state, why) = states.automations.get(&a.id)?;
+                in_trouble(state).then(|| Urgent {
+                    what: What::Loose(a),
+                    state: *state,
+                    why,
+                    last_success: states.last_success.get(&a.id).copied(),
+                    name: a.fields.name.to_lowercase(),
+                })
+            }))
             .collect();
-        urgent.sort_by_cached_key(|(o, state, _)| {
+        urgent.sort_by(|a, b| {
             (
-                std::cmp::Reverse(state.severity()),
-                last_success.get(&o.id).copied(),
-                o.fields.name.to_lowercase(),
+                std::cmp::Reverse(a.state.severity()),
+                a.last_success,
+                &a.name,
             )
+                .cmp(&(
+                    std::cmp::Reverse(b.state.severity()),
+                    b.last_success,
+                    &b.name,
+                ))
         });
         let attention_count = urgent.len() as u64;
         urgent.truncate(app::services::ATTENTION_SHOWN);
         let no_members = Vec::new();
+        let by_id: HashMap<i64, &Automation> = automations.iter().map(|a| (a.id, a)).collect();
         let attention: Vec<Attention> = urgent
             .into_iter()
-            .map(|(o, state, why)| Attention {
-                slug: o.fields.slug.clone(),
-                name: o.fields.name.clone(),
-                state,
-                why: why.clone(),
-                owner: o.fields.owner_id.and_then(|id| people.get(&id).cloned()),
-                last_success_at: last_success.get(&o.id).copied(),
-                per_day: basis
-                    .month
-                    .chart(basis.members.get(&o.id).unwrap_or(&no_members).iter()),
+            .map(|u| (u.what, u.state, u.why, u.last_success))
+            .map(|(what, state, why, last_success_at)| match what {
+                What::Orchestration(o) => {
+                    let members = basis.members.get(&o.id).unwrap_or(&no_members);
+                    let mut troubled: Vec<(i64, String, HealthState)> = members
+                        .iter()
+                        .filter_map(|id| {
+                            let (state, _) = states.automations.get(id)?;
+                            let a = by_id.get(id)?;
+                            in_trouble(state).then(|| (*id, a.fields.name.clone(), *state))
+                        })
+                        .collect();
+                    troubled.sort_by_key(|(_, name, state)| {
+                        (std::cmp::Reverse(state.severity()), name.to_lowercase())
+                    });
+                    Attention {
+                        slug: o.fields.slug.clone(),
+                        automation_id: None,
+                        name: o.fields.name.clone(),
+                        state,
+                        why: why.clone(),
+                        owner: o.fields.owner_id.and_then(|id| people.get(&id).cloned()),
+                        last_success_at,
+                        per_day: basis.month.chart(members.iter()),
+                        troubled,
+                    }
+                }
+                What::Loose(a) => Attention {
+                    slug: String::new(),
+                    automation_id: Some(a.id),
+                    name: a.fields.name.clone(),
+                    state,
+                    why: why.clone(),
+                    owner: a.fields.owner_id.and_then(|id| people.get(&id).cloned()),
+                    last_success_at,
+                    per_day: basis.month.chart(std::iter::once(&a.id)),
+                    troubled: Vec::new(),
+                },
             })
             .collect();
 
@@ -371,6 +438,27 @@ impl Catalog {
         };
 
         let pair = |o: &&Orchestration| (o.fields.slug.clone(), o.fields.name.clone());
+        let channels = store.channels().await.map_err(unavailable)?;
+        let unalerted_orchestrations = live
+            .iter()
+            .filter(|o| {
+                let members: Vec<&Automation> = basis
+                    .members
+                    .get(&o.id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| by_id.get(id).copied())
+                    .collect();
+                if members.is_empty() {
+                    Concerned::of_orchestration(o).reach_nobody(&channels)
+                } else {
+                    members
+                        .iter()
+                        .any(|a| Concerned::of(a, Some(o)).reach_nobody(&channels))
+                }
+            })
+            .map(pair)
+            .collect();
         let mut runbook_gaps: Vec<RunbookGap> = live
             .iter()
             .filter_map(|o| {
@@ -406,6 +494,7 @@ impl Catalog {
         let reviews = self
             .dashboard_reviews(&basis.review_subjects, &live)
             .await?;
+        let this_week = self.this_week(&chosen_o, &chosen_a).await?;
         let mut teams: Vec<(i64, String)> =
             team_names.into_iter().map(|t| (t.id, t.name)).collect();
         teams.sort_by_cached_key(|t| t.1.to_lowercase());
@@ -448,13 +537,107 @@ impl Catalog {
                 .filter(|o| o.lacks_failure_mode())
                 .map(pair)
                 .collect(),
+            unalerted_orchestrations,
             top_three,
             runbook_gaps,
             runbook_gap_count,
             reviews,
+            this_week,
             filter,
             teams,
             owners,
+        })
+    }
+
+    /// What changed over the last 7 days and the 7 before, for the
+    /// orchestrations and automations shown: incidents opened and resolved
+    /// (with their mean time to recover), reviews signed off, runbooks
+    /// verified.
+    async fn this_week(
+        &self,
+        orchestrations: &HashSet<i64>,
+        automations: &HashSet<i64>,
+    ) -> Result<ThisWeek, ServiceError> {
+        let now = self.clock.now();
+        let week_ago = now - TimeDelta::days(7);
+        let fortnight_ago = now - TimeDelta::days(14);
+        // 0 this week, 1 the week before, None earlier.
+        let week_of = |at: DateTime<Utc>| {
+            if at > week_ago {
+                Some(0)
+            } else if at > fortnight_ago {
+                Some(1)
+            } else {
+                None
+            }
+        };
+        let store = &*self.store;
+        let mut opened = [0_u64; 2];
+        let mut resolved = [0_u64; 2];
+        let mut recovery_ms = [0_i64; 2];
+        for i in store
+            .incidents_since(fortnight_ago)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .filter(|i| automations.contains(&i.automation_id))
+        {
+            if let Some(w) = week_of(i.opened_at) {
+                opened[w] += 1;
+            }
+            if let Some(end) = i.resolved_at
+                && let Some(w) = week_of(end)
+            {
+                resolved[w] += 1;
+                recovery_ms[w] += (end - i.opened_at).num_milliseconds().max(0);
+            }
+        }
+        let mut signed = [0_u64; 2];
+        for r in store
+            .signed_reviews(fortnight_ago.date_naive(), now.date_naive())
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .filter(|r| orchestrations.contains(&r.orchestration_id))
+        {
+            if let Some(w) = r.signed_at.and_then(week_of) {
+                signed[w] += 1;
+            }
+        }
+        let mut verified = [0_u64; 2];
+        let filter = app::model::audit::AuditFilter {
+            action: Some("runbook.verified".to_owned()),
+            from: Some(fortnight_ago.date_naive()),
+            to: Some(now.date_naive()),
+            ..Default::default()
+        };
+        for entry in store
+            .audit_log(&filter, u32::MAX, 0)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .filter(|e| e.subject_id.is_some_and(|id| orchestrations.contains(&id)))
+        {
+            if let Some(w) = week_of(entry.at) {
+                verified[w] += 1;
+            }
+        }
+        let figure = |pair: [u64; 2]| WeekFigure {
+            this_week: pair[0],
+            last_week: pair[1],
+        };
+        let mean = |w: usize| {
+            (resolved[w] > 0).then(|| recovery_ms[w] / i64::try_from(resolved[w]).unwrap_or(1))
+        };
+        Ok(ThisWeek {
+            new_incidents: figure(opened),
+            resolved: figure(resolved),
+            time_to_recover_ms: WeekFigure {
+                this_week: mean(0),
+                last_week: mean(1),
+            },
+            reviews_signed: figure(signed),
+            runbooks_verified: figure(verified),
         })
     }
 

@@ -88,6 +88,39 @@ fn touches(d: &Dependency, nodes: &[NodeRef]) -> bool {
 }
 
 impl Catalog {
+    /// A refusal to change something owned, naming whom to ask: its owner
+    /// and backup owner.
+    async fn refusal_naming(
+        &self,
+        err: CatalogError,
+        owner: Option<i64>,
+        backup: Option<i64>,
+    ) -> ServiceError {
+        let CatalogError::Forbidden(why) = err else {
+            return refusal(err);
+        };
+        // A viewer is refused by role: their owners cannot help.
+        if !self.actor.may_create() {
+            return forbidden(why);
+        }
+        let names: std::collections::HashMap<i64, String> = match self.store.user_names().await {
+            Ok(names) => names.into_iter().collect(),
+            Err(_) => return forbidden(why),
+        };
+        let ask: Vec<String> = [(owner, "its owner"), (backup, "its backup owner")]
+            .into_iter()
+            .filter_map(|(id, role)| {
+                id.and_then(|id| names.get(&id))
+                    .map(|name| format!("{name} ({role})"))
+            })
+            .collect();
+        if ask.is_empty() {
+            forbidden(why)
+        } else {
+            forbidden(format!("{why}: ask {}", ask.join(" or ")))
+        }
+    }
+
     pub(super) async fn choices(&self) -> Result<FormChoices, StoreError> {
         let names = self.names().await?;
         let active: Vec<(i64, String)> = self
@@ -254,7 +287,12 @@ impl Catalog {
         };
         match self.store.orchestration_by_slug(&slug).await {
             Ok(o) => {
-                crate::access::check_orchestration(&self.actor, &o).map_err(refusal)?;
+                if let Err(err) = crate::access::check_orchestration(&self.actor, &o) {
+                    let f = &o.fields;
+                    return Err(self
+                        .refusal_naming(err, f.owner_id, f.backup_owner_id)
+                        .await);
+                }
                 Ok(Some(OrchestrationEditor {
                     id: Some(o.id),
                     version: o.version,
@@ -383,9 +421,16 @@ impl Catalog {
         };
         match self.store.automation(id).await {
             Ok(a) => {
-                crate::access::check_automation(&*self.store, &self.actor, &a)
-                    .await
-                    .map_err(refusal)?;
+                if let Err(err) =
+                    crate::access::check_automation(&*self.store, &self.actor, &a).await
+                {
+                    let orchestration = match a.fields.orchestration_id {
+                        Some(id) => self.store.orchestration(id).await.ok(),
+                        None => None,
+                    };
+                    let people = app::model::incidents::Concerned::of(&a, orchestration.as_ref());
+                    return Err(self.refusal_naming(err, people.owner, people.backup).await);
+                }
                 Ok(Some(AutomationEditor {
                     id: Some(a.id),
                     version: a.version,

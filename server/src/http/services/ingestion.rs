@@ -525,6 +525,33 @@ impl IngestionService for Ingestion {
         })
     }
 
+    fn test_channel(
+        &self,
+        id: i64,
+    ) -> BoxFuture<'_, Result<app::model::incidents::ChannelTest, ServiceError>> {
+        Box::pin(async move {
+            let sender = crate::incidents::Sender::new(self.allow_private_targets);
+            let now = self.clock.now();
+            match crate::incidents::test_channel(
+                &*self.store,
+                &sender,
+                &self.actor,
+                id,
+                &self.public_url,
+                now,
+            )
+            .await
+            {
+                Ok(tested) => Ok(tested),
+                Err(CatalogError::NotFound) => Ok(app::model::incidents::ChannelTest {
+                    reached: false,
+                    answer: "the channel is not there any more".to_owned(),
+                }),
+                Err(other) => Err(failed(other)),
+            }
+        })
+    }
+
     fn remove_channel(&self, id: i64) -> BoxFuture<'_, Result<SaveOutcome, ServiceError>> {
         Box::pin(async move {
             crate::access::require_admin(&self.actor, "remove someone else's or a team's channel")

@@ -1,7 +1,7 @@
 //! The server's side of the screens' [`Services`]: what server functions
 //! call, built on the store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use app::model::accounts::Actor;
@@ -178,6 +178,8 @@ impl CatalogService for Catalog {
                         health,
                         health_why,
                         no_failure_mode,
+                        owner_id: f.owner_id,
+                        team_id: f.team_id,
                         owner: f.owner_id.and_then(|id| names.people.get(&id).cloned()),
                         slug: f.slug,
                         name: f.name,
@@ -199,16 +201,48 @@ impl CatalogService for Catalog {
         Box::pin(async move {
             let page = page.max(1);
             let names = self.names().await.map_err(unavailable)?;
-            let total = self
-                .store
-                .count_automations(&filter)
-                .await
-                .map_err(unavailable)?;
-            let found = self
-                .store
-                .automations(&filter, PER_PAGE, (page - 1).saturating_mul(PER_PAGE))
-                .await
-                .map_err(unavailable)?;
+            let now = self.clock.now();
+            let offset = (page - 1).saturating_mul(PER_PAGE);
+            // Narrowed by state: every match is read and its state worked
+            // out, then the page is cut from those in that state.
+            let (total, found) = match filter.health {
+                None => (
+                    self.store
+                        .count_automations(&filter)
+                        .await
+                        .map_err(unavailable)?,
+                    self.store
+                        .automations(&filter, PER_PAGE, offset)
+                        .await
+                        .map_err(unavailable)?,
+                ),
+                Some(wanted) => {
+                    let all = self
+                        .store
+                        .automations(&filter, u32::MAX, 0)
+                        .await
+                        .map_err(unavailable)?;
+                    let states = crate::health::states_of(&*self.store, &all, now)
+                        .await
+                        .map_err(unavailable)?;
+                    let matching: Vec<Automation> = all
+                        .into_iter()
+                        .filter(|a| {
+                            states
+                                .get(&a.id)
+                                .map_or(HealthState::Unknown, |(state, _)| *state)
+                                == wanted
+                        })
+                        .collect();
+                    let total = matching.len() as u64;
+                    let found = matching
+                        .into_iter()
+                        .skip(offset as usize)
+                        .take(PER_PAGE as usize)
+                        .collect();
+                    (total, found)
+                }
+            };
             let mut orchestrations: Vec<(i64, String)> = names
                 .orchestrations
                 .iter()
@@ -216,7 +250,6 @@ impl CatalogService for Catalog {
                 .collect();
             orchestrations.sort_by_key(|a| a.1.to_lowercase());
             let ids: Vec<i64> = found.iter().map(|a| a.id).collect();
-            let now = self.clock.now();
             let observed = leverage::observe(&*self.store, RollupScope::Several(&ids), now)
                 .await
                 .map_err(unavailable)?;
@@ -269,10 +302,12 @@ impl CatalogService for Catalog {
                 crate::health::orchestration_figures(&*self.store, &orchestration, &members, now)
                     .await
                     .map_err(unavailable)?;
-            let observed: leverage::Observed = figures
+            let mut observed: leverage::Observed = figures
                 .iter()
                 .map(|(id, m)| (*id, leverage::Observation::of(m)))
                 .collect();
+            let watched = self.store.watched().await.map_err(unavailable)?;
+            leverage::mark_scheduled(&mut observed, &watched);
             let runbook = crate::runbooks::current(
                 &*self.store,
                 orchestration.id,
@@ -323,9 +358,29 @@ impl CatalogService for Catalog {
                     }
                 })
                 .collect();
+            let channels = self.store.channels().await.map_err(unavailable)?;
+            let alerting = app::model::incidents::AlertPlan::of(
+                &orchestration,
+                &members,
+                &channels,
+                |id| names.people.get(&id).cloned(),
+                |id| names.teams.get(&id).cloned(),
+            );
+            let member_ids: HashSet<i64> = members.iter().map(|a| a.id).collect();
+            let mut open_incidents: Vec<_> = self
+                .store
+                .open_incidents()
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .filter(|i| member_ids.contains(&i.automation_id))
+                .collect();
+            open_incidents.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then(b.id.cmp(&a.id)));
             let f = &orchestration.fields;
             let person = |id: Option<i64>| id.and_then(|id| names.people.get(&id).cloned());
             Ok(Some(OrchestrationPage {
+                alerting,
+                open_incidents,
                 owner: person(f.owner_id),
                 backup_owner: person(f.backup_owner_id),
                 team: f.team_id.and_then(|id| names.teams.get(&id).cloned()),
