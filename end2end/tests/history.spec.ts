@@ -55,6 +55,11 @@ test('the run history pages, filters, opens a log and a delivery, and takes new 
   await expect(payslips.locator('summary')).toHaveText('batch 26 complete');
   await payslips.locator('summary').click();
   await expect(payslips.locator('pre.log')).toContainText('rows written: 260');
+  // …and downloads as it was received.
+  const download = payslips.getByRole('link', { name: 'Download the log as received' });
+  const got = await page.request.get((await download.getAttribute('href'))!);
+  expect(got.headers()['content-type']).toBe('application/octet-stream');
+  expect(await got.text()).toContain('rows written: 260');
   // Durations, drawn on the server, named for screen readers.
   await expect(page.getByRole('img', { name: /How long runs took/ })).toBeVisible();
   await page.screenshot({ path: 'screenshots/desktop-orchestration-history.png', fullPage: true });

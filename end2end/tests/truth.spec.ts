@@ -21,8 +21,10 @@ async function stillMarked(page: Page) {
 
 test('failing pings move every figure of an open orchestration page together, and the dashboard drills down', async ({ page, request }) => {
   test.setTimeout(90_000);
+  // A name of its own, so a rerun meets no leftover of an earlier one.
+  const title = `Truth ledger ${Date.now().toString(36)}`;
   const made = await request.post('/api/v1/orchestrations', {
-    data: { name: 'Truth ledger', purpose: 'Post the day’s ledger', tier: 1 },
+    data: { name: title, purpose: 'Post the day’s ledger', tier: 1 },
   });
   expect(made.status()).toBe(201);
   const o = await made.json();
@@ -31,7 +33,7 @@ test('failing pings move every figure of an open orchestration page together, an
   const ids: number[] = [];
   for (const [i, name] of names.entries()) {
     const a = await request.post('/api/v1/automations', {
-      data: { tool: 'cron', external_id: `truth-${i}.sh`, name, orchestration_id: o.id },
+      data: { tool: 'cron', external_id: `${title}-${i}.sh`, name, orchestration_id: o.id },
     });
     expect(a.status()).toBe(201);
     const made = await a.json();
@@ -68,11 +70,12 @@ test('failing pings move every figure of an open orchestration page together, an
   // The dashboard: this week's incidents, counts that lead to their list,
   // and the failing automation named under its orchestration.
   await hydrated(page, '/');
+  await expect(page.getByRole('status').filter({ hasText: /Live/ })).toHaveText('Live: updates as runs arrive.');
   const week = page.getByRole('region', { name: 'This week' });
   await expect(week).toContainText('New incidents');
   await expect(week.locator('.week__item').filter({ hasText: 'New incidents' }).locator('.week__value')).not.toHaveText('0');
   const attention = page.getByRole('region', { name: 'Needs attention' });
-  const row = attention.getByRole('row', { name: /Truth ledger/ });
+  const row = attention.getByRole('row', { name: title });
   await expect(row.locator('.troubled')).toContainText('Ledger post: failing');
   await expect(row.locator('.troubled')).not.toContainText('Ledger pull');
   await expect(row.locator('.sparkline rect.spark__failed').first()).toBeAttached();
@@ -96,7 +99,7 @@ test('failing pings move every figure of an open orchestration page together, an
   await failing.click();
   await expect(page).toHaveURL(/\/orchestrations\?health=failing$/);
   await expect(page.locator('.narrowed')).toContainText(`Showing ${shown} of`);
-  await expect(page.getByRole('row', { name: /Truth ledger/ })).toBeVisible();
+  await expect(page.getByRole('row', { name: title })).toBeVisible();
   await expect(page.getByRole('table').locator('tbody tr')).toHaveCount(Number(shown));
 
   await hydrated(page, '/');

@@ -7,6 +7,7 @@
 //! second run nor undoes a finish.
 
 use app::model::ingestion::{Run, RunStatus};
+use app::model::received;
 use chrono::{DateTime, Utc};
 
 use crate::store::{HookRun, RunEvent, Signal, Store, StoreResult};
@@ -60,7 +61,7 @@ pub fn merge(existing: Option<Run>, event: &RunEvent, log_limit: usize) -> Merge
                     finished_at: finished.then_some(event.at),
                     duration_ms: if finished { event.duration_ms } else { None },
                     exit_status: event.exit_status,
-                    log: cut(&event.log, log_limit).to_owned(),
+                    log: received::cut(&event.log, log_limit).to_owned(),
                     url: None,
                     jobs: Vec::new(),
                     flag: None,
@@ -155,7 +156,7 @@ pub fn merge_hook(
     let message = report
         .message
         .as_deref()
-        .map(|m| cut(m, log_limit).to_owned());
+        .map(|m| received::cut(m, log_limit).to_owned());
     let Some((mut run, stored_at)) = existing else {
         let started_at = report.started_at.or((!finished).then_some(status_at));
         let run = Run {
@@ -254,10 +255,11 @@ fn joined(first: &str, second: &str, limit: usize) -> String {
         (_, true) => first.to_owned(),
         _ => format!("{first}\n{second}"),
     };
-    cut(&both, limit).to_owned()
+    received::cut(&both, limit).to_owned()
 }
 
-/// At most `limit` bytes of `text`, ending on a character boundary.
+/// At most `limit` bytes of `text`, ending on a character boundary (a
+/// name's; logs are cut by what they held as received, `received::cut`).
 pub fn cut(text: &str, limit: usize) -> &str {
     if text.len() <= limit {
         return text;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub shutting_down: watch::Receiver<bool>,
     /// Takes pings and webhooks in.
     pub ingest: Ingestor,
+    /// When screens last had news, for live streams that open late.
+    pub news: crate::http::live::LastNews,
 }
 
 /// Ingestion's handlers take only what they use: a clone per request of
@@ -92,7 +94,9 @@ impl Application {
                 ping_body: config.ping_body_limit,
             },
         );
+        let news = crate::http::live::LastNews::follow(&store, shutting_down.clone());
         let state = AppState {
+            news,
             ingest,
             store,
             clock,

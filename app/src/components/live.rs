@@ -86,7 +86,7 @@ mod client {
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    use web_sys::{Event, EventSource};
+    use web_sys::{Event, EventSource, MessageEvent};
 
     use super::LiveState;
 
@@ -98,6 +98,47 @@ mod client {
         _handlers: Vec<Closure<dyn FnMut(Event)>>,
     }
 
+    /// Milliseconds on the page's clock (`performance.now()`).
+    fn now() -> f64 {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
+    }
+
+    /// When the figures a screen shows were read, on the page's clock: the
+    /// page the server rendered read them after the navigation began (0);
+    /// a screen opened in place loads its own from now on.
+    fn figures_read_at() -> f64 {
+        let hydrated = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .is_some_and(|root| root.has_attribute("data-hydrated"));
+        if hydrated { now() } else { 0.0 }
+    }
+
+    /// Whether `ready` says a change came after the figures were read: it
+    /// gives how long ago the last one came (`quiet_ms`), which is measured
+    /// on the server, so the network's delay only makes this say yes more
+    /// often, never less.
+    fn news_since(ready: &Event, read_at: f64) -> bool {
+        let Some(data) = ready
+            .dyn_ref::<MessageEvent>()
+            .and_then(|m| m.data().as_string())
+        else {
+            return true;
+        };
+        let quiet_ms = serde_json::from_str::<serde_json::Value>(&data)
+            .ok()
+            .map(|ready| ready["quiet_ms"].as_f64());
+        match quiet_ms {
+            // Nothing since that instance started.
+            Some(None) => false,
+            Some(Some(quiet)) => quiet < now() - read_at,
+            // Not understood: reloading once is safe.
+            None => true,
+        }
+    }
+
     pub fn listen(set_version: WriteSignal<u64>, set_state: WriteSignal<LiveState>) {
         let held = StoredValue::new_local(None::<Connection>);
         Effect::new(move |_| {
@@ -106,14 +147,18 @@ mod client {
                 return;
             };
             let lost = Rc::new(Cell::new(false));
+            let read_at = figures_read_at();
             let on_ready = {
                 let lost = lost.clone();
-                Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+                Closure::<dyn FnMut(Event)>::new(move |event: Event| {
                     if lost.replace(false) {
                         // What changed while it was away is not known.
                         set_version.update(|v| *v += 1);
                         set_state.set(LiveState::Back);
                     } else {
+                        if news_since(&event, read_at) {
+                            set_version.update(|v| *v += 1);
+                        }
                         set_state.set(LiveState::Live);
                     }
                 })

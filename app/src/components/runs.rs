@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::model::ingestion::{HistoryRun, Run, RunStatus};
+use crate::model::received;
 
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
@@ -63,11 +64,14 @@ fn run_ref(run: &Run) -> AnyView {
 const EXCERPT: usize = 120;
 
 /// What a run said: its last line, and the whole log (as kept, up to the
-/// ping body limit) folded below when there is more.
+/// ping body limit) folded below when there is more, with a link to it as
+/// received (bytes that are not text are marked `�` on the page).
 #[component]
 fn LogExcerpt(run: Run) -> impl IntoView {
-    let last = run
-        .log
+    let marked = received::readable(&run.log);
+    let not_text = matches!(marked, std::borrow::Cow::Owned(_));
+    let log = marked.into_owned();
+    let last = log
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
@@ -77,7 +81,7 @@ fn LogExcerpt(run: Run) -> impl IntoView {
     } else {
         last.to_owned()
     };
-    let more = run.log.trim() != excerpt;
+    let more = log.trim() != excerpt || not_text;
     let jobs = (!run.jobs.is_empty()).then(|| {
         let each: Vec<String> = run
             .jobs
@@ -86,13 +90,17 @@ fn LogExcerpt(run: Run) -> impl IntoView {
             .collect();
         format!("{} jobs: {}", run.jobs.len(), each.join(", "))
     });
-    let whole = run.log;
+    let download = format!("/api/v1/runs/{}/log", run.id);
     view! {
         {if more {
             view! {
                 <details class="runs__log">
                     <summary>{excerpt}</summary>
-                    <pre class="log">{whole}</pre>
+                    <pre class="log">{log}</pre>
+                    {not_text.then(|| view! {
+                        <p class="table__sub">"� marks bytes that are not text."</p>
+                    })}
+                    <a href=download download="">"Download the log as received"</a>
                 </details>
             }.into_any()
         } else {

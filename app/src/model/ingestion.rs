@@ -257,7 +257,10 @@ pub struct Run {
     pub duration_ms: Option<i64>,
     pub exit_status: Option<i32>,
     /// What the tool sent along (a ping's body, a message), truncated at
-    /// the ping body limit.
+    /// the ping body limit. Kept as [`crate::model::received`] says; sent
+    /// with bytes that were not text marked `�` (the exact bytes:
+    /// `/api/v1/runs/{id}/log`).
+    #[serde(serialize_with = "crate::model::received::serialize_readable")]
     pub log: String,
     /// Where the tool shows this run (a CI tool's run page).
     #[serde(default)]

@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod leverage;
 pub mod people;
 pub mod ping;
+pub mod received;
 pub mod reviews;
 pub mod runbooks;
 pub mod schedule;

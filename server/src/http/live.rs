@@ -4,7 +4,11 @@
 //! another instance took in is heard here too.
 //!
 //! The stream opens with `ready` (and a two-second reconnection delay for
-//! the browser), then sends `change` at most once a second, gathering what
+//! the browser), whose `{"quiet_ms": <ms>}` says how long ago this instance
+//! last heard of a change a screen shows (`null`: none since it started),
+//! so a page rendered before that change and connected after it reloads
+//! its figures once instead of missing it. Then it sends `change` at most
+//! once a second, gathering what
 //! happened meanwhile: `{"runs": <settled deliveries, missed or flagged
 //! runs>, "incidents": <bool>, "lagged": <bool>}`. A comment every 15
 //! seconds keeps proxies from closing a quiet stream. It ends when Baton
@@ -13,6 +17,7 @@
 //! its person deactivated, or the API token revoked.
 
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Extension;
@@ -58,6 +63,7 @@ pub async fn events(
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let listening = Listening {
         changes: state.store.subscribe(),
+        news: state.news.clone(),
         stop: state.shutting_down.clone(),
         last_sent: None,
         holder: Holder {
@@ -76,6 +82,7 @@ pub async fn events(
 
 struct Listening {
     changes: broadcast::Receiver<Change>,
+    news: LastNews,
     stop: watch::Receiver<bool>,
     /// When the last event went; `None` before `ready`.
     last_sent: Option<Instant>,
@@ -113,6 +120,50 @@ impl Holder {
             ),
             None => false,
         }
+    }
+}
+
+/// When this instance last heard of a change a screen shows (its own or,
+/// on PostgreSQL, another instance's), followed from the store's changes.
+#[derive(Debug, Clone, Default)]
+pub struct LastNews(Arc<Mutex<Option<Instant>>>);
+
+impl LastNews {
+    /// Follows `store`'s changes until it closes or shutdown starts.
+    pub fn follow(store: &crate::store::SharedStore, mut stop: watch::Receiver<bool>) -> Self {
+        let news = Self::default();
+        let mut changes = store.subscribe();
+        let heard = news.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    change = changes.recv() => match change {
+                        Ok(change) if Gathered::default().add(&change) => heard.heard(),
+                        Ok(_) => {}
+                        // Missed some: they may have been news.
+                        Err(broadcast::error::RecvError::Lagged(_)) => heard.heard(),
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = stop.wait_for(|stopping| *stopping) => return,
+                }
+            }
+        });
+        news
+    }
+
+    fn heard(&self) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+    }
+
+    /// How long ago the last news came; `None` if none came yet.
+    pub fn quiet_for(&self) -> Option<Duration> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map(|at| at.elapsed())
     }
 }
 
@@ -156,7 +207,12 @@ impl Listening {
     async fn next(&mut self) -> Option<Event> {
         let Some(last_sent) = self.last_sent else {
             self.last_sent = Some(Instant::now());
-            return Some(Event::default().event("ready").retry(RETRY).data("{}"));
+            let quiet_ms = self
+                .news
+                .quiet_for()
+                .map(|quiet| u64::try_from(quiet.as_millis()).unwrap_or(u64::MAX));
+            let ready = serde_json::json!({ "quiet_ms": quiet_ms }).to_string();
+            return Some(Event::default().event("ready").retry(RETRY).data(ready));
         };
         let mut gathered = Gathered::default();
         // Wait for something the screens show…

@@ -7,7 +7,7 @@ pub mod client_ip;
 pub mod error;
 mod health;
 mod ingest;
-mod live;
+pub mod live;
 pub mod routes;
 pub mod security;
 pub mod serve;

@@ -155,7 +155,10 @@ fn tame(mapping: Mapping) -> Mapping {
         Mapping::Run(run) => Mapping::Run(RunReport {
             name: limits::name(&run.name),
             url: run.url.as_deref().and_then(limits::url),
-            message: run.message.as_deref().map(limits::text),
+            message: run
+                .message
+                .as_deref()
+                .map(|m| app::model::received::keep(m.as_bytes()).into_owned()),
             ..run
         }),
         Mapping::Job(job) => Mapping::Job(JobReport {

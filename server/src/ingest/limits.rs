@@ -55,13 +55,6 @@ pub fn name(text: &str) -> String {
     cut(plain.trim(), MAX_NAME).trim_end().to_owned()
 }
 
-/// Free text as kept (a log, a message): as sent, without NUL characters,
-/// which PostgreSQL cannot hold in text (a delivery keeps its body as it
-/// came, bytes and all).
-pub fn text(text: &str) -> String {
-    text.replace('\0', "")
-}
-
 /// A link as kept: a web address of at most [`MAX_URL`] bytes without
 /// control characters, spaces at either end dropped; anything else is
 /// dropped (never linked to).
@@ -123,7 +116,6 @@ mod tests {
         assert_eq!(name("Nightly\0 backup"), "Nightly backup");
         assert_eq!(name(" a\tb\nc "), "a b c");
         assert_eq!(name(&"ü".repeat(300)).len(), 200);
-        assert_eq!(text("a\0b\nc"), "ab\nc");
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! deliveries wake the processor at once; it also looks every second, for
 //! those another instance kept.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use app::model::ingestion::Source;
+use app::model::received;
 
 use chrono::TimeDelta;
 use tokio::sync::{broadcast, watch};
@@ -95,16 +97,19 @@ pub fn interpret(delivery: &Delivery, sources: &HashMap<i64, Source>, log_limit:
 fn event(automation_id: i64, delivery: &Delivery, reading: Reading, log_limit: usize) -> RunEvent {
     let reading_has_no_message = reading.message.is_none();
     // Borrowed from the body in the common case: no copy before the cut.
-    let said: std::borrow::Cow<'_, str> = match reading.message {
-        Some(message) => message.into(),
-        None => String::from_utf8_lossy(&delivery.body[..delivery.body.len().min(log_limit)]),
+    // Kept byte for byte, whatever was sent (see `received`).
+    let said: Cow<'_, str> = match reading.message {
+        Some(message) => Cow::Owned(received::keep(message.as_bytes()).into_owned()),
+        None => received::keep(&delivery.body[..delivery.body.len().min(log_limit)]),
     };
     let said = match reading.context {
-        Some(context) if said.is_empty() => context.into(),
-        Some(context) => format!("{context}\n{said}").into(),
+        Some(context) if said.is_empty() => {
+            Cow::Owned(received::keep(context.as_bytes()).into_owned())
+        }
+        Some(context) => format!("{}\n{said}", received::keep(context.as_bytes())).into(),
         None => said,
     };
-    let log = limits::text(cut(&said, log_limit));
+    let log = received::cut(&said, log_limit).to_owned();
     let (at, time_note) = match reading.at {
         Some(stamp) => limits::time("the stamp", stamp, delivery.received_at),
         None => (delivery.received_at, None),

@@ -376,7 +376,10 @@ pub fn effect(
                 started_at: within("the start time", run.started_at),
                 finished_at: within("the finish time", run.finished_at),
                 url: run.url.clone(),
-                message: run.message.as_deref().map(|m| cut(m, log_limit).to_owned()),
+                message: run
+                    .message
+                    .as_deref()
+                    .map(|m| app::model::received::cut(m, log_limit).to_owned()),
             };
             (HookReport::Run(Box::new(hook_run)), status_at)
         }

@@ -105,6 +105,10 @@ macro_rules! impl_store {
                 queries::forget_deliveries(&self.pool, before).await
             }
 
+            async fn run_log(&self, run: i64) -> $crate::store::StoreResult<Option<String>> {
+                queries::run_log(&self.pool, run).await
+            }
+
             async fn runs(
                 &self,
                 automation: i64,

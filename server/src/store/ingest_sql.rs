@@ -293,6 +293,8 @@ pub fn runs_of() -> String {
     )
 }
 
+pub const RUN_LOG: &str = "SELECT log FROM runs WHERE id = $1";
+
 pub const INSERT_RUN: &str = "\
 INSERT INTO runs (automation_id, rid, status, at, started_at, finished_at, duration_ms,
     exit_status, log, updated_at)
@@ -668,6 +670,13 @@ macro_rules! ingest_queries {
                     })
                 })
                 .collect()
+        }
+
+        pub async fn run_log(pool: &$pool, run: i64) -> StoreResult<Option<String>> {
+            Ok(sqlx::query_scalar(ingsql::RUN_LOG)
+                .bind(run)
+                .fetch_optional(pool)
+                .await?)
         }
 
         pub async fn runs(pool: &$pool, automation: i64, limit: u32) -> StoreResult<Vec<Run>> {

@@ -132,6 +132,10 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets settled deliveries received before `before`; how many.
     async fn forget_deliveries(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
+    /// A run's log as kept (see `app::model::received`); `None` if there is
+    /// no such run.
+    async fn run_log(&self, run: i64) -> StoreResult<Option<String>>;
+
     /// An automation's runs, newest first.
     async fn runs(
         &self,

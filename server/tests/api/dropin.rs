@@ -433,10 +433,14 @@ async fn cronitor_parameters_are_understood_or_deliberately_ignored(#[case] back
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_body_downloads_byte_for_byte_and_shows_its_invalid_bytes_marked(
+async fn bodies_and_run_logs_download_byte_for_byte_and_show_invalid_bytes_marked(
     #[case] backend: Backend,
 ) {
-    let app = spawn_app_with(backend, &["--max-delivery", "4096"]).await;
+    let app = spawn_app_with(
+        backend,
+        &["--max-delivery", "4096", "--ping-body-limit", "3000"],
+    )
+    .await;
     let tool = Tool::of(&app);
     let (id, key) = automation(&app, "binary-output").await;
     let sent: &[u8] = b"ok \xff\xfe not text \x00 end\n\xc3\xa9";
@@ -460,6 +464,46 @@ async fn a_body_downloads_byte_for_byte_and_shows_its_invalid_bytes_marked(
     );
     assert_eq!(&res.bytes().await.unwrap()[..], sent, "exactly as sent");
 
+    // Its run's log: marked in JSON, exact as a download.
+    app.settle().await;
+    let run = runs(&app, id).await.pop().unwrap();
+    assert_eq!(run["log"], "ok \u{fffd}\u{fffd} not text \u{fffd} end\né");
+    let run_log = |run: &Value| format!("/api/v1/runs/{}/log", run["id"]);
+    let res = app.get(&run_log(&run)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        format!("attachment; filename=\"run-{}.log\"", run["id"])
+    );
+    assert_eq!(
+        &res.bytes().await.unwrap()[..],
+        sent,
+        "the run's log as sent"
+    );
+
+    // A start and its end, each with bytes that are not text: joined as
+    // the log reads, byte for byte; a character of the range Baton marks
+    // bytes with, sent as text, comes back as sent.
+    for (path, body) in [
+        ("/start?rid=joined", &b"begin \xff"[..]),
+        ("?rid=joined", "done \0 \u{10FF41}".as_bytes()),
+    ] {
+        let (status, _, _) = tool
+            .call(Method::POST, &format!("/ping/{key}{path}"), body)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    app.settle().await;
+    let run = runs(&app, id).await.pop().unwrap();
+    assert_eq!(run["rid"], "joined");
+    assert_eq!(run["status"], "succeeded");
+    let res = app.get(&run_log(&run)).await;
+    assert_eq!(
+        &res.bytes().await.unwrap()[..],
+        [&b"begin \xff\ndone \0 "[..], "\u{10FF41}".as_bytes()].concat()
+    );
+
     // Over the cap: the kept part, byte for byte.
     let long: Vec<u8> = (0..10_000u32).map(|n| (n % 251) as u8).collect();
     tool.call(Method::POST, &format!("/ping/{key}"), &long)
@@ -473,6 +517,11 @@ async fn a_body_downloads_byte_for_byte_and_shows_its_invalid_bytes_marked(
         .get(&format!("/api/v1/deliveries/{}/body", kept["id"]))
         .await;
     assert_eq!(&res.bytes().await.unwrap()[..], &long[..4096]);
+    // Its run keeps the ping body limit's first bytes.
+    app.settle().await;
+    let run = runs(&app, id).await.pop().unwrap();
+    let res = app.get(&run_log(&run)).await;
+    assert_eq!(&res.bytes().await.unwrap()[..], &long[..3000]);
 
     // Refused without signing in; an unknown delivery is a 404.
     let res = plain_client()
@@ -483,4 +532,14 @@ async fn a_body_downloads_byte_for_byte_and_shows_its_invalid_bytes_marked(
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = app.get("/api/v1/deliveries/999999/body").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = plain_client()
+        .get(app.url(&run_log(&run)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    for unknown in ["/api/v1/runs/999999/log", "/api/v1/runs/abc/log"] {
+        let res = app.get(unknown).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{unknown}");
+    }
 }

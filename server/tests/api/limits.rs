@@ -1,7 +1,7 @@
 //! Every value a ping or webhook turns into a stored field is checked at
 //! the door, on both backends alike: identifiers that would not fit are
 //! refused with 400 naming the field; names lose their control characters
-//! and are cut; messages lose their NULs; times outside 1970 to 100 years
+//! and are cut; messages keep their NULs (marked when read); times outside 1970 to 100 years
 //! ahead become the receive time, and the delivery says so; durations
 //! over a year are refused. After each value a normal ping still becomes
 //! a run within seconds, and no delivery ever fails to apply.
@@ -287,8 +287,8 @@ async fn pings_are_refused_or_tamed_at_the_door_and_the_rest_flow(#[case] backen
     let run = &door.runs(id).await[0];
     assert_eq!(run["status"], "failed");
     assert_eq!(
-        run["log"], "ab\u{1}c \u{fffd} end",
-        "NUL dropped, the rest as sent"
+        run["log"], "a\u{fffd}b\u{1}c \u{fffd} end",
+        "kept as sent, what is not text marked (the bytes: dropin.rs)"
     );
 
     let (status, _) = door
@@ -300,7 +300,7 @@ async fn pings_are_refused_or_tamed_at_the_door_and_the_rest_flow(#[case] backen
     assert_eq!(status, StatusCode::OK);
     door.still_flows("a Kuma message with a NUL").await;
     let run = &door.runs(id).await[0];
-    assert_eq!(run["log"], "timeout");
+    assert_eq!(run["log"], "time\u{fffd}out", "the NUL kept, marked");
     assert_eq!(run["duration_ms"], 42);
 
     // Unicode, maximal lengths and an empty message go through as sent.
@@ -343,7 +343,10 @@ async fn pings_are_refused_or_tamed_at_the_door_and_the_rest_flow(#[case] backen
     for run in &runs {
         let at: chrono::DateTime<chrono::Utc> = serde_json::from_value(run["at"].clone()).unwrap();
         if run["rid"] == "nul" {
-            assert_eq!(run["log"], "fine", "a Cronitor message loses its NUL");
+            assert_eq!(
+                run["log"], "fi\u{fffd}ne",
+                "a Cronitor message keeps its NUL, marked"
+            );
         }
         if run["rid"] == "old" {
             assert_eq!(
@@ -481,7 +484,7 @@ async fn webhooks_are_refused_or_tamed_at_the_door_and_the_rest_flow(#[case] bac
     let (run, delivery) = door.hook_run(&answer).await;
     door.still_flows("a tamed GitHub run").await;
     assert_eq!(run["status"], "succeeded");
-    assert_eq!(run["log"], "Export done");
+    assert_eq!(run["log"], "Export\u{fffd} done", "the NUL kept, marked");
     assert_eq!(run["url"], Value::Null, "{run}");
     let started: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(run["started_at"].clone()).unwrap();
@@ -533,7 +536,7 @@ async fn webhooks_are_refused_or_tamed_at_the_door_and_the_rest_flow(#[case] bac
     let (run, delivery) = door.hook_run(&answer).await;
     door.still_flows("a GitLab pipeline from 5000 BC").await;
     assert_eq!(run["status"], "failed");
-    assert_eq!(run["log"], "fix");
+    assert_eq!(run["log"], "fix\u{fffd}", "the NUL kept, marked");
     assert!(
         delivery["outcome_detail"]
             .as_str()
@@ -558,7 +561,10 @@ async fn webhooks_are_refused_or_tamed_at_the_door_and_the_rest_flow(#[case] bac
     assert_eq!(status, StatusCode::OK, "{answer}");
     let (run, delivery) = door.hook_run(&answer).await;
     door.still_flows("a generic run").await;
-    assert_eq!(run["log"], "line one\nline two");
+    assert_eq!(
+        run["log"], "line one\nline two\u{fffd}",
+        "the NUL kept, marked"
+    );
     assert_eq!(
         run["url"],
         Value::Null,

@@ -104,8 +104,13 @@ async fn a_screen_hears_of_runs_and_incidents_until_baton_stops(#[case] backend:
     assert!(why["error"].as_str().unwrap().contains("sign in"), "{why}");
 
     let mut events = Events::open(&app).await;
-    let (name, _) = events.next().await.unwrap();
+    let (name, ready) = events.next().await.unwrap();
     assert_eq!(name, "ready");
+    assert_eq!(
+        ready["quiet_ms"],
+        Value::Null,
+        "no news since Baton started: a screen need not reload"
+    );
 
     // Adding an automation is no news to the figures; its runs are.
     let automation = app
@@ -118,6 +123,12 @@ async fn a_screen_hears_of_runs_and_incidents_until_baton_stops(#[case] backend:
     let seen = events.runs(5).await;
     // Gathered: at most one event a second, so a burst takes few.
     assert!(seen.len() <= 3, "{seen:?}");
+    // A screen whose stream opens now hears how long ago the last news
+    // came, so one rendered before those runs reloads once.
+    let (name, late) = Events::open(&app).await.next().await.unwrap();
+    assert_eq!(name, "ready");
+    let quiet = late["quiet_ms"].as_u64().expect("a number of milliseconds");
+    assert!(quiet < 10_000, "{late}");
     assert!(
         seen.iter()
             .all(|e| e["incidents"] == false && e["lagged"] == false)

@@ -2,7 +2,7 @@
 //! it is tried a few times, then set aside as failed to apply (shown, and
 //! replayable once the cause is fixed), while every other delivery becomes
 //! its run. A NUL in a ping's body, which PostgreSQL cannot keep in text,
-//! becomes a run without it. On both backends.
+//! becomes a run that keeps it in a form text can hold. On both backends.
 
 use reqwest::StatusCode;
 use rstest::rstest;
@@ -154,7 +154,10 @@ async fn a_nul_in_a_ping_becomes_a_run_without_it(#[case] backend: Backend) {
     app.settle().await;
     let kept = runs(&app, id).await;
     assert_eq!(kept.len(), 1, "{kept:?}");
-    assert_eq!(kept[0]["log"], "line oneline two");
+    assert_eq!(
+        kept[0]["log"], "line one\u{fffd}line two",
+        "the NUL kept, marked"
+    );
     assert_eq!(kept[0]["status"], "failed");
     // The next ping is a run within the usual wait.
     ping(&app, &format!("/ping/{key}")).await;

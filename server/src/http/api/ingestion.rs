@@ -252,28 +252,47 @@ pub async fn delivery(
     ))
 }
 
+/// Bytes to download as the file `name` (`application/octet-stream`).
+fn download(name: String, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// `GET /api/v1/deliveries/{id}/body`: the body exactly as received, to
-/// download (`application/octet-stream`).
+/// download.
 pub async fn delivery_body(
     State(state): State<AppState>,
     Caller(_): Caller,
     Path(delivery): Path<String>,
 ) -> Result<axum::response::Response, AppError> {
-    use axum::http::header;
-    use axum::response::IntoResponse as _;
     let id = id(&delivery)?;
     let body = sources::delivery_body(&*state.store, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"delivery-{id}.bin\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(format!("delivery-{id}.bin"), body))
+}
+
+/// `GET /api/v1/runs/{id}/log`: a run's log exactly as received (as far
+/// as it was kept), to download.
+pub async fn run_log(
+    State(state): State<AppState>,
+    Path(run): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    let id = id(&run)?;
+    let log = state.store.run_log(id).await?.ok_or(AppError::NotFound)?;
+    Ok(download(
+        format!("run-{id}.log"),
+        app::model::received::as_received(&log),
+    ))
 }
 
 /// `POST /api/v1/deliveries/{id}/replay`: processes it again (admins).

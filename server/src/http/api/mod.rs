@@ -390,6 +390,7 @@ pub fn routes() -> Routes {
             ingestion::remove_slug,
         )
         .add(GET, "/api/v1/automations/{id}/runs", Read, ingestion::runs)
+        .add(GET, "/api/v1/runs/{id}/log", Read, ingestion::run_log)
         .add(
             GET,
             "/api/v1/orchestrations/{slug}/runs",
