@@ -198,10 +198,10 @@ test('an inventory file is previewed row by row, its good rows imported, and the
   const before = await count(request, '/api/v1/automations');
 
   await hydrated(page, '/inventory');
-  await page.getByRole('link', { name: 'Import CSV' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Import the inventory' })).toBeVisible();
+  await page.getByRole('link', { name: 'Import', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Import' })).toBeVisible();
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
-  await page.getByLabel('CSV file').setInputFiles({ name: 'inventory.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'inventory.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Preview' }).click();
   const preview = page.getByRole('region', { name: '2. Check the preview' });
   await expect(preview).toContainText('2 new');
@@ -221,7 +221,7 @@ test('an inventory file is previewed row by row, its good rows imported, and the
   expect(await count(request, '/api/v1/automations')).toBe(before + 2);
 
   // The same file again changes nothing.
-  await page.getByLabel('CSV file').setInputFiles({ name: 'inventory.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'inventory.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Preview' }).click();
   await expect(preview).toContainText('0 new');
   await expect(preview).toContainText('2 unchanged');
@@ -239,6 +239,54 @@ test('an inventory file is previewed row by row, its good rows imported, and the
   expect(exported).toContain('zapier,990001,Expense approvals');
   expect(exported).toContain('n8n,990003,Timesheet reminders');
   expect(exported).not.toContain('Not a real tool');
+  expect(errors).toEqual([]);
+});
+
+test('monitors move over from Healthchecks: a preview, refusals with reasons, then old and new ping URLs', async ({
+  page,
+  request,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const listing = readFileSync('../server/tests/fixtures/monitors/healthchecks-checks.json');
+  const before = await count(request, '/api/v1/automations?limit=500');
+
+  await hydrated(page, '/inventory/import');
+  await page.getByLabel('What the file is').selectOption({ label: 'Healthchecks checks (JSON)' });
+  await expect(page.locator('main')).toContainText('GET /api/v3/checks/');
+  await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'checks.json', mimeType: 'application/json', buffer: listing });
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const preview = page.getByRole('region', { name: '2. Check the preview' });
+  await expect(preview).toContainText('2 new');
+  await expect(preview).toContainText('1 refused');
+  const refused = preview.getByRole('row', { name: /Weekday report/ });
+  await expect(refused).toContainText('refused');
+  await expect(refused).toContainText('Mon..Fri 09:00');
+  await expect(preview.getByRole('row', { name: /Invoice run/ })).toContainText('Europe/Paris');
+  await expect(preview.getByRole('row', { name: /Nightly database backup/ })).toContainText('given once imported');
+  await page.screenshot({ path: 'screenshots/desktop-import-monitors-preview.png', fullPage: true });
+  expect(await count(request, '/api/v1/automations?limit=500')).toBe(before);
+
+  await preview.getByRole('button', { name: 'Import 2 good monitors' }).click();
+  await expect(page.getByRole('status', { name: 'Imported' })).toContainText('2 new');
+  const urls = page.getByRole('region', { name: '3. Point each job at Baton' });
+  const backup = urls.getByRole('row', { name: /Nightly database backup/ });
+  await expect(backup).toContainText('https://hc-ping.com/0f4b8c5e-1d3a-4f7e-9b21-6a0c2d9e8f10');
+  await expect(backup.locator('code')).toHaveText(/\/ping\/[0-9a-f]{32}$/);
+  await page.screenshot({ path: 'screenshots/desktop-import-monitors-done.png', fullPage: true });
+  expect(await count(request, '/api/v1/automations?limit=500')).toBe(before + 2);
+
+  // The new URL takes the job's pings.
+  const path = new URL((await backup.locator('code').textContent())!).pathname;
+  expect((await request.get(path)).status()).toBe(200);
+
+  // Leave the inventory as it was for the tests that follow.
+  const listed = await (await request.get('/api/v1/automations?limit=500')).json();
+  const mine = listed.filter((a: { external_id: string }) => a.external_id.startsWith('healthchecks:'));
+  expect(mine).toHaveLength(2);
+  for (const a of mine) {
+    expect((await request.delete(`/api/v1/automations/${a.id}`)).status()).toBe(204);
+  }
   expect(errors).toEqual([]);
 });
 

@@ -45,6 +45,11 @@ pub enum Command {
     /// up a few seconds at most. Example (a crontab line):
     /// `baton exec --url https://baton.example.com --key KEY -- /path/to/job.sh`
     Exec(crate::exec::ExecArgs),
+    /// Move monitors over from Healthchecks, Cronitor or Uptime Kuma: each
+    /// becomes an automation with its schedule. Prints a preview; `--apply`
+    /// writes it and prints each old ping URL with its new one. Running it
+    /// again changes only what changed.
+    Import(crate::monitors::ImportArgs),
 }
 
 #[derive(Debug, Clone, Subcommand, PartialEq, Eq)]

@@ -17,6 +17,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod inventory;
 pub mod leverage;
+pub mod monitors;
 pub mod people;
 pub mod reviews;
 pub mod runbooks;

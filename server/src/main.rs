@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use clap::Parser;
 
 use baton::accounts::password::Password;
@@ -165,6 +166,36 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 made.details.id
             );
             println!("{}", made.token);
+            Ok(())
+        }
+        Command::Import(args) => {
+            let file = match (&args.file, &args.from_url) {
+                (Some(path), _) => std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+                (None, Some(url)) => {
+                    baton::monitors::fetch(args.origin, url, args.api_key.as_deref().unwrap_or(""))
+                        .await
+                        .with_context(|| format!("cannot read the listing from {url}"))?
+                }
+                (None, None) => anyhow::bail!("give a file, or --from-url with --api-key"),
+            };
+            let store = store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            let report = baton::monitors::import(
+                &*store,
+                &SystemClock,
+                &Author::command_line(),
+                baton::monitors::MonitorImport {
+                    origin: args.origin,
+                    file: &file,
+                    commit: args.apply,
+                    public_url: &config.public_url,
+                    cronitor_source_key: args.cronitor_source_key.as_deref(),
+                },
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("nothing was imported: {err}"))?;
+            print!("{}", baton::monitors::printed(&report));
             Ok(())
         }
         Command::Serve => {

@@ -214,3 +214,110 @@ pub struct CatalogImportCounts {
     pub automations: usize,
     pub dependencies: usize,
 }
+
+/// Where monitors are moved over from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MonitorOrigin {
+    /// A Healthchecks API v3 checks listing (`GET /api/v3/checks/`).
+    Healthchecks,
+    /// Cronitor's monitors listing (`GET /api/monitors`).
+    Cronitor,
+    /// An Uptime Kuma backup (*Settings → Backup → Export*).
+    UptimeKuma,
+}
+
+impl MonitorOrigin {
+    pub const ALL: [MonitorOrigin; 3] = [
+        MonitorOrigin::Healthchecks,
+        MonitorOrigin::Cronitor,
+        MonitorOrigin::UptimeKuma,
+    ];
+
+    /// As written on the command line and in external ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorOrigin::Healthchecks => "healthchecks",
+            MonitorOrigin::Cronitor => "cronitor",
+            MonitorOrigin::UptimeKuma => "uptime-kuma",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MonitorOrigin::Healthchecks => "Healthchecks",
+            MonitorOrigin::Cronitor => "Cronitor",
+            MonitorOrigin::UptimeKuma => "Uptime Kuma",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == text.trim())
+    }
+}
+
+/// What moving one monitor over does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorEntry {
+    /// Its place in the file's list, from 1.
+    pub position: usize,
+    pub status: RowStatus,
+    pub name: String,
+    /// The automation's external id: `<origin>:<the monitor's id>`.
+    pub external_id: String,
+    /// How its schedule reads in Baton, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// With `updated`: the fields that change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
+    /// With `error`: why it is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// What was adapted to fit Baton.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The URL its job called until now, when the file says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_url: Option<String>,
+    /// The URL to call instead (known once its automation exists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_url: Option<String>,
+}
+
+/// Every monitor of a file, and a count per status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorReport {
+    pub origin: MonitorOrigin,
+    /// Whether the good entries were written (`false` for a preview).
+    pub committed: bool,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub refused: usize,
+    pub entries: Vec<MonitorEntry>,
+}
+
+impl MonitorReport {
+    pub fn new(origin: MonitorOrigin) -> Self {
+        Self {
+            origin,
+            committed: false,
+            new: 0,
+            updated: 0,
+            unchanged: 0,
+            refused: 0,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, entry: MonitorEntry) {
+        match entry.status {
+            RowStatus::New => self.new += 1,
+            RowStatus::Updated => self.updated += 1,
+            RowStatus::Unchanged => self.unchanged += 1,
+            RowStatus::Error => self.refused += 1,
+        }
+        self.entries.push(entry);
+    }
+}

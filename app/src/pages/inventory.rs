@@ -58,7 +58,7 @@ pub fn InventoryPage() -> impl IntoView {
                             <a class="button button--primary" href="/automations/new">"Add an automation"</a>
                         })}
                         {me.is_admin().then(|| view! {
-                            <a class="button" href="/inventory/import">"Import CSV"</a>
+                            <a class="button" href="/inventory/import">"Import"</a>
                         })}
                     })}
                 </Suspense>
@@ -118,7 +118,8 @@ fn Inventory(page: Page, filter: InventoryFilter) -> impl IntoView {
                         view! {
                             <p>
                                 "List your automations "<a href="/inventory/import">"from a CSV file"</a>
-                                " or "<a href="/automations/new">"one at a time"</a>
+                                ", move your monitors over from Healthchecks, Cronitor or Uptime Kuma "<a href="/inventory/import">"in one step"</a>
+                                ", or add them "<a href="/automations/new">"one at a time"</a>
                                 ". Scripts can use "<code>"POST /api/v1/import/inventory"</code>" and "
                                 <code>"POST /api/v1/automations"</code>"."
                             </p>

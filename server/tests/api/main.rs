@@ -28,6 +28,7 @@ mod inventory_plans;
 mod leverage;
 mod limits;
 mod live;
+mod monitor_import;
 mod nul;
 mod orchestrations;
 mod people;

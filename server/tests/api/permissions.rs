@@ -800,6 +800,13 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
                 x.n
             )),
         ),
+        ("POST", "/api/v1/import/monitors/{from}") => (
+            "/api/v1/import/monitors/healthchecks?commit=true".to_owned(),
+            Body::Json(json!({"checks": [{
+                "name": "Moved over", "uuid": format!("00000000-0000-4000-8000-{:012}", x.n),
+                "timeout": 3600, "grace": 600,
+            }]})),
+        ),
         ("POST", "/api/v1/import/catalog") => (
             path.to_owned(),
             Body::Json(json!({

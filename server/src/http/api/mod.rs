@@ -457,6 +457,12 @@ pub fn import_routes() -> Routes {
             Access::Admin,
             transfer::import_catalog,
         )
+        .add(
+            POST,
+            "/api/v1/import/monitors/{from}",
+            Access::Admin,
+            transfer::import_monitors,
+        )
 }
 
 /// Any other path under `/api/` names nothing: a JSON 404.

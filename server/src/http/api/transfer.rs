@@ -162,3 +162,57 @@ pub async fn import_catalog(
     let counts = transfer::import_catalog(&*state.store, &*state.clock, &actor, document).await?;
     Ok((StatusCode::OK, Json(counts)))
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MonitorQuery {
+    /// Write the good entries; without it the answer is a preview.
+    commit: bool,
+    /// Cronitor: the ping source whose key its clients send as their API
+    /// key; each monitor's key becomes its slug there.
+    source_id: Option<i64>,
+}
+
+/// `POST /api/v1/import/monitors/{from}[?commit=true][&source_id=N]` with
+/// the other tool's listing as the body (`healthchecks`: an API v3 checks
+/// listing; `cronitor`: its monitors listing; `uptime-kuma`: a backup
+/// file). The answer says what each monitor becomes, and its old and new
+/// ping URLs.
+pub async fn import_monitors(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    axum::extract::Path(from): axum::extract::Path<String>,
+    query: Result<Query<MonitorQuery>, QueryRejection>,
+    file: Bytes,
+) -> Result<Json<app::model::transfer::MonitorReport>, AppError> {
+    let Query(query) = query.map_err(|err| AppError::BadRequest(err.body_text()))?;
+    transfer::only_admins(&actor)?;
+    let origin = app::model::transfer::MonitorOrigin::parse(&from).ok_or(AppError::NotFound)?;
+    let source_key = match query.source_id {
+        None => None,
+        Some(id) => Some(
+            state
+                .store
+                .sources()
+                .await?
+                .into_iter()
+                .find(|s| s.source.id == id)
+                .map(|s| s.key)
+                .ok_or_else(|| AppError::BadRequest(format!("there is no source {id}")))?,
+        ),
+    };
+    let report = crate::monitors::import(
+        &*state.store,
+        &*state.clock,
+        &crate::audit::Author::of(&actor),
+        crate::monitors::MonitorImport {
+            origin,
+            file: &file,
+            commit: query.commit,
+            public_url: &state.config.public_url,
+            cronitor_source_key: source_key.as_deref(),
+        },
+    )
+    .await?;
+    Ok(Json(report))
+}
