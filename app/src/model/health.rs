@@ -1,7 +1,7 @@
 //! Health: the state of an automation or an orchestration in one word, and
 //! the figures behind it, read from per-day rollups (never from raw runs).
 //!
-//! The rules, also in README ("Health"):
+//! The rules, also in docs/health-and-alerts.md ("Health"):
 //! - **paused**: a pause or maintenance window is on for it (or for its
 //!   orchestration), or its orchestration's lifecycle is paused or retired;
 //! - **unknown**: no run has finished yet (with or without a schedule);

@@ -128,7 +128,7 @@ fn setup(tool: SourceTool) -> &'static str {
             "In Jenkins, with the Notification plugin: the job's configuration → Job Notifications → Add Endpoint. Format: JSON; Protocol: HTTP; Event: All Events; URL: the webhook URL. The plugin signs nothing, so the key in the URL is the secret: rotate the key if it leaks."
         }
         SourceTool::Generic => {
-            "POST Baton's JSON body (automation, run_id, status, started_at, finished_at, message, url, metrics: see README) signed as Standard Webhooks: the headers webhook-id, webhook-timestamp and webhook-signature, with the secret (whsec_…). Any Standard Webhooks library signs it."
+            "POST Baton's JSON body (automation, run_id, status, started_at, finished_at, message, url, metrics: see docs/webhooks.md in Baton's repository) signed as Standard Webhooks: the headers webhook-id, webhook-timestamp and webhook-signature, with the secret (whsec_…). Any Standard Webhooks library signs it."
         }
     }
 }

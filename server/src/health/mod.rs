@@ -1,6 +1,6 @@
 //! Health of automations and orchestrations: their states and figures,
 //! read from the rollups the database keeps as runs are written (the rules
-//! are in [`app::model::health`] and README), and pauses. The watcher that
+//! are in [`app::model::health`] and docs/health-and-alerts.md), and pauses. The watcher that
 //! records missed runs is [`watcher`].
 
 mod watcher;

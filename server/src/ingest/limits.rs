@@ -1,7 +1,7 @@
 //! What a delivery may make stored, decided before it is answered: every
 //! value a ping or webhook turns into a stored field has a limit and a
 //! form here, the same on SQLite and PostgreSQL (whose NUL, range and
-//! index-size rules are the stricter, so they set them). README's
+//! index-size rules are the stricter, so they set them). docs/reporting-runs.md's
 //! "Limits of what is taken in" lists them for people.
 //!
 //! Identifiers are refused when they do not fit (cutting one would merge

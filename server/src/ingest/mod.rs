@@ -2,7 +2,7 @@
 //! automation it concerns, keeping it as a delivery before answering, and
 //! (in [`processor`]) turning kept deliveries into runs.
 //!
-//! Which URL means what is decided here, once: see README's URL table.
+//! Which URL means what is decided here, once: see the URL table in docs/reporting-runs.md.
 
 pub mod hooks;
 pub mod limits;

@@ -1,4 +1,4 @@
-//! The ingestion URLs, on both backends: every row of README's URL table,
+//! The ingestion URLs, on both backends: every row of the URL table in docs/reporting-runs.md,
 //! every answer code, rid pairing, truncation, duplicates, the claim queue
 //! and the delivery log. Each refused request writes no run.
 

@@ -92,6 +92,7 @@ struct Objects {
     source: i64,
     queued: i64,
     delivery: i64,
+    run: i64,
     /// A pause of `member`, on now.
     pause: i64,
     /// An open incident of `loose` (the owning editor's), a team's alert
@@ -284,7 +285,8 @@ impl World {
             .last()
             .unwrap()
             .automation_id;
-        let delivery = store.recent_deliveries(1).await.unwrap()[0].id;
+        let recent = store.recent_deliveries(1).await.unwrap().remove(0);
+        let (delivery, run) = (recent.id, recent.run_id.expect("turned into a run"));
         // An incident opened directly: no alert is queued for it.
         let incident = store
             .write_incident(
@@ -391,6 +393,7 @@ impl World {
             source,
             queued,
             delivery,
+            run,
             target,
             gone,
             team,
@@ -484,6 +487,8 @@ fn request(method: &Method, path: &str, x: &Objects, who: Who) -> Option<(String
                 x.source.to_string()
             } else if p.starts_with("/api/v1/deliveries") {
                 x.delivery.to_string()
+            } else if p.starts_with("/api/v1/runs/") {
+                x.run.to_string()
             } else if p.ends_with("/claim") {
                 x.queued.to_string()
             } else if p.starts_with("/api/v1/tokens") {
