@@ -173,6 +173,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 (Some(path), _) => std::fs::read(path)
                     .with_context(|| format!("cannot read {}", path.display()))?,
                 (None, Some(url)) => {
+                    if url.trim().to_ascii_lowercase().starts_with("http://") {
+                        eprintln!(
+                            "baton import: {url} is not https: the API key travels unencrypted"
+                        );
+                    }
                     baton::monitors::fetch(args.origin, url, args.api_key.as_deref().unwrap_or(""))
                         .await
                         .with_context(|| format!("cannot read the listing from {url}"))?
@@ -195,6 +200,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await
             .map_err(|err| anyhow::anyhow!("nothing was imported: {err}"))?;
+            // Steps after the automations were written say on their entry
+            // what is left; the report says it.
             print!("{}", baton::monitors::printed(&report));
             Ok(())
         }

@@ -10,6 +10,9 @@
 //! API v3 check list, Cronitor's monitors API listing, and Uptime Kuma's
 //! backup file (see `server/tests/fixtures/monitors/SOURCES.md`).
 
+use std::collections::HashMap;
+
+use app::model::ingestion::SourceTool;
 use app::model::inventory::{AutomationDraft, AutomationFields, Tool};
 use app::model::schedule::Schedule;
 use app::model::transfer::{MonitorEntry, MonitorOrigin, MonitorReport, RowStatus};
@@ -46,7 +49,7 @@ pub struct ImportArgs {
     /// Cronitor: the key of a Baton ping source the jobs will send as
     /// Cronitor's API key (`/p/<key>/<monitor>`); each monitor's key becomes
     /// its automation's slug there
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, env = "BATON_CRONITOR_SOURCE_KEY", value_name = "KEY")]
     pub cronitor_source_key: Option<String>,
     /// Write what the preview shows (without it, nothing is written)
     #[arg(long)]
@@ -278,7 +281,18 @@ fn period(every: i64, grace: i64) -> Result<Schedule, String> {
     };
     crate::schedule::check(&schedule)
         .map(|()| schedule)
-        .map_err(|_| format!("its period of {every} s is outside 1 minute to 366 days"))
+        .map_err(|errors| {
+            let why: Vec<String> = errors
+                .0
+                .iter()
+                .map(|e| match e.field.as_str() {
+                    "every" => format!("its period of {every} s is outside {}", e.message),
+                    "grace" => format!("its grace of {grace} s is outside {}", e.message),
+                    _ => format!("{}: {}", e.field, e.message),
+                })
+                .collect();
+            why.join("; ")
+        })
 }
 
 /// The list of entries in `document` under `field`, or why the file is
@@ -328,6 +342,13 @@ fn healthchecks(check: &Value) -> Read {
     if !reasons.is_empty() {
         return Err((name, id, reasons));
     }
+    if text(check, "uuid").is_empty() {
+        notes.push(
+            "listed with a read-only key (no uuid, no ping URL): import with the same kind \
+             of key each time, or it is listed again"
+                .to_owned(),
+        );
+    }
     let tags: Vec<String> = text(check, "tags")
         .split_whitespace()
         .map(str::to_owned)
@@ -361,7 +382,7 @@ fn every(schedule: &str) -> Option<i64> {
         "week" => 604_800,
         _ => return None,
     };
-    Some(count * size)
+    count.checked_mul(size)
 }
 
 /// A Cronitor monitor: `key`, `name`, `type` (`job`, `heartbeat` and
@@ -432,7 +453,7 @@ fn uptime_kuma(monitor: &Value) -> Read {
     let mut notes = Vec::new();
     let retries = seconds(monitor, "maxretries").unwrap_or(0).max(0);
     let retry = seconds(monitor, "retryInterval").unwrap_or(0).max(0);
-    let grace = grace(Some(retries * retry), MIN_GRACE, &mut notes);
+    let grace = grace(Some(retries.saturating_mul(retry)), MIN_GRACE, &mut notes);
     let schedule = match seconds(monitor, "interval") {
         Some(interval) => period(interval, grace).map(Some),
         None => Ok(None),
@@ -449,7 +470,11 @@ fn uptime_kuma(monitor: &Value) -> Read {
         .get("active")
         .is_none_or(|a| a.as_bool().unwrap_or_else(|| a.as_i64() != Some(0)));
     if !active {
-        notes.push("paused in Uptime Kuma; it is expected in Baton".to_owned());
+        notes.push(
+            "paused in Uptime Kuma, but expected in Baton from now on: pause it in Baton if \
+             it should stay quiet"
+                .to_owned(),
+        );
     }
     Ok(Monitor {
         description: described(text(monitor, "description"), &tags),
@@ -484,15 +509,12 @@ fn identity(origin: MonitorOrigin, id: &str) -> (Tool, String) {
 
 /// Where an imported monitor's job reports now, given its ping key and,
 /// for Cronitor, the source whose key stands for Cronitor's API key.
-fn new_url(
-    origin: MonitorOrigin,
-    public_url: &str,
-    key: &str,
-    monitor: &str,
-    cronitor_source: Option<&str>,
-) -> String {
-    match (origin, cronitor_source) {
-        (MonitorOrigin::Cronitor, Some(source)) => format!("{public_url}/p/{source}/{monitor}"),
+fn new_url(how: &MonitorImport<'_>, key: &str, monitor: &str, source: Option<&NamedIn>) -> String {
+    let public_url = how.public_url;
+    match (how.origin, source) {
+        (MonitorOrigin::Cronitor, Some(source)) => {
+            format!("{public_url}/p/{}/{monitor}", source.key)
+        }
         (MonitorOrigin::UptimeKuma, _) => {
             format!("{public_url}/api/push/{key}?status=up&msg=OK&ping=")
         }
@@ -505,7 +527,10 @@ struct Pending {
     /// Its place in the report.
     entry: usize,
     identity: (Tool, String),
+    /// The schedule to set, when it changes.
     schedule: Option<Schedule>,
+    /// The source to name it in (Cronitor), when its slug changes.
+    slug: Option<i64>,
     /// The monitor's id in its tool (a Cronitor slug).
     monitor: String,
 }
@@ -523,8 +548,179 @@ pub struct MonitorImport<'a> {
     pub cronitor_source_key: Option<&'a str>,
 }
 
+/// The source Cronitor's monitors are named in: its id and current key.
+struct NamedIn {
+    id: i64,
+    key: String,
+}
+
+/// The ping source whose `key` Cronitor's clients will send; its current
+/// key (a rotated one still accepted would stop working).
+async fn cronitor_source(
+    store: &dyn Store,
+    key: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<NamedIn, TransferError> {
+    let found = store.source_by_key(key, now).await?.ok_or_else(|| {
+        TransferError::BadFile(
+            "no source has that key: add a ping source under Admin → Sources first".to_owned(),
+        )
+    })?;
+    if found.tool != SourceTool::Ping {
+        return Err(TransferError::BadFile(format!(
+            "that is a {} source; Cronitor's clients report to a ping source",
+            found.tool.label()
+        )));
+    }
+    let key = store
+        .sources()
+        .await?
+        .into_iter()
+        .find(|s| s.source.id == found.id)
+        .map_or_else(|| key.to_owned(), |s| s.key);
+    Ok(NamedIn { id: found.id, key })
+}
+
+/// What importing one good monitor does, and what is left to write once
+/// its automation exists.
+struct Planned {
+    entry: MonitorEntry,
+    write: Option<AutomationWrite>,
+    pending: Option<Pending>,
+}
+
+/// Plans one monitor against what is listed: refused (with why), new,
+/// updated (and what changes) or unchanged.
+async fn plan(
+    store: &dyn Store,
+    how: &MonitorImport<'_>,
+    source: Option<&NamedIn>,
+    current: Option<&app::model::inventory::Automation>,
+    position: usize,
+    monitor: Monitor,
+) -> Result<Result<Planned, MonitorEntry>, TransferError> {
+    let origin = how.origin;
+    let (tool, external_id) = identity(origin, &monitor.id);
+    let refuse = |why: String, monitor: Monitor| {
+        refused(
+            position,
+            monitor.name,
+            origin,
+            &monitor.id,
+            vec![why],
+            monitor.old_url,
+        )
+    };
+    if origin == MonitorOrigin::Cronitor && !crate::ingest::signals::is_monitor_key(&monitor.id) {
+        let why = format!(
+            "its key {:?} is not one Cronitor's clients can send to Baton: 1–100 letters, \
+             digits, '-', '_' or '.'",
+            monitor.id
+        );
+        return Ok(Err(refuse(why, monitor)));
+    }
+    if let Some(source) = source
+        && let Some(other) = store.automation_by_slug(source.id, &monitor.id).await?
+        && current.map(|c| c.id) != Some(other)
+    {
+        let why = format!(
+            "the slug {:?} in that source already names automation {other} (it reported \
+             before this import): claim or delete it, then import again",
+            monitor.id
+        );
+        return Ok(Err(refuse(why, monitor)));
+    }
+    let draft = AutomationDraft {
+        tool: tool.as_str().to_owned(),
+        external_id: external_id.clone(),
+        name: monitor.name.clone(),
+        description: monitor.description.clone(),
+        ..keep_rest(current.map(|a| &a.fields))
+    };
+    let fields = match draft.validate() {
+        Ok(fields) => fields,
+        Err(errors) => {
+            let why = errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Ok(Err(refuse(why, monitor)));
+        }
+    };
+    let mut changes = Vec::new();
+    let mut key = None;
+    // What the listing says, with what only Baton sets (a run's longest
+    // and shortest) kept as it is.
+    let mut schedule = monitor.schedule.clone();
+    let mut slug = source.map(|s| s.id);
+    if let Some(current) = current {
+        if current.fields.name != fields.name {
+            changes.push("name".to_owned());
+        }
+        if current.fields.description != fields.description {
+            changes.push("description".to_owned());
+        }
+        let stored = store.schedule(current.id).await?.map(|(s, _)| s);
+        if let (Some(wanted), Some(stored)) = (&mut schedule, &stored) {
+            wanted.max_duration_seconds = stored.max_duration_seconds;
+            wanted.min_duration_seconds = stored.min_duration_seconds;
+        }
+        if schedule.is_some() && schedule != stored {
+            changes.push("schedule".to_owned());
+        } else {
+            schedule = None;
+        }
+        if let Some(source) = source {
+            if store.slug_of(current.id).await? == Some((source.id, monitor.id.clone())) {
+                slug = None;
+            } else {
+                changes.push("slug".to_owned());
+            }
+        }
+        key = store.ping_key(current.id).await?;
+    }
+    let status = match (current, changes.is_empty()) {
+        (None, _) => RowStatus::New,
+        (Some(_), true) => RowStatus::Unchanged,
+        (Some(_), false) => RowStatus::Updated,
+    };
+    let fields_change = changes.iter().any(|c| c == "name" || c == "description");
+    let write = (current.is_none() || fields_change).then(|| AutomationWrite {
+        current: current.map(|a| (a.id, a.version)),
+        fields,
+    });
+    let pending = (status != RowStatus::Unchanged).then(|| Pending {
+        entry: 0,
+        identity: (tool, external_id.clone()),
+        schedule: schedule.clone(),
+        slug,
+        monitor: monitor.id.clone(),
+    });
+    let entry = MonitorEntry {
+        position,
+        status,
+        name: monitor.name,
+        external_id,
+        schedule: monitor.schedule.as_ref().map(crate::schedule::describe),
+        changes,
+        reasons: Vec::new(),
+        notes: monitor.notes,
+        old_url: monitor.old_url,
+        new_url: key.map(|key| new_url(how, &key, &monitor.id, source)),
+    };
+    Ok(Ok(Planned {
+        entry,
+        write,
+        pending,
+    }))
+}
+
 /// Previews or imports an origin's monitors: every good entry's automation
-/// in one transaction, then their schedules (and Cronitor slugs).
+/// in one transaction, then their schedules (and Cronitor slugs). A step
+/// after that transaction that fails is said on its entry, to finish by
+/// importing again.
 pub async fn import(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -536,14 +732,11 @@ pub async fn import(
     let now = clock.now();
     let source = match how.cronitor_source_key {
         Some(key) if origin == MonitorOrigin::Cronitor => {
-            let found = store.source_by_key(key, now).await?.ok_or_else(|| {
-                TransferError::BadFile("no source has that key: add a ping source first".into())
-            })?;
-            Some((found.id, key))
+            Some(cronitor_source(store, key, now).await?)
         }
         _ => None,
     };
-    let known: std::collections::HashMap<(Tool, String), app::model::inventory::Automation> = store
+    let known: HashMap<(Tool, String), app::model::inventory::Automation> = store
         .automations(&Default::default(), u32::MAX, 0)
         .await?
         .into_iter()
@@ -551,8 +744,8 @@ pub async fn import(
         .collect();
     let mut report = MonitorReport::new(origin);
     let mut writes = Vec::new();
-    let mut planned: Vec<Pending> = Vec::new();
-    let mut seen = std::collections::HashMap::new();
+    let mut pending = Vec::new();
+    let mut seen = HashMap::new();
     for (at, entry) in entries.into_iter().enumerate() {
         let position = at + 1;
         let monitor = match entry {
@@ -562,100 +755,25 @@ pub async fn import(
                 continue;
             }
         };
-        let (tool, external_id) = identity(origin, &monitor.id);
-        if let Some(first) = seen.insert(external_id.clone(), position) {
+        let identity = identity(origin, &monitor.id);
+        if let Some(first) = seen.insert(identity.1.clone(), position) {
             let why = format!("the same monitor as entry {first} of this file");
-            report.push(refused(
-                position,
-                monitor.name,
-                origin,
-                &monitor.id,
-                vec![why],
-                None,
-            ));
+            let (name, id) = (monitor.name, monitor.id);
+            report.push(refused(position, name, origin, &id, vec![why], None));
             continue;
         }
-        let current = known.get(&(tool, external_id.clone()));
-        let draft = AutomationDraft {
-            tool: tool.as_str().to_owned(),
-            external_id: external_id.clone(),
-            name: monitor.name.clone(),
-            description: monitor.description.clone(),
-            ..keep_rest(current.map(|a| &a.fields))
-        };
-        let fields = match draft.validate() {
-            Ok(fields) => fields,
-            Err(errors) => {
-                let why = errors
-                    .0
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect();
-                report.push(refused(
-                    position,
-                    monitor.name,
-                    origin,
-                    &monitor.id,
-                    why,
-                    monitor.old_url,
-                ));
-                continue;
+        let current = known.get(&identity);
+        match plan(store, &how, source.as_ref(), current, position, monitor).await? {
+            Ok(planned) => {
+                writes.extend(planned.write);
+                if let Some(mut later) = planned.pending {
+                    later.entry = report.entries.len();
+                    pending.push(later);
+                }
+                report.push(planned.entry);
             }
-        };
-        let mut changes = Vec::new();
-        let mut key = None;
-        if let Some(current) = current {
-            if current.fields.name != fields.name {
-                changes.push("name".to_owned());
-            }
-            if current.fields.description != fields.description {
-                changes.push("description".to_owned());
-            }
-            let stored = store.schedule(current.id).await?.map(|(s, _)| s);
-            if stored != monitor.schedule && monitor.schedule.is_some() {
-                changes.push("schedule".to_owned());
-            }
-            key = store.ping_key(current.id).await?;
+            Err(refusal) => report.push(refusal),
         }
-        let status = match (current, changes.is_empty()) {
-            (None, _) => RowStatus::New,
-            (Some(_), true) => RowStatus::Unchanged,
-            (Some(_), false) => RowStatus::Updated,
-        };
-        if current.is_none() || changes.iter().any(|c| c != "schedule") {
-            writes.push(AutomationWrite {
-                current: current.map(|a| (a.id, a.version)),
-                fields,
-            });
-        }
-        if status != RowStatus::Unchanged {
-            planned.push(Pending {
-                entry: report.entries.len(),
-                identity: (tool, external_id.clone()),
-                schedule: monitor.schedule.clone(),
-                monitor: monitor.id.clone(),
-            });
-        }
-        report.push(MonitorEntry {
-            position,
-            status,
-            name: monitor.name,
-            external_id,
-            schedule: monitor.schedule.as_ref().map(crate::schedule::describe),
-            changes,
-            reasons: Vec::new(),
-            notes: monitor.notes,
-            old_url: monitor.old_url,
-            new_url: key.map(|key| {
-                new_url(
-                    origin,
-                    how.public_url,
-                    &key,
-                    &monitor.id,
-                    source.map(|s| s.1),
-                )
-            }),
-        });
     }
     if !how.commit {
         return Ok(report);
@@ -677,62 +795,96 @@ pub async fn import(
         }
         Err(other) => return Err(other.into()),
     }
-    // Their schedules, slugs and keys, now that every automation exists.
-    let written: std::collections::HashMap<(Tool, String), i64> = store
-        .automations(&Default::default(), u32::MAX, 0)
-        .await?
-        .into_iter()
-        .map(|a| ((a.fields.tool, a.fields.external_id), a.id))
-        .collect();
-    for Pending {
-        entry,
-        identity,
-        schedule,
-        monitor,
-    } in planned
-    {
-        let Some(&id) = written.get(&identity) else {
+    report.committed = true;
+    finish(
+        store,
+        author,
+        now,
+        &how,
+        source.as_ref(),
+        &mut report,
+        pending,
+    )
+    .await;
+    Ok(report)
+}
+
+/// Once the automations exist: their schedules, slugs and new URLs. What
+/// fails is said on its entry, not thrown: the automations are written.
+async fn finish(
+    store: &dyn Store,
+    author: &Author,
+    now: chrono::DateTime<chrono::Utc>,
+    how: &MonitorImport<'_>,
+    source: Option<&NamedIn>,
+    report: &mut MonitorReport,
+    pending: Vec<Pending>,
+) {
+    let again = "; import again to finish";
+    let listed = store.automations(&Default::default(), u32::MAX, 0).await;
+    let written: HashMap<(Tool, String), i64> = match listed {
+        Ok(all) => all
+            .into_iter()
+            .map(|a| ((a.fields.tool, a.fields.external_id), a.id))
+            .collect(),
+        Err(err) => {
+            let note = format!("written, but its schedule and new URL could not be read ({err})");
+            for later in &pending {
+                report.entries[later.entry]
+                    .notes
+                    .push(format!("{note}{again}"));
+            }
+            return;
+        }
+    };
+    for later in pending {
+        let entry = &mut report.entries[later.entry];
+        let Some(&id) = written.get(&later.identity) else {
             continue;
         };
-        let entry = &mut report.entries[entry];
-        let about = author.did(
-            now,
-            "automation.schedule_set",
-            "automation",
-            Some(id),
-            &entry.name,
-        );
-        if let Some(schedule) = &schedule
-            && store.schedule(id).await?.map(|(s, _)| s).as_ref() != Some(schedule)
-        {
-            store
-                .set_schedule(id, Some(schedule), now, &about.clone().after(schedule))
-                .await?;
+        if let Some(schedule) = &later.schedule {
+            let about = author
+                .did(
+                    now,
+                    "automation.schedule_set",
+                    "automation",
+                    Some(id),
+                    &entry.name,
+                )
+                .after(schedule);
+            if let Err(err) = store.set_schedule(id, Some(schedule), now, &about).await {
+                entry.notes.push(format!(
+                    "written, but its schedule could not be set ({err}){again}"
+                ));
+            }
         }
-        if let Some((source, _)) = source
-            && store.slug_of(id).await? != Some((source, monitor.clone()))
-        {
-            let named = author.did(
-                now,
-                "automation.slug_set",
-                "automation",
-                Some(id),
-                &entry.name,
-            );
-            store.set_slug(id, Some((source, &monitor)), &named).await?;
+        if let Some(source_id) = later.slug {
+            let named = author
+                .did(
+                    now,
+                    "automation.slug_set",
+                    "automation",
+                    Some(id),
+                    &entry.name,
+                )
+                .after(&serde_json::json!({ "source_id": source_id, "slug": later.monitor }));
+            if let Err(err) = store
+                .set_slug(id, Some((source_id, &later.monitor)), &named)
+                .await
+            {
+                entry.notes.push(format!(
+                    "written, but its slug could not be set ({err}){again}"
+                ));
+            }
         }
-        if let Some(key) = store.ping_key(id).await? {
-            entry.new_url = Some(new_url(
-                origin,
-                how.public_url,
-                &key,
-                &monitor,
-                source.map(|s| s.1),
-            ));
+        match store.ping_key(id).await {
+            Ok(Some(key)) => entry.new_url = Some(new_url(how, &key, &later.monitor, source)),
+            Ok(None) => {}
+            Err(err) => entry.notes.push(format!(
+                "written, but its new URL could not be read ({err}){again}"
+            )),
         }
     }
-    report.committed = true;
-    Ok(report)
 }
 
 /// The fields an import does not set: as they are, or empty for a new one.

@@ -176,7 +176,25 @@ fn build_site(profile: Profile) -> Result<()> {
     .context("cannot rename the wasm bundle")?;
     std::fs::copy("style/main.css", pkg.join(format!("{OUTPUT_NAME}.css")))
         .context("cannot copy style/main.css")?;
+    for asset in ["wasm", "js", "css"] {
+        gzipped(&pkg.join(format!("{OUTPUT_NAME}.{asset}")))?;
+    }
     copy_dir(Path::new("public"), site)?;
+    Ok(())
+}
+
+/// Writes `file.gz` beside `file`, which Baton serves to browsers that
+/// take gzip instead of compressing the bundle on every request.
+fn gzipped(file: &Path) -> Result<()> {
+    use std::io::Write as _;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut name = file.as_os_str().to_owned();
+    name.push(".gz");
+    let out = std::fs::File::create(&name)?;
+    let mut encoder =
+        flate2::write::GzEncoder::new(std::io::BufWriter::new(out), flate2::Compression::default());
+    encoder.write_all(&bytes)?;
+    encoder.finish()?.flush()?;
     Ok(())
 }
 

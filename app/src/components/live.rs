@@ -105,36 +105,26 @@ mod client {
             .map_or(0.0, |p| p.now())
     }
 
-    /// When the figures a screen shows were read, on the page's clock: the
-    /// page the server rendered read them after the navigation began (0);
-    /// a screen opened in place loads its own from now on.
-    fn figures_read_at() -> f64 {
-        let hydrated = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-            .is_some_and(|root| root.has_attribute("data-hydrated"));
-        if hydrated { now() } else { 0.0 }
-    }
-
-    /// Whether `ready` says a change came after the figures were read: it
-    /// gives how long ago the last one came (`quiet_ms`), which is measured
-    /// on the server, so the network's delay only makes this say yes more
-    /// often, never less.
-    fn news_since(ready: &Event, read_at: f64) -> bool {
+    /// Whether `ready` says a change came since the page began loading:
+    /// it gives how long ago the last one came (`quiet_ms`), measured on
+    /// the server, and the page's clock starts when its navigation began,
+    /// before any figure was read. (A screen opened in place may reload
+    /// once more than it needs; it never misses a change.)
+    fn news_since_load(ready: &Event) -> bool {
         let Some(data) = ready
             .dyn_ref::<MessageEvent>()
             .and_then(|m| m.data().as_string())
         else {
             return true;
         };
-        let quiet_ms = serde_json::from_str::<serde_json::Value>(&data)
-            .ok()
-            .map(|ready| ready["quiet_ms"].as_f64());
-        match quiet_ms {
+        let Ok(ready) = serde_json::from_str::<serde_json::Value>(&data) else {
+            return true;
+        };
+        match ready.get("quiet_ms") {
             // Nothing since that instance started.
-            Some(None) => false,
-            Some(Some(quiet)) => quiet < now() - read_at,
-            // Not understood: reloading once is safe.
+            Some(serde_json::Value::Null) => false,
+            Some(quiet) => quiet.as_f64().is_none_or(|quiet| quiet < now()),
+            // An answer that does not say: reloading once is safe.
             None => true,
         }
     }
@@ -147,7 +137,6 @@ mod client {
                 return;
             };
             let lost = Rc::new(Cell::new(false));
-            let read_at = figures_read_at();
             let on_ready = {
                 let lost = lost.clone();
                 Closure::<dyn FnMut(Event)>::new(move |event: Event| {
@@ -156,7 +145,7 @@ mod client {
                         set_version.update(|v| *v += 1);
                         set_state.set(LiveState::Back);
                     } else {
-                        if news_since(&event, read_at) {
+                        if news_since_load(&event) {
                             set_version.update(|v| *v += 1);
                         }
                         set_state.set(LiveState::Live);

@@ -27,6 +27,7 @@ use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
@@ -106,6 +107,21 @@ pub fn router(state: AppState) -> Router {
         .route("/hooks/", any(ingest::hook))
         .route("/hooks/{*rest}", any(ingest::hook));
 
+    // The bundle, gzipped once when built: served as it is (revalidated on
+    // each use, a 304 when unchanged), never compressed per request.
+    let bundle = Router::new().nest_service(
+        "/pkg",
+        ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-cache"),
+            ))
+            .service(
+                tower_http::services::ServeDir::new(config.site_root.join("pkg"))
+                    .precompressed_gzip(),
+            ),
+    );
+
     let pages = account_routes()
         .into_parts()
         .0
@@ -129,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(api::fallback())
         .merge(pages)
+        .merge(bundle)
         .layer(axum::middleware::from_fn(unstorable::refuse_nul))
         .layer(RequestBodyLimitLayer::new(config.max_body))
         .merge(

@@ -499,11 +499,170 @@ async fn baton_import_reads_healthchecks_itself_and_prints_old_and_new_urls(
     );
 
     // A wrong key: the tool's answer, nothing written, a failing status.
-    let (ok, out, err) = baton(&["--api-key", "wrong"]).await;
+    let (ok, out, err) = baton(&["--api-key", "wrong", "--apply"]).await;
     assert!(!ok, "{out}");
     assert!(
         err.contains("401") && err.contains("wrong api key"),
         "{err}"
     );
     assert_eq!(inventory(&app).await.len(), 2);
+}
+
+async fn audited(app: &TestApp, action: &str) -> u64 {
+    app.get_json(&format!("/api/v1/audit?action={action}"))
+        .await["total"]
+        .as_u64()
+        .unwrap()
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn reruns_name_slugs_keep_what_baton_adds_and_refuse_taken_slugs(#[case] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let file = fixture("cronitor-monitors.json");
+    let (source_id, source_key) = source(&app, "cronitor").await;
+
+    // A monitor that already reported to the source holds its slug there.
+    ping(
+        &app,
+        &format!("/p/{source_key}/queue-worker?state=complete"),
+    )
+    .await;
+    app.settle().await;
+    let loose = app.store.claim_queue().await.unwrap()[0].automation_id;
+
+    // First without the source: key URLs.
+    let report = run(&app, MonitorOrigin::Cronitor, &file, true, None)
+        .await
+        .unwrap();
+    assert_eq!((report.new, report.refused), (2, 1), "{report:?}");
+    let (etl, _) = imported(&app, Tool::Cron, "cronitor:nightly-etl").await;
+    assert!(
+        report.entries[0]
+            .new_url
+            .as_deref()
+            .unwrap()
+            .contains("/ping/")
+    );
+
+    // Then with it, over the screen's door: the slugs are what changes,
+    // and the taken one is refused with its reason.
+    let answer = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/import/monitors/cronitor?commit=true&source_id={source_id}"
+        )))
+        .body(file.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let report: MonitorReport = answer.json().await.unwrap();
+    assert_eq!(
+        statuses(&report),
+        [
+            ("Nightly ETL".to_owned(), RowStatus::Updated),
+            ("Queue worker heartbeat".to_owned(), RowStatus::Error),
+            ("Homepage".to_owned(), RowStatus::Error),
+        ]
+    );
+    assert_eq!(report.entries[0].changes, ["slug"]);
+    assert!(
+        report.entries[1].reasons[0].contains(&format!(
+            "already names automation {loose} (it reported before this import)"
+        )),
+        "{:?}",
+        report.entries[1]
+    );
+    // (The server's own public URL: a test one.)
+    let url = report.entries[0].new_url.as_deref().unwrap();
+    assert!(
+        url.ends_with(&format!("/p/{source_key}/nightly-etl")),
+        "{url}"
+    );
+    ping(&app, &format!("/p/{source_key}/nightly-etl?state=complete")).await;
+    assert_eq!(runs(&app, etl.id).await.len(), 1, "the slug reaches it");
+
+    // What only Baton sets (a run's longest) stays, and an unchanged
+    // listing writes nothing, not even an audit entry per automation.
+    let mut schedule = app.store.schedule(etl.id).await.unwrap().unwrap().0;
+    schedule.max_duration_seconds = Some(1800);
+    app.set_schedule(&etl.id.into(), serde_json::to_value(&schedule).unwrap())
+        .await;
+    let (schedules, slugs) = (
+        audited(&app, "automation.schedule_set").await,
+        audited(&app, "automation.slug_set").await,
+    );
+    let again = run(
+        &app,
+        MonitorOrigin::Cronitor,
+        &file,
+        true,
+        Some(&source_key),
+    )
+    .await
+    .unwrap();
+    assert_eq!((again.unchanged, again.refused), (1, 2), "{again:?}");
+    let (_, kept) = imported(&app, Tool::Cron, "cronitor:nightly-etl").await;
+    assert_eq!(kept.unwrap().max_duration_seconds, Some(1800));
+    assert_eq!(audited(&app, "automation.schedule_set").await, schedules);
+    assert_eq!(audited(&app, "automation.slug_set").await, slugs);
+
+    // Refused whole, nothing written: a webhook source, an unknown
+    // source, an unknown tool, a key Cronitor's clients cannot send.
+    let before = inventory(&app).await.len();
+    let (hook_source, _) = {
+        let team: serde_json::Value = app
+            .post_json("/api/v1/teams", &serde_json::json!({"name": "CI team"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let made: serde_json::Value = app
+            .post_json(
+                "/api/v1/sources",
+                &serde_json::json!({"name": "ci", "tool": "github", "team_id": team["id"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        (made["id"].as_i64().unwrap(), ())
+    };
+    for (path, says) in [
+        (
+            format!("/api/v1/import/monitors/cronitor?commit=true&source_id={hook_source}"),
+            "Cronitor's clients report to a ping source",
+        ),
+        (
+            "/api/v1/import/monitors/cronitor?commit=true&source_id=999999".to_owned(),
+            "there is no source 999999",
+        ),
+        (
+            "/api/v1/import/monitors/zabbix?commit=true".to_owned(),
+            "zabbix\\\" is not a tool Baton imports monitors from: healthchecks, cronitor or uptime-kuma",
+        ),
+    ] {
+        let answer = app
+            .client
+            .post(app.url(&path))
+            .body(file.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{path}");
+        let why = answer.text().await.unwrap();
+        assert!(why.contains(says), "{path}: {why}");
+    }
+    let odd = br#"{"monitors": [{"key": "has space", "name": "Odd", "type": "job"}]}"#;
+    let report = run(&app, MonitorOrigin::Cronitor, odd, true, None)
+        .await
+        .unwrap();
+    assert!(
+        report.entries[0].reasons[0].contains("not one Cronitor's clients can send"),
+        "{report:?}"
+    );
+    assert_eq!(inventory(&app).await.len(), before);
 }

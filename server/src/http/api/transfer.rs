@@ -187,7 +187,12 @@ pub async fn import_monitors(
 ) -> Result<Json<app::model::transfer::MonitorReport>, AppError> {
     let Query(query) = query.map_err(|err| AppError::BadRequest(err.body_text()))?;
     transfer::only_admins(&actor)?;
-    let origin = app::model::transfer::MonitorOrigin::parse(&from).ok_or(AppError::NotFound)?;
+    let origin = app::model::transfer::MonitorOrigin::parse(&from).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "{from:?} is not a tool Baton imports monitors from: healthchecks, cronitor or \
+             uptime-kuma"
+        ))
+    })?;
     let source_key = match query.source_id {
         None => None,
         Some(id) => Some(
