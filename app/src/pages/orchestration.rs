@@ -34,11 +34,41 @@ pub fn OrchestrationPage() -> impl IntoView {
     let slug = Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()));
     let page = Resource::new(move || slug.get(), load_orchestration);
     let changed = Callback::new(move |()| page.refetch());
+    // Every resource the page reads is made here, once: made inside the
+    // Suspense below, the server would make (and fetch) them again each
+    // time it renders its children, and a run arriving between two such
+    // fetches would leave the page's HTML and the data sent to hydrate it
+    // disagreeing, which stops the page in the browser.
+    let live = use_live();
+    let query = use_query_map();
+    let chosen = Memo::new(move |_| query.with(chosen_runs));
+    // What runs change (health, incidents, the automations' states) moves
+    // with every live event, together; the forms around it stay as typed.
+    let fresh = Resource::new(
+        move || (slug.get(), live.version.get()),
+        |(slug, version)| async move {
+            if version == 0 {
+                None
+            } else {
+                load_orchestration(slug).await.ok().flatten()
+            }
+        },
+    );
+    let history = Resource::new(
+        move || (slug.get(), chosen.get(), live.version.get()),
+        |(slug, (filter, page), _)| load_run_history(slug, filter, page),
+    );
+    let live_data = LiveData {
+        live,
+        fresh,
+        chosen,
+        history,
+    };
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the orchestration…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(Some(page)) => view! { <Product page changed/> }.into_any(),
+                    Ok(Some(page)) => view! { <Product page changed live_data/> }.into_any(),
                     Ok(None) => {
                         answer_not_found();
                         view! {
@@ -73,25 +103,20 @@ fn figure(value: Option<f64>, unit: &str) -> String {
     value.map_or("—".to_owned(), |v| format!("{v} {unit}"))
 }
 
+/// The page's live parts, made once by the page (see there).
+#[derive(Clone, Copy)]
+struct LiveData {
+    live: Live,
+    /// The page again after each live event (`None` before the first).
+    fresh: Resource<Option<Page>>,
+    /// The run history's filter and page, from the address.
+    chosen: Memo<(RunFilter, u32)>,
+    history: Resource<Result<Option<crate::model::ingestion::RunHistory>, ServerFnError>>,
+}
+
 #[component]
-fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
-    // What runs change (health, incidents, the automations' states) moves
-    // with every live event, together; the forms around it stay as typed.
-    let live = use_live();
-    let slug_now = page.orchestration.fields.slug.clone();
-    let fresh = Resource::new(
-        move || live.version.get(),
-        move |version| {
-            let slug = slug_now.clone();
-            async move {
-                if version == 0 {
-                    None
-                } else {
-                    load_orchestration(slug).await.ok().flatten()
-                }
-            }
-        },
-    );
+fn Product(page: Page, changed: Callback<()>, live_data: LiveData) -> impl IntoView {
+    let fresh = live_data.fresh;
     let first = StoredValue::new(page.clone());
     let current = move || fresh.get().flatten().unwrap_or_else(|| first.get_value());
     let health = Signal::derive(move || current().health);
@@ -182,7 +207,7 @@ fn Product(page: Page, changed: Callback<()>) -> impl IntoView {
             let now = current();
             view! { <AlertingCard plan=now.alerting incidents=now.open_incidents/> }
         }}
-        <RunHistory slug=slug.clone() members=members live/>
+        <RunHistory slug=slug.clone() members=members live_data/>
         <section class="card" aria-labelledby="graph-heading">
             <h2 id="graph-heading">"Dependencies"</h2>
             {if has_graph {
@@ -313,16 +338,13 @@ fn AlertingCard(plan: AlertPlan, incidents: Vec<Incident>) -> impl IntoView {
 /// by automation and outcome (kept in the address, so it works without
 /// JavaScript); updated live as runs arrive.
 #[component]
-fn RunHistory(slug: String, members: Vec<(i64, String)>, live: Live) -> impl IntoView {
-    let query = use_query_map();
-    let chosen = Memo::new(move |_| query.with(chosen_runs));
-    let history = {
-        let slug = slug.clone();
-        Resource::new(
-            move || (chosen.get(), live.version.get()),
-            move |((filter, page), _)| load_run_history(slug.clone(), filter, page),
-        )
-    };
+fn RunHistory(slug: String, members: Vec<(i64, String)>, live_data: LiveData) -> impl IntoView {
+    let LiveData {
+        live,
+        chosen,
+        history,
+        ..
+    } = live_data;
     let selected = |on: bool| on.then_some("selected");
     let (filter, _) = chosen.get_untracked();
     let filtered = filter != RunFilter::default();
