@@ -382,7 +382,7 @@ test('hostile values go in through the API, the forms, a CSV import, a ping and 
     [text.csv.badTool, 'csv-bad', 'Refused row', '', '', ''],
   ]);
   await hydrated(page, '/inventory/import');
-  await page.getByLabel('CSV file').setInputFiles({ name: 'hostile.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'hostile.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
   await page.getByRole('button', { name: 'Preview' }).click();
   const preview = page.getByRole('region', { name: '2. Check the preview' });
   await expect(preview).toContainText('1 new');
